@@ -1,0 +1,270 @@
+"""The one event vocabulary of agentica: what a run emits, in order.
+
+The engine emits these events; printers print them, the CLI renders them, and
+``acp_server`` maps them onto ACP ``session/update`` notifications. Every event is a
+frozen, keyword-only, slotted dataclass carrying plain data and ids, discriminated by
+its ``type`` field, so consumers ``match`` on the class and end with ``assert_never``.
+
+This module imports nothing else from agentica, so any layer may depend on it.
+
+Lifecycle of one tool call, as the engine emits it::
+
+    ToolCallStarted(status="pending")         # the model asked for it
+    ToolCallProgress(status="in_progress")    # approved (if needed) and running
+    ToolCallProgress(content=...)             # zero or more: live output, terminal id
+    ToolCallFinished(status="completed" | "failed" | "cancelled")
+
+Getting only the text of a run::
+
+    async for event in agent.run_stream("hi"):
+        if isinstance(event, TextDelta):
+            print(event.text, end="")
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeAlias
+
+ToolKind: TypeAlias = Literal[
+    "read", "edit", "delete", "move", "search", "execute", "think", "fetch", "switch_mode", "other"
+]
+"""What a tool does, as ACP's ``ToolKind`` (the editor picks an icon from it)."""
+
+ToolCallStatus: TypeAlias = Literal["pending", "in_progress", "completed", "failed", "cancelled"]
+"""A tool call's state. ``cancelled`` maps to ACP ``failed`` in protocol v1."""
+
+StopReason: TypeAlias = Literal["end_turn", "max_tokens", "max_turns", "refusal", "cancelled"]
+"""Why a run ended. ``max_turns`` maps to ACP ``max_turn_requests``."""
+
+PlanEntryStatus: TypeAlias = Literal["pending", "in_progress", "completed"]
+PlanEntryPriority: TypeAlias = Literal["high", "medium", "low"]
+
+
+# --- Tool call content -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Location:
+    """A file a tool call touches (for the editor's "follow the agent")."""
+
+    path: str
+    """Absolute path."""
+    line: int | None = None
+    """1-based line, when known."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TextContent:
+    """Plain text shown inside a tool call (output, an error message, a summary)."""
+
+    text: str
+    type: Literal["text"] = "text"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DiffContent:
+    """A file change made by a tool call: the whole old and new text of the file."""
+
+    path: str
+    """Absolute path of the changed file."""
+    old_text: str | None
+    """Previous content; ``None`` for a new file."""
+    new_text: str
+    """Content after the change."""
+    type: Literal["diff"] = "diff"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TerminalContent:
+    """A live terminal owned by the editor (ACP ``terminal/create``) embedded in a call."""
+
+    terminal_id: str
+    type: Literal["terminal"] = "terminal"
+
+
+ToolContent: TypeAlias = TextContent | DiffContent | TerminalContent
+"""What a tool call shows the user besides its status."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlanEntry:
+    """One step of the agent's plan (todo list)."""
+
+    content: str
+    status: PlanEntryStatus = "pending"
+    priority: PlanEntryPriority = "medium"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Usage:
+    """Token usage, summed over the model calls of a run."""
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    total_tokens: int = 0
+    cached_tokens: int = 0
+    reasoning_tokens: int = 0
+    requests: int = 0
+    """Number of model calls counted."""
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            input_tokens=self.input_tokens + other.input_tokens,
+            output_tokens=self.output_tokens + other.output_tokens,
+            total_tokens=self.total_tokens + other.total_tokens,
+            cached_tokens=self.cached_tokens + other.cached_tokens,
+            reasoning_tokens=self.reasoning_tokens + other.reasoning_tokens,
+            requests=self.requests + other.requests,
+        )
+
+
+# --- Events ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TextDelta:
+    """A piece of the assistant's visible answer."""
+
+    message_id: str
+    """Groups the deltas of one assistant message."""
+    text: str
+    type: Literal["text_delta"] = "text_delta"
+
+    @property
+    def content(self) -> str:
+        """The text (agentica 1.5 users read ``.content`` of each chunk)."""
+        return self.text
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ThinkingDelta:
+    """A piece of the model's reasoning (``reasoning_content`` and the like)."""
+
+    message_id: str
+    text: str
+    type: Literal["thinking_delta"] = "thinking_delta"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ToolCallStarted:
+    """The model asked for a tool call; it has not run yet (status ``pending``)."""
+
+    call_id: str
+    """Unique within the run (the model's tool call id)."""
+    tool_name: str
+    title: str
+    """Human title, e.g. ``Read src/app.py`` or ``Run `pytest -q```."""
+    kind: ToolKind = "other"
+    arguments: dict[str, Any] = field(default_factory=dict)
+    """Parsed arguments (raw JSON text under ``"_raw"`` when they did not parse)."""
+    locations: tuple[Location, ...] = ()
+    type: Literal["tool_call_started"] = "tool_call_started"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ToolCallProgress:
+    """A running tool call changed: it started running, or has live content to show.
+
+    Only the fields that are not ``None`` changed; ``content`` replaces earlier content.
+    """
+
+    call_id: str
+    status: Literal["in_progress"] | None = None
+    content: tuple[ToolContent, ...] | None = None
+    title: str | None = None
+    locations: tuple[Location, ...] | None = None
+    type: Literal["tool_call_progress"] = "tool_call_progress"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ToolCallFinished:
+    """A tool call ended. Every ``ToolCallStarted`` is followed by exactly one of these."""
+
+    call_id: str
+    tool_name: str
+    status: Literal["completed", "failed", "cancelled"]
+    result: str
+    """The text the model receives as the call's result (an error message on failure)."""
+    error: str | None = None
+    """Set when the call failed, was denied or was cancelled."""
+    content: tuple[ToolContent, ...] = ()
+    """What the user sees: diffs for edits, output text, the terminal."""
+    locations: tuple[Location, ...] | None = None
+    duration: float = 0.0
+    """Seconds from start of execution to end."""
+    type: Literal["tool_call_finished"] = "tool_call_finished"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlanUpdated:
+    """The agent's plan changed; carries the complete plan."""
+
+    entries: tuple[PlanEntry, ...]
+    type: Literal["plan_updated"] = "plan_updated"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UsageUpdated:
+    """Token usage after a model call."""
+
+    usage: Usage
+    """Cumulative usage of the run so far."""
+    context_used: int = 0
+    """Tokens in the context window after the last call."""
+    context_size: int | None = None
+    """Size of the model's context window, when known."""
+    type: Literal["usage_updated"] = "usage_updated"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunFinished:
+    """The run ended. The last event of every run that did not raise.
+
+    A cancelled run ends with ``stop_reason="cancelled"``; a model failure raises its
+    typed exception (``agentica.exceptions.ModelError``) from the stream instead.
+    """
+
+    stop_reason: StopReason
+    content: str
+    """The final assistant text (may be partial when cancelled)."""
+    usage: Usage
+    run_id: str = ""
+    type: Literal["run_finished"] = "run_finished"
+
+
+RunEvent: TypeAlias = (
+    TextDelta
+    | ThinkingDelta
+    | ToolCallStarted
+    | ToolCallProgress
+    | ToolCallFinished
+    | PlanUpdated
+    | UsageUpdated
+    | RunFinished
+)
+"""Everything a run emits."""
+
+__all__ = [
+    "DiffContent",
+    "Location",
+    "PlanEntry",
+    "PlanEntryPriority",
+    "PlanEntryStatus",
+    "PlanUpdated",
+    "RunEvent",
+    "RunFinished",
+    "StopReason",
+    "TerminalContent",
+    "TextContent",
+    "TextDelta",
+    "ThinkingDelta",
+    "ToolCallFinished",
+    "ToolCallProgress",
+    "ToolCallStarted",
+    "ToolCallStatus",
+    "ToolContent",
+    "ToolKind",
+    "Usage",
+    "UsageUpdated",
+]

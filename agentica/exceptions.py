@@ -1,0 +1,128 @@
+"""The error tree of agentica.
+
+::
+
+    AgenticaError
+    ├── UserError                  misuse of the API (bad arguments, deadlocking sync call)
+    ├── ModelError                 a model call failed; .status and .provider_message
+    │   ├── AuthenticationError    bad or missing API key (401/403)
+    │   ├── ModelNotFoundError     unknown model name (404)
+    │   ├── RateLimitError         429 after the client's retries
+    │   ├── ContextLengthError     the prompt does not fit the model's context
+    │   ├── ModelConnectionError   connection refused / reset / DNS
+    │   ├── ModelTimeoutError      no answer within the configured timeout
+    │   └── ModelResponseError     anything else the provider returned (5xx, bad stream)
+    ├── ToolError                  raised *by a tool* to report a readable failure
+    └── StopRun                    raised by a tool or hook to end the whole run now
+
+An ordinary exception in a tool is isolated to that call and reported to the model;
+``StopRun`` is the designated exception that propagates and ends the run.
+"""
+
+from __future__ import annotations
+
+
+class AgenticaError(Exception):
+    """Base class of every agentica error."""
+
+
+class UserError(AgenticaError):
+    """The API was used in a way that cannot work; the message says how to fix it."""
+
+
+class ModelError(AgenticaError):
+    """A model call failed.
+
+    Attributes:
+        status: HTTP status when there was one.
+        provider_message: The provider's own error message, verbatim.
+        model: The model name that was called.
+    """
+
+    kind = "model error"
+
+    def __init__(
+        self,
+        provider_message: str,
+        *,
+        status: int | None = None,
+        model: str | None = None,
+    ) -> None:
+        self.status = status
+        self.provider_message = provider_message
+        self.model = model
+        super().__init__(self._format())
+
+    def _format(self) -> str:
+        parts = [self.kind]
+        if self.model:
+            parts.append(f"from model {self.model!r}")
+        if self.status is not None:
+            parts.append(f"(HTTP {self.status})")
+        return " ".join(parts) + f": {self.provider_message}"
+
+
+class AuthenticationError(ModelError):
+    """The API key is missing, wrong or lacks access."""
+
+    kind = "authentication failed"
+
+
+class ModelNotFoundError(ModelError):
+    """The endpoint does not know the model name."""
+
+    kind = "model not found"
+
+
+class RateLimitError(ModelError):
+    """The provider rate-limited us and the client's retries did not help."""
+
+    kind = "rate limited"
+
+
+class ContextLengthError(ModelError):
+    """The conversation is longer than the model's context window."""
+
+    kind = "context too long"
+
+
+class ModelConnectionError(ModelError):
+    """The endpoint could not be reached."""
+
+    kind = "connection failed"
+
+
+class ModelTimeoutError(ModelError):
+    """The endpoint did not answer within the configured timeout."""
+
+    kind = "timed out"
+
+
+class ModelResponseError(ModelError):
+    """The provider returned an error or a response we could not use."""
+
+    kind = "model error"
+
+
+class ToolError(AgenticaError):
+    """Raised by a tool to report a failure; the message goes to the model verbatim."""
+
+
+class StopRun(AgenticaError):
+    """Raised by a tool or hook to end the run immediately; it propagates to the caller."""
+
+
+__all__ = [
+    "AgenticaError",
+    "AuthenticationError",
+    "ContextLengthError",
+    "ModelConnectionError",
+    "ModelError",
+    "ModelNotFoundError",
+    "ModelResponseError",
+    "ModelTimeoutError",
+    "RateLimitError",
+    "StopRun",
+    "ToolError",
+    "UserError",
+]

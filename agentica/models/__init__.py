@@ -1,0 +1,1 @@
+"""Models: the async ``Model`` interface and its implementations."""

@@ -1,0 +1,1 @@
+"""Tools: function tools, the parallel call runner and the built-in workspace tools."""

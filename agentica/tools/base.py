@@ -1,0 +1,112 @@
+"""Shared tool-side types: what a tool returns, the running call's context, approvals.
+
+A tool may return any value (it is turned into text for the model) or a
+``ToolResult`` when it also has something to show the user (a diff, a terminal, file
+locations). While it runs, ``current_call()`` gives it the ``ToolCallContext`` of its
+call, through which it can report live progress (e.g. the id of an editor terminal).
+
+Tools that change things are gated by an ``Approver``: an async callable the agent is
+given (the ACP server's asks the editor through ``session/request_permission``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeAlias
+
+from agentica.events import Location, RunEvent, ToolCallProgress, ToolContent, ToolKind
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ToolResult:
+    """A tool's result with user-facing extras.
+
+    Attributes:
+        text: What the model receives.
+        content: What the user sees in the tool call (diffs, terminal, text). When empty,
+            ``text`` is shown.
+        locations: Files the call touched.
+        raw_output: Structured output for ``rawOutput`` (any JSON-able value).
+    """
+
+    text: str
+    content: tuple[ToolContent, ...] = ()
+    locations: tuple[Location, ...] | None = None
+    raw_output: Any = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallDescription:
+    """How a call is shown before it runs: a human title and the files it touches."""
+
+    title: str
+    locations: tuple[Location, ...] = ()
+
+
+@dataclass(slots=True, kw_only=True)
+class ToolCallContext:
+    """The context of the tool call being executed (see ``current_call()``)."""
+
+    call_id: str
+    tool_name: str
+    arguments: dict[str, Any] = field(default_factory=dict)
+    emit: Callable[[RunEvent], Awaitable[None]]
+    """Sends an event into the run's stream (e.g. a ``PlanUpdated``)."""
+
+    async def progress(
+        self,
+        *,
+        content: tuple[ToolContent, ...] | None = None,
+        title: str | None = None,
+        locations: tuple[Location, ...] | None = None,
+    ) -> None:
+        """Report live progress of this call to the user."""
+        await self.emit(
+            ToolCallProgress(
+                call_id=self.call_id, content=content, title=title, locations=locations
+            )
+        )
+
+
+_current_call: ContextVar[ToolCallContext | None] = ContextVar(
+    "agentica_current_tool_call", default=None
+)
+
+
+def current_call() -> ToolCallContext | None:
+    """The context of the tool call running in this task, or ``None`` outside a call."""
+    return _current_call.get()
+
+
+# --- Approval ----------------------------------------------------------------------------
+
+ApprovalDecision: TypeAlias = Literal["allow", "deny", "cancel"]
+"""``deny`` reports a rejection to the model; ``cancel`` ends the run as cancelled."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ApprovalRequest:
+    """A tool call that needs the user's approval before it runs."""
+
+    call_id: str
+    tool_name: str
+    title: str
+    kind: ToolKind
+    arguments: dict[str, Any]
+    locations: tuple[Location, ...] = ()
+
+
+Approver: TypeAlias = Callable[[ApprovalRequest], Awaitable[ApprovalDecision]]
+"""Decides whether a call that changes things may run."""
+
+__all__ = [
+    "ApprovalDecision",
+    "ApprovalRequest",
+    "Approver",
+    "CallDescription",
+    "ToolCallContext",
+    "ToolResult",
+    "current_call",
+]

@@ -1,0 +1,1 @@
+"""Workspaces: where file and shell tools act."""

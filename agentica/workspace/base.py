@@ -1,0 +1,133 @@
+"""The ``Workspace`` interface: where file and shell tools act.
+
+Built-in tools never call ``open()`` or ``subprocess`` directly; they go through a
+workspace. ``LocalWorkspace`` (``agentica.workspace.local``) works on the local disk,
+confined to its roots. ``acp_server`` subclasses it to route reads and writes to the
+editor's ``fs/*`` methods (so edits land in open buffers) and commands to its
+``terminal/*`` methods.
+
+Paths given to a workspace may be relative (to ``root``) or absolute; every method
+resolves them with ``resolve()``, which raises ``PathOutsideWorkspace`` for a path that
+leaves the roots (through ``..`` or a symlink) unless the workspace was told to allow it.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from pathlib import Path
+
+from agentica.exceptions import ToolError
+
+
+class PathOutsideWorkspace(ToolError):
+    """A path resolves outside the workspace roots."""
+
+
+class WorkspaceFileNotFound(ToolError):
+    """The file or directory does not exist."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DirEntry:
+    """One entry of a directory listing."""
+
+    name: str
+    is_dir: bool
+    size: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GrepMatch:
+    """One matching line."""
+
+    path: str
+    """Path relative to the workspace root."""
+    line: int
+    """1-based line number."""
+    text: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CommandResult:
+    """How a shell command ended."""
+
+    output: str
+    """Combined stdout and stderr (possibly truncated from the start)."""
+    exit_code: int | None
+    """``None`` when the process was killed by a signal or timed out."""
+    signal: str | None = None
+    timed_out: bool = False
+    truncated: bool = False
+    terminal_id: str | None = None
+    """Set when the command ran in an editor terminal (already embedded in the call)."""
+
+
+class Workspace(ABC):
+    """Where file and shell tools act. See the module docstring."""
+
+    root: Path
+    """The working directory; relative paths resolve against it."""
+    roots: tuple[Path, ...]
+    """Every directory tools may touch (``root`` first)."""
+
+    @abstractmethod
+    def resolve(self, path: str) -> Path:
+        """An absolute, normalised path inside the roots, or ``PathOutsideWorkspace``."""
+
+    def display_path(self, path: str | Path) -> str:
+        """A short path for titles: relative to ``root`` when inside it."""
+        p = Path(path)
+        try:
+            return str(p.relative_to(self.root)) or "."
+        except ValueError:
+            return str(p)
+
+    @abstractmethod
+    async def read_text(
+        self, path: str, *, line: int | None = None, limit: int | None = None
+    ) -> str:
+        """The file's text; ``line`` (1-based) and ``limit`` select a range of lines."""
+
+    @abstractmethod
+    async def write_text(self, path: str, content: str) -> None:
+        """Create or replace the file (atomically, parents created)."""
+
+    @abstractmethod
+    async def exists(self, path: str) -> bool:
+        """Whether the path exists (inside the roots)."""
+
+    @abstractmethod
+    async def list_dir(self, path: str = ".") -> list[DirEntry]:
+        """The entries of a directory, sorted by name."""
+
+    @abstractmethod
+    async def glob(self, pattern: str, path: str = ".") -> list[str]:
+        """Paths (relative to root) matching a glob pattern such as ``**/*.py``."""
+
+    @abstractmethod
+    async def grep(
+        self, pattern: str, path: str = ".", *, glob: str | None = None, limit: int = 100
+    ) -> list[GrepMatch]:
+        """Lines matching a regular expression, under ``path``, optionally filtered."""
+
+    @abstractmethod
+    async def run_command(
+        self,
+        command: str,
+        *,
+        cwd: str | None = None,
+        timeout: float = 120.0,
+        output_limit: int = 64_000,
+    ) -> CommandResult:
+        """Run a shell command; on timeout or cancellation kill its whole process group."""
+
+
+__all__ = [
+    "CommandResult",
+    "DirEntry",
+    "GrepMatch",
+    "PathOutsideWorkspace",
+    "Workspace",
+    "WorkspaceFileNotFound",
+]

@@ -1,0 +1,284 @@
+"""Server settings from command-line flags, environment variables and a TOML file.
+
+Precedence, highest first: flags > environment > config file > defaults.
+
+| setting           | flag                                   | environment               |
+|-------------------|----------------------------------------|---------------------------|
+| model             | ``--model`` (``--model_provider``,     | ``AGENTICA_MODEL``        |
+|                   | ``--model_name``)                      |                           |
+| log_level         | ``--log-level``                        | ``AGENTICA_LOG_LEVEL``    |
+| log_file          | ``--log-file``                         | ``AGENTICA_LOG_FILE``     |
+| request_timeout   | ``--request-timeout``                  | ``AGENTICA_REQUEST_TIMEOUT`` |
+| max_turns         | ``--max-turns``                        | ``AGENTICA_MAX_TURNS``    |
+| work_dir          | ``--work-dir`` / ``--work_dir``        | ``AGENTICA_WORK_DIR``     |
+| base_url          | ``--base-url`` / ``--base_url``        | ``OPENAI_BASE_URL``       |
+| api_key           | ``--api-key`` / ``--api_key``          | ``OPENAI_API_KEY``        |
+| allow_outside     | ``--allow-outside``                    | ``AGENTICA_ALLOW_OUTSIDE``|
+
+The config file is ``--config PATH``, else ``$AGENTICA_CONFIG``, else
+``$XDG_CONFIG_HOME/agentica/acp.toml`` (``~/.config/agentica/acp.toml``); a missing
+default file is fine, a missing explicit one is an error. It holds the same settings as
+top-level keys (``model = "deepseek/deepseek-chat"``, ``max_turns = 30``, …); keys we do
+not know are kept in ``ServerConfig.extra``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+__all__ = ["ConfigError", "ServerConfig", "build_parser", "default_config_path", "load_config"]
+
+_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_ENV = {
+    "model": "AGENTICA_MODEL",
+    "log_level": "AGENTICA_LOG_LEVEL",
+    "log_file": "AGENTICA_LOG_FILE",
+    "request_timeout": "AGENTICA_REQUEST_TIMEOUT",
+    "max_turns": "AGENTICA_MAX_TURNS",
+    "work_dir": "AGENTICA_WORK_DIR",
+    "base_url": "OPENAI_BASE_URL",
+    "api_key": "OPENAI_API_KEY",
+    "allow_outside": "AGENTICA_ALLOW_OUTSIDE",
+}
+
+
+class ConfigError(ValueError):
+    """A setting has an unusable value, or the config file cannot be read."""
+
+
+@dataclass(kw_only=True)
+class ServerConfig:
+    """Settings of one ACP server process."""
+
+    model: str = "demo"
+    """Model spec for ``agentica.models.registry.get_model`` ("demo", "provider/model", …)."""
+    log_level: str = "WARNING"
+    """Logging level name for the server's logs (stderr or ``log_file``)."""
+    log_file: str | None = None
+    """Append logs to this file instead of stderr."""
+    request_timeout: float | None = None
+    """Seconds to wait for the client to answer our requests (None: wait forever)."""
+    max_turns: int = 50
+    """Cap on model requests within one prompt turn."""
+    work_dir: str | None = None
+    """Default working directory (ACP ``session/new`` normally sends ``cwd``)."""
+    base_url: str | None = None
+    """OpenAI-compatible endpoint; exported as ``OPENAI_BASE_URL``."""
+    api_key: str | None = field(default=None, repr=False)
+    """API key; exported as ``OPENAI_API_KEY``."""
+    allow_outside: bool = False
+    """Let file tools reach paths outside the session's roots."""
+    config_file: str | None = None
+    """The TOML file these settings were read from, if any."""
+    handlers: str | None = None
+    """Testing hook: ``module:factory`` to serve instead of ``acp_server.handlers``."""
+    extra: dict[str, Any] = field(default_factory=dict)
+    """Config-file keys this dataclass does not know (for other components)."""
+
+    @property
+    def client_timeout(self) -> float | None:
+        """Alias of ``request_timeout``."""
+        return self.request_timeout
+
+    def export_environment(self, environ: dict[str, str] | Any = None) -> None:
+        """Export ``base_url``/``api_key`` as ``OPENAI_BASE_URL``/``OPENAI_API_KEY``."""
+        environ = os.environ if environ is None else environ
+        if self.base_url:
+            environ["OPENAI_BASE_URL"] = self.base_url
+        if self.api_key:
+            environ["OPENAI_API_KEY"] = self.api_key
+
+
+def default_config_path(environ: Mapping[str, str] | None = None) -> Path:
+    """``$AGENTICA_CONFIG``, else ``$XDG_CONFIG_HOME/agentica/acp.toml``."""
+    environ = os.environ if environ is None else environ
+    if environ.get("AGENTICA_CONFIG"):
+        return Path(environ["AGENTICA_CONFIG"]).expanduser()
+    base = environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "agentica" / "acp.toml"
+
+
+class _VersionAction(argparse.Action):
+    """``--version``, looking the version up only when asked (keeps startup fast)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="show the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            found = version("agentica")
+        except PackageNotFoundError:
+            found = "unknown"
+        sys.stdout.write(f"{parser.prog} {found}\n")
+        parser.exit()
+
+
+def build_parser(prog: str = "agentica-acp") -> argparse.ArgumentParser:
+    """The command-line parser for the ACP server."""
+    parser = argparse.ArgumentParser(
+        prog=prog,
+        description="Serve the Agent Client Protocol (ACP v1) on stdin/stdout. "
+        "Editors launch this command; logs go to stderr.",
+        epilog=f"Config file: --config, $AGENTICA_CONFIG or {default_config_path()}. "
+        "Precedence: flags > environment > config file > defaults.",
+    )
+    add = parser.add_argument
+    add(
+        "--model",
+        help='model spec, e.g. "demo" or "deepseek/deepseek-chat" '
+        "(env AGENTICA_MODEL; default demo)",
+    )
+    add("--model_provider", "--model-provider", dest="model_provider", help=argparse.SUPPRESS)
+    add("--model_name", "--model-name", dest="model_name", help=argparse.SUPPRESS)
+    add(
+        "--log-level",
+        "--log_level",
+        dest="log_level",
+        type=str.upper,
+        choices=_LEVELS,
+        help="log level (env AGENTICA_LOG_LEVEL; default WARNING)",
+    )
+    add("--log-file", "--log_file", dest="log_file", help="write logs to this file, not stderr")
+    add("--config", dest="config_file", metavar="PATH", help="TOML config file")
+    add(
+        "--request-timeout",
+        dest="request_timeout",
+        metavar="SECONDS",
+        help="how long to wait for the editor to answer our requests (0: forever)",
+    )
+    add(
+        "--max-turns",
+        "--max_turns",
+        dest="max_turns",
+        metavar="N",
+        help="cap on model requests per prompt turn (default 50)",
+    )
+    add(
+        "--work-dir", "--work_dir", dest="work_dir", metavar="DIR", help="default working directory"
+    )
+    add(
+        "--base-url",
+        "--base_url",
+        dest="base_url",
+        metavar="URL",
+        help="OpenAI-compatible endpoint (env OPENAI_BASE_URL)",
+    )
+    add(
+        "--api-key", "--api_key", dest="api_key", metavar="KEY", help="API key (env OPENAI_API_KEY)"
+    )
+    add(
+        "--allow-outside",
+        dest="allow_outside",
+        action="store_true",
+        default=None,
+        help="let file tools reach paths outside the session's directories",
+    )
+    add("--handlers", dest="handlers", help=argparse.SUPPRESS)
+    add("--version", action=_VersionAction)
+    return parser
+
+
+def load_config(
+    argv: Sequence[str] | None = None,
+    environ: Mapping[str, str] | None = None,
+    *,
+    prog: str = "agentica-acp",
+) -> ServerConfig:
+    """Resolve the settings from ``argv`` (flags), ``environ`` and the config file.
+
+    Raises:
+        SystemExit: For ``--help``, ``--version`` and unusable flags (argparse's behaviour).
+        ConfigError: An unusable value in the environment or the config file.
+    """
+    environ = os.environ if environ is None else environ
+    args = build_parser(prog).parse_args(argv)
+    flags = {k: v for k, v in vars(args).items() if v is not None}
+    provider, name = flags.pop("model_provider", None), flags.pop("model_name", None)
+    if (provider or name) and "model" not in flags:
+        flags["model"] = f"{provider}/{name}" if provider and name else provider or name
+
+    path = Path(flags.pop("config_file")).expanduser() if "config_file" in flags else None
+    path = path or default_config_path(environ)
+    file_values = _read_toml(path, required=args.config_file is not None)
+    env_values = {key: environ[var] for key, var in _ENV.items() if environ.get(var)}
+
+    known = {f.name for f in fields(ServerConfig)} - {"extra", "config_file", "handlers"}
+    extra = {k: v for k, v in file_values.items() if k not in known}
+    merged: dict[str, Any] = {}
+    for values, origin in (
+        ({k: v for k, v in file_values.items() if k in known}, f"config file {path}"),
+        (env_values, "environment"),
+        (flags, "command line"),
+    ):
+        try:
+            merged.update({k: _coerce(k, v) for k, v in values.items()})
+        except ConfigError as exc:
+            raise ConfigError(f"{exc} (from the {origin})") from None
+    if path.is_file():
+        merged["config_file"] = str(path)
+    return ServerConfig(**merged, extra=extra)
+
+
+def _read_toml(path: Path, *, required: bool) -> dict[str, Any]:
+    if not path.is_file():
+        if required:
+            raise ConfigError(f"config file {path} does not exist")
+        return {}
+    import tomllib
+
+    try:
+        with path.open("rb") as f:
+            values = tomllib.load(f)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc}") from None
+    provider, name = values.pop("model_provider", None), values.pop("model_name", None)
+    if (provider or name) and "model" not in values:
+        values["model"] = f"{provider}/{name}" if provider and name else provider or name
+    return values
+
+
+def _coerce(key: str, value: Any) -> Any:
+    """Check and convert one setting (strings from flags/env, typed values from TOML)."""
+    if key == "log_level":
+        level = str(value).upper()
+        if level not in _LEVELS:
+            raise ConfigError(f"log_level must be one of {', '.join(_LEVELS)}, got {value!r}")
+        return level
+    if key == "allow_outside":
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+            raise ConfigError(f"allow_outside must be true or false, got {value!r}")
+        return text in ("1", "true", "yes", "on")
+    if key == "request_timeout":
+        if isinstance(value, str) and value.strip().lower() in ("", "0", "none", "off"):
+            return None
+        try:
+            seconds = float(value)
+        except (TypeError, ValueError):
+            raise ConfigError(
+                f"request_timeout must be a number of seconds, got {value!r}"
+            ) from None
+        if seconds < 0:
+            raise ConfigError(f"request_timeout must be >= 0, got {value!r}")
+        return seconds or None
+    if key == "max_turns":
+        try:
+            turns = int(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"max_turns must be an integer, got {value!r}") from None
+        if turns < 1 or isinstance(value, bool | float):
+            raise ConfigError(f"max_turns must be an integer >= 1, got {value!r}")
+        return turns
+    if not isinstance(value, str):
+        raise ConfigError(f"{key} must be a string, got {value!r}")
+    return value

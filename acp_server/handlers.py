@@ -1,0 +1,267 @@
+"""ACP method handlers: one small function per method: validate, then call sessions.
+
+``build_handlers(conn, config)`` returns the ``Handlers`` the connection dispatches to:
+
+- ``initialize``: protocol version 1 whatever was asked, our capabilities, and the
+  client's capabilities remembered for routing files and commands;
+- ``session/new``: a session with its own agent, rooted at the absolute ``cwd``;
+- ``session/prompt``: one turn (``Session.prompt``), answered with ``{stopReason}``;
+- ``session/cancel`` (notification): cancels the session's running turn.
+
+The model is created lazily (on the first ``session/new``) so that starting the server
+stays fast; one model instance is shared by every session.
+
+Testing hook: when the environment variable ``AGENTICA_TEST_MODEL`` is set to
+``package.module:factory``, each new session calls ``factory()`` (no arguments) for its
+model instead of ``--model``. End-to-end tests use it to script deterministic models
+(``agentica.testing.ScriptedModel`` / ``FunctionModel``). It is meant for tests only.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import anyio
+
+from acp_server import wire
+from acp_server.errors import RpcError
+from acp_server.mapping import prompt_to_message
+from acp_server.sessions import Session, SessionStore, describe_setup_error
+
+logger = logging.getLogger(__name__)
+
+TEST_MODEL_ENV = "AGENTICA_TEST_MODEL"
+"""``module:factory`` of a test model factory (see the module docstring)."""
+
+INSTRUCTIONS = (
+    "You are Agentica, a coding agent running inside the user's editor. The project is at "
+    "{cwd}; paths are relative to it. Use the tools to read, search, edit files and run "
+    "commands; keep answers short and in Markdown."
+)
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("agentica")
+    except Exception:  # metadata missing in a bare checkout
+        return "0.0.0"
+
+
+@dataclass(eq=False)
+class Handlers:
+    """What the connection dispatches to (see ``acp_server.connection``)."""
+
+    requests: dict[str, Callable[[dict[str, Any]], Awaitable[Any]]]
+    notifications: dict[str, Callable[[dict[str, Any]], Awaitable[None]]]
+    sessions: SessionStore = field(default_factory=SessionStore)
+    _close: Callable[[], Awaitable[None]] | None = None
+
+    async def aclose(self) -> None:
+        """Cancel every running turn and release the model."""
+        self.sessions.cancel_all()
+        if self._close is not None:
+            await self._close()
+
+
+class _State:
+    """Per-connection state shared by the handlers."""
+
+    def __init__(self, conn: Any, config: Any) -> None:
+        self.conn = conn
+        self.config = config
+        self.client_caps = wire.ClientCapabilities()
+        self.sessions = SessionStore()
+        self.model: Any = None
+        self.model_error: Exception | None = None
+        self.model_loaded = False
+
+    @property
+    def model_spec(self) -> str:
+        return getattr(self.config, "model", None) or "demo"
+
+    def shared_model(self) -> Any:
+        """The configured model, created once (raises its setup error every time)."""
+        if not self.model_loaded:
+            self.model_loaded = True
+            try:
+                from agentica.models.registry import get_model
+
+                self.model = get_model(self.model_spec)
+            except Exception as e:  # Reported to the user in the session, not fatal.
+                logger.error("could not set up model %r: %s", self.model_spec, e)
+                self.model_error = e
+        if self.model_error is not None:
+            raise self.model_error
+        return self.model
+
+    def session_model(self) -> tuple[Any, bool]:
+        """The model for a new session and whether it is the demo model."""
+        hook = os.environ.get(TEST_MODEL_ENV)
+        if hook:
+            module, _, attr = hook.partition(":")
+            factory = getattr(importlib.import_module(module), attr or "model")
+            return factory(), False
+        model = self.shared_model()
+        return model, _is_demo(model, self.model_spec)
+
+
+def _is_demo(model: Any, spec: str) -> bool:
+    if spec == "demo":
+        return True
+    try:
+        from agentica.models.demo import DemoModel
+    except ImportError:
+        return False
+    return isinstance(model, DemoModel)
+
+
+def _demo_explains_itself() -> bool:
+    """Whether the demo model's own answers already say how to configure a real model."""
+    try:
+        from agentica.models import demo
+    except ImportError:
+        return False
+    # Its final answer of every turn ends with ``HOW_TO_SWITCH`` (how to pick a real model).
+    return bool(getattr(demo, "HOW_TO_SWITCH", ""))
+
+
+def build_handlers(conn: Any, config: Any) -> Handlers:
+    """The ACP handlers for one connection.
+
+    Args:
+        conn: The connection (``request()`` and ``notify()`` are used).
+        config: The server configuration (``model``, ``max_turns``, ...).
+    """
+    state = _State(conn, config)
+
+    async def initialize(params: dict[str, Any]) -> dict[str, Any]:
+        p = wire.parse(wire.InitializeParams, params)
+        state.client_caps = p.client_capabilities
+        if p.protocol_version != wire.PROTOCOL_VERSION:
+            logger.info("client asked for protocol %s; answering 1", p.protocol_version)
+        result = wire.InitializeResult(
+            protocol_version=wire.PROTOCOL_VERSION,
+            agent_capabilities=wire.AgentCapabilities(
+                load_session=False,
+                prompt_capabilities=wire.PromptCapabilities(
+                    image=_supports_images(state), audio=False, embedded_context=True
+                ),
+                mcp_capabilities=wire.McpCapabilities(http=False, sse=False),
+            ),
+            auth_methods=[],
+            agent_info=wire.Implementation(name="agentica", title="Agentica", version=_version()),
+        )
+        return wire.dump(result)
+
+    async def new_session(params: dict[str, Any]) -> dict[str, Any]:
+        p = wire.parse(wire.NewSessionParams, params)
+        if not await anyio.Path(p.cwd).is_dir():
+            raise RpcError.invalid_params(f"cwd {p.cwd!r} is not an existing directory")
+        session_id = f"sess_{uuid.uuid4().hex[:16]}"
+        session = _create_session(state, session_id, p)
+        state.sessions.add(session)
+        logger.info("session %s created in %s", session_id, p.cwd)
+        return wire.dump(wire.NewSessionResult(session_id=session_id))
+
+    async def prompt(params: dict[str, Any]) -> dict[str, Any]:
+        session = state.sessions.get((params or {}).get("sessionId"))
+        p = wire.parse(wire.PromptParams, params)
+        supports_images = bool(getattr(getattr(session.agent, "model", None), "supports_images", 0))
+        message = prompt_to_message(p.prompt, supports_images=supports_images)
+        reason = await session.prompt(message)
+        return wire.dump(wire.PromptResult(stop_reason=reason))
+
+    async def cancel(params: dict[str, Any]) -> None:
+        session_id = (params or {}).get("sessionId")
+        session = state.sessions.find(session_id)
+        if session is None:
+            logger.info("session/cancel for unknown session %r ignored", session_id)
+            return
+        session.cancel()
+
+    async def close() -> None:
+        model = state.model
+        if model is not None and hasattr(model, "aclose"):
+            await model.aclose()
+
+    handlers = Handlers(
+        requests={
+            "initialize": initialize,
+            "session/new": new_session,
+            "session/prompt": prompt,
+        },
+        notifications={"session/cancel": cancel},
+        sessions=state.sessions,
+        _close=close,
+    )
+    return handlers
+
+
+def _supports_images(state: _State) -> bool:
+    if not os.environ.get(TEST_MODEL_ENV) and state.model_spec == "demo":
+        return False  # Spares importing the model stack during the handshake.
+    try:
+        model, _ = state.session_model()
+    except Exception:
+        return False
+    return bool(getattr(model, "supports_images", False))
+
+
+def _create_session(state: _State, session_id: str, p: wire.NewSessionParams) -> Session:
+    """A session with its agent; a model that cannot be set up is reported in the session."""
+
+    async def notify(update: dict[str, Any]) -> None:
+        await state.conn.notify("session/update", {"sessionId": session_id, "update": update})
+
+    try:
+        model, is_demo = state.session_model()
+    except Exception as e:
+        return Session(
+            id=session_id, cwd=p.cwd, agent=None, notify=notify, setup_error=describe_setup_error(e)
+        )
+
+    from acp_server.permissions import PermissionApprover
+    from acp_server.workspace import ClientWorkspace
+    from agentica.agent import Agent
+    from agentica.tools.builtin import WorkspaceTools
+
+    workspace = ClientWorkspace(
+        p.cwd,
+        extra_roots=tuple(p.additional_directories or ()),
+        allow_outside=bool(getattr(state.config, "allow_outside", False)),
+        conn=state.conn,
+        session_id=session_id,
+        capabilities=state.client_caps,
+    )
+    approver = PermissionApprover(state.conn, session_id)
+    agent = Agent(
+        model=model,
+        name="agentica",
+        instructions=INSTRUCTIONS.format(cwd=p.cwd),
+        tools=[WorkspaceTools(workspace)],
+        approver=approver,
+        max_turns=int(getattr(state.config, "max_turns", None) or 50),
+        session_id=session_id,
+        work_dir=p.cwd,
+    )
+    return Session(
+        id=session_id,
+        cwd=p.cwd,
+        agent=agent,
+        notify=notify,
+        workspace=workspace,
+        approver=approver,
+        context_size=getattr(model, "context_window", None),
+        demo_notice=is_demo and not _demo_explains_itself(),
+    )
+
+
+__all__ = ["TEST_MODEL_ENV", "Handlers", "build_handlers"]

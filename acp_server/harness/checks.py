@@ -1,0 +1,194 @@
+"""Conformance run: drive an agent through the spec's §18 checklist and report each check.
+
+A check only passes when it observed the behaviour. What the agent does not advertise,
+or what could not be provoked (a turn that ended before the cancel arrived), is skipped
+with the reason. The run uses three short connections: a main one (everything advertised),
+one with fs/terminal off (capability gating) and one for version negotiation and shutdown.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any, Literal
+
+import anyio
+
+from .driver import AcpHarness
+from .errors import HarnessError
+from .observe import observed_checks
+from .probes import Probe, connection_probes, gating_probe, version_probe
+from .schema import SchemaValidator
+
+Status = Literal["PASS", "FAIL", "SKIP"]
+
+DEFAULT_PROMPT = "Say hello in one short sentence."
+DEFAULT_SLOW_PROMPT = (
+    "Take your time: list every file in this directory, read each one, and summarise them "
+    "in detail."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """The verdict of one check."""
+
+    status: Status
+    id: str
+    name: str
+    reason: str
+
+    def line(self) -> str:
+        """The report line: ``PASS|FAIL|SKIP <id> <name> — reason``."""
+        return f"{self.status} {self.id} {self.name} — {self.reason}"
+
+
+@dataclass(slots=True)
+class CheckConfig:
+    """Inputs of a conformance run."""
+
+    argv: Sequence[str]
+    cwd: str | None = None
+    """Session directory; a temporary one with a couple of files when None."""
+    timeout: float = 10.0
+    """Per-request timeout."""
+    startup_timeout: float = 30.0
+    """Timeout of each connection's ``initialize`` (covers the agent's start-up)."""
+    schema: SchemaValidator = field(default_factory=SchemaValidator)
+    env: dict[str, str] | None = None
+    prompt: str = DEFAULT_PROMPT
+    slow_prompt: str = DEFAULT_SLOW_PROMPT
+
+
+@dataclass(slots=True)
+class CheckRun:
+    """Collected results plus free-form notes."""
+
+    results: list[CheckResult] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    harnesses: list[AcpHarness] = field(default_factory=list)
+    on_result: Callable[[CheckResult], None] | None = None
+
+    def add(self, status: Status, check_id: str, name: str, reason: str) -> None:
+        """Record a verdict (and report it at once)."""
+        result = CheckResult(status, check_id, name, reason)
+        self.results.append(result)
+        if self.on_result is not None:
+            self.on_result(result)
+
+    @property
+    def counts(self) -> tuple[int, int, int]:
+        """(passed, failed, skipped)."""
+        return (
+            sum(r.status == "PASS" for r in self.results),
+            sum(r.status == "FAIL" for r in self.results),
+            sum(r.status == "SKIP" for r in self.results),
+        )
+
+    def summary(self) -> str:
+        """The closing line: ``N passed, N failed, N skipped``."""
+        p, f, s = self.counts
+        return f"{p} passed, {f} failed, {s} skipped"
+
+
+def _workdir() -> tempfile.TemporaryDirectory[str]:
+    tmp = tempfile.TemporaryDirectory(prefix="acp-check-")
+    root = Path(tmp.name)
+    (root / "README.md").write_text("# Sample project\n\nUsed by acp-harness check.\n")
+    (root / "hello.py").write_text('print("hello")\n')
+    return tmp
+
+
+def _session_dir(cfg: CheckConfig) -> tuple[tempfile.TemporaryDirectory[str] | None, str]:
+    if cfg.cwd is not None:
+        return None, os.path.abspath(cfg.cwd)
+    tmp = _workdir()
+    return tmp, tmp.name
+
+
+async def _with_connection(
+    run: CheckRun,
+    cfg: CheckConfig,
+    cwd: str,
+    probes: Sequence[Probe],
+    *,
+    fs: bool = True,
+    terminal: bool = True,
+) -> None:
+    """Spawn the agent, run ``probes`` in order, always clean up."""
+    harness = AcpHarness.spawn(
+        cfg.argv,
+        cwd=cwd,
+        env=cfg.env,
+        timeout=cfg.timeout,
+        fs=fs,
+        terminal=terminal,
+        permissions="allow",
+    )
+    run.harnesses.append(harness)
+    broken: str | None = None
+    try:
+        async with harness:
+            for probe in probes:
+                if broken is not None:
+                    run.add("SKIP", probe.id, probe.name, f"not run: {broken}")
+                    continue
+                try:
+                    broken = await probe.fn(run, cfg, harness, cwd)
+                except HarnessError as exc:
+                    run.add("FAIL", probe.id, probe.name, str(exc))
+                    if harness.closed.is_set():
+                        broken = "the agent exited earlier in this connection"
+    except (OSError, ValueError) as exc:
+        for probe in probes:
+            run.add("FAIL", probe.id, probe.name, f"cannot start the agent: {exc}")
+
+
+async def run_checks(
+    cfg: CheckConfig, on_result: Callable[[CheckResult], None] | None = None
+) -> CheckRun:
+    """Run the whole conformance suite against ``cfg.argv``."""
+    run = CheckRun(on_result=on_result)
+    run.notes.append(f"validating with {cfg.schema.source}")
+    tmp, cwd = _session_dir(cfg)
+    try:
+        # The three connections are independent: run them side by side, stream the main
+        # connection's verdicts live and report the others after it, in a fixed order.
+        gating, version = CheckRun(), CheckRun()
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(
+                partial(
+                    _with_connection, gating, cfg, cwd, [gating_probe()], fs=False, terminal=False
+                )
+            )
+            tg.start_soon(_with_connection, version, cfg, cwd, version_probe())
+            await _with_connection(run, cfg, cwd, connection_probes())
+        for sub in (gating, version):
+            run.harnesses.extend(sub.harnesses)
+            for r in sub.results:
+                run.add(r.status, r.id, r.name, r.reason)
+        for status, cid, name, reason in observed_checks(run.harnesses, cfg.schema):
+            run.add(status, cid, name, reason)
+        stderr = sum(h.process.stderr_total for h in run.harnesses if h.process is not None)
+        if stderr > 64 * 1024:
+            run.notes.append(f"the agent wrote {stderr // 1024} KiB to stderr (drained)")
+    finally:
+        if tmp is not None:
+            tmp.cleanup()
+    return run
+
+
+def result_of(run: CheckRun, check_id: str) -> CheckResult | None:
+    """The result of ``check_id`` in ``run`` (helper for tests and tools)."""
+    return next((r for r in run.results if r.id == check_id), None)
+
+
+def describe_error(error: Any) -> str:
+    """``code message`` of a JSON-RPC error object."""
+    if isinstance(error, dict):
+        return f"{error.get('code')} {error.get('message')!r}"
+    return repr(error)

@@ -1,0 +1,231 @@
+"""Checks judged on everything observed during a conformance run (the transcripts)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from .driver import AcpHarness
+from .outcome import Message
+from .schema import CLIENT_METHOD_DEFS, SchemaValidator
+
+Verdict = tuple[str, str, str, str]
+
+_TURN_UPDATES = {
+    "agent_message_chunk",
+    "agent_thought_chunk",
+    "tool_call",
+    "tool_call_update",
+    "plan",
+}
+
+
+def _framing_fault(fault: str) -> bool:
+    return any(k in fault for k in ("Content-Length", "exceeds the limit", "not an object"))
+
+
+def _message_problem(msg: Message) -> str | None:
+    """What is wrong with a decoded JSON-RPC message from the agent, if anything."""
+    if msg.get("jsonrpc") != "2.0":
+        return f'missing or wrong "jsonrpc": {msg.get("jsonrpc")!r}'
+    if "method" in msg:
+        if not isinstance(msg["method"], str):
+            return "method is not a string"
+        return None
+    if "id" not in msg:
+        return "neither a request, a response nor a notification"
+    if ("result" in msg) == ("error" in msg):
+        return "a response must carry exactly one of result and error"
+    if "error" in msg:
+        err = msg["error"]
+        if (
+            not isinstance(err, dict)
+            or type(err.get("code")) is not int
+            or not isinstance(err.get("message"), str)
+        ):
+            return f"error object needs an integer code and a string message: {err!r}"
+    return None
+
+
+def observed_checks(harnesses: Sequence[AcpHarness], schema: SchemaValidator) -> Iterator[Verdict]:
+    """Verdicts over all the run's connections."""
+    yield _framing(harnesses)
+    yield _clean_stdout(harnesses)
+    yield _update_schema(harnesses, schema)
+    yield _tool_calls(harnesses)
+    yield _update_order(harnesses)
+    yield _client_requests(harnesses, schema)
+
+
+def _framing(harnesses: Sequence[AcpHarness]) -> Verdict:
+    cid, name = "transport.framing", "every stdout line is one JSON-RPC 2.0 message"
+    faults = [f for h in harnesses for f in h.faults if _framing_fault(f)]
+    bad = [(m, p) for h in harnesses for m in h.messages if (p := _message_problem(m))]
+    total = sum(len(h.messages) for h in harnesses)
+    if faults:
+        return "FAIL", cid, name, f"{len(faults)} bad line(s); first: {faults[0]}"
+    if bad:
+        msg, problem = bad[0]
+        return "FAIL", cid, name, f"{problem} in {str(msg)[:160]}"
+    if total == 0:
+        return "SKIP", cid, name, "the agent wrote nothing to stdout"
+    return "PASS", cid, name, f"{total} messages, all well-formed"
+
+
+def _clean_stdout(harnesses: Sequence[AcpHarness]) -> Verdict:
+    cid, name = "transport.clean-stdout", "nothing but protocol messages on stdout"
+    noise = [f for h in harnesses for f in h.faults if not _framing_fault(f)]
+    if noise:
+        return "FAIL", cid, name, f"{len(noise)} stray line(s); first: {noise[0]}"
+    if not any(h.messages for h in harnesses):
+        return "SKIP", cid, name, "the agent wrote nothing to stdout"
+    return "PASS", cid, name, "no banners, logs or blank lines on stdout"
+
+
+def _update_schema(harnesses: Sequence[AcpHarness], schema: SchemaValidator) -> Verdict:
+    cid, name = "updates.schema", "session/update payloads match the schema"
+    count = 0
+    for h in harnesses:
+        known = set(h.client.session_cwds)
+        for params in h.updates:
+            count += 1
+            problems = schema.errors("SessionNotification", params)
+            if params.get("sessionId") not in known:
+                problems.append(f"sessionId {params.get('sessionId')!r} names no open session")
+            if problems:
+                kind = params["update"].get("sessionUpdate")
+                return "FAIL", cid, name, f"{kind}: {'; '.join(problems)}"
+    if count == 0:
+        return "SKIP", cid, name, "the agent sent no session/update"
+    return "PASS", cid, name, f"{count} updates valid"
+
+
+def _abs(path: Any) -> bool:
+    return isinstance(path, str) and os.path.isabs(path)
+
+
+def _tool_calls(harnesses: Sequence[AcpHarness]) -> Verdict:
+    cid, name = "updates.tool-calls", "tool calls are announced once with absolute paths"
+    calls = 0
+    for h in harnesses:
+        seen: dict[str, set[str]] = {}
+        for params in h.updates:
+            sid, update = str(params.get("sessionId")), params["update"]
+            kind = update.get("sessionUpdate")
+            if kind not in ("tool_call", "tool_call_update"):
+                continue
+            ids = seen.setdefault(sid, set())
+            tid = update.get("toolCallId")
+            if kind == "tool_call":
+                calls += 1
+                if tid in ids:
+                    return "FAIL", cid, name, f"toolCallId {tid!r} announced twice"
+                ids.add(tid)
+            elif tid not in ids:
+                return "FAIL", cid, name, f"tool_call_update for unannounced toolCallId {tid!r}"
+            for loc in update.get("locations") or []:
+                if not isinstance(loc, dict) or not _abs(loc.get("path")):
+                    return "FAIL", cid, name, f"location path not absolute: {loc!r}"
+                line = loc.get("line")
+                if line is not None and (type(line) is not int or line < 1):
+                    return "FAIL", cid, name, f"location line must be >= 1: {loc!r}"
+            for item in update.get("content") or []:
+                if isinstance(item, dict) and item.get("type") == "diff":
+                    if not _abs(item.get("path")) or not isinstance(item.get("newText"), str):
+                        return (
+                            "FAIL",
+                            cid,
+                            name,
+                            f"diff needs an absolute path and newText: {item!r}",
+                        )
+    if calls == 0:
+        return "SKIP", cid, name, "the agent made no tool call"
+    return "PASS", cid, name, f"{calls} tool calls consistent"
+
+
+def _update_order(harnesses: Sequence[AcpHarness]) -> Verdict:
+    cid, name = "updates.order", "no turn update arrives after the prompt response"
+    turns = 0
+    for h in harnesses:
+        prompt_ids: dict[Any, str] = {}
+        ended: set[str] = set()
+        for entry in h.transcript:
+            msg = entry.message
+            if not isinstance(msg, dict):
+                continue
+            if entry.direction == "send" and msg.get("method") == "session/prompt":
+                sid = str((msg.get("params") or {}).get("sessionId"))
+                prompt_ids[msg.get("id")] = sid
+                ended.discard(sid)
+            elif entry.direction == "recv" and "method" not in msg and msg.get("id") in prompt_ids:
+                if "result" in msg:
+                    turns += 1
+                ended.add(prompt_ids.pop(msg.get("id")))
+            elif entry.direction == "recv" and msg.get("method") == "session/update":
+                params = msg.get("params") or {}
+                update = params.get("update") or {}
+                if (
+                    params.get("sessionId") in ended
+                    and update.get("sessionUpdate") in _TURN_UPDATES
+                ):
+                    return (
+                        "FAIL",
+                        cid,
+                        name,
+                        f"{update.get('sessionUpdate')} arrived after the session/prompt "
+                        "response for its session",
+                    )
+    if turns == 0:
+        return "SKIP", cid, name, "no prompt turn completed"
+    return "PASS", cid, name, f"{turns} turns: every update came before the response"
+
+
+def _client_requests(harnesses: Sequence[AcpHarness], schema: SchemaValidator) -> Verdict:
+    cid, name = "client.requests", "agent->client requests are valid"
+    count = 0
+    for h in harnesses:
+        created: set[str] = set()
+        released: set[str] = set()
+        caps = h.client.capabilities()
+        for entry in h.transcript:
+            msg = entry.message
+            if entry.direction != "recv" or not isinstance(msg, dict):
+                continue
+            method = msg.get("method")
+            if method not in CLIENT_METHOD_DEFS or "id" not in msg:
+                continue
+            count += 1
+            params = msg.get("params") if isinstance(msg.get("params"), dict) else {}
+            problems = schema.errors(CLIENT_METHOD_DEFS[method], params)
+            if str(method).startswith("fs/") and not caps["fs"]["readTextFile"]:
+                problems.append("fs was not advertised")
+            if str(method).startswith("terminal/") and not caps["terminal"]:
+                problems.append("terminal was not advertised")
+            if params.get("sessionId") not in h.client.session_cwds:
+                problems.append(f"sessionId {params.get('sessionId')!r} is not a live session")
+            if method in ("fs/read_text_file", "fs/write_text_file") and not _abs(
+                params.get("path")
+            ):
+                problems.append(f"path {params.get('path')!r} is not absolute")
+            if (
+                method == "terminal/create"
+                and params.get("cwd") is not None
+                and not _abs(params.get("cwd"))
+            ):
+                problems.append(f"terminal cwd {params.get('cwd')!r} is not absolute")
+            if method == "session/request_permission":
+                opts = params.get("options")
+                ids = [o.get("optionId") for o in opts or [] if isinstance(o, dict)]
+                if not opts or len(set(ids)) != len(ids):
+                    problems.append("options must be non-empty with unique optionIds")
+            if problems:
+                return "FAIL", cid, name, f"{method}: {'; '.join(problems)}"
+        if h.client.terminals is not None:
+            created = set(h.client.terminals.created)
+            released = set(h.client.terminals.released)
+        if created - released:
+            return "FAIL", cid, name, f"terminal(s) never released: {sorted(created - released)}"
+    if count == 0:
+        return "SKIP", cid, name, "the agent made no permission, fs or terminal request"
+    return "PASS", cid, name, f"{count} requests valid"

@@ -1,0 +1,145 @@
+"""JSON-RPC 2.0 message helpers: envelope checks, encoding, routing, error mapping.
+
+Pure functions used by ``acp_server.connection``. Method routing and param binding go
+through jsonrpcserver's synchronous dispatcher; the routed handler is returned, not run,
+so the connection can await it inside the request's own task and cancel scope
+(jsonrpcserver's async dispatcher runs handlers in a separate ``asyncio.gather`` task,
+outside our cancel scopes, where shielded cleanup such as sending ``$/cancel_request``
+is cancelled again and again). Envelope validation is ours because jsonrpcserver
+answers every invalid request with ``id: null`` (JSON-RPC wants the id when it is
+readable), rejects unknown top-level keys, and knows nothing of responses.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import warnings
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from acp_server.errors import RpcError
+
+with warnings.catch_warnings():
+    # jsonrpcserver 5.0.9 reads its bundled schema with deprecated importlib APIs.
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from jsonrpcserver import Error, Success, dispatch_to_serializable
+
+__all__ = [
+    "BoundCall",
+    "Router",
+    "classify",
+    "encode",
+    "error_from_exception",
+    "error_response",
+    "id_key",
+    "valid_id",
+]
+
+logger = logging.getLogger(__name__)
+
+RequestHandler = Callable[[dict[str, Any]], Awaitable[Any]]
+MessageKind = Literal["request", "notification", "response", "invalid"]
+
+
+@dataclass(frozen=True, slots=True)
+class BoundCall:
+    """A routed request: the handler and its params, still to be awaited."""
+
+    method: str
+    handler: RequestHandler
+    params: dict[str, Any]
+
+
+class Router:
+    """Routes request objects to handlers ``async def handler(params: dict)``."""
+
+    def __init__(self, handlers: Mapping[str, RequestHandler]) -> None:
+        self._methods = {name: _bind(name, fn) for name, fn in handlers.items()}
+
+    def route(self, message: dict[str, Any]) -> BoundCall | dict[str, Any]:
+        """The call to run for a validated request, or an error response (-32601/-32602)."""
+        response = dispatch_to_serializable(
+            "", self._methods, deserializer=lambda _: message, validator=_accept
+        )
+        call = response.get("result") if isinstance(response, dict) else None
+        return call if isinstance(call, BoundCall) else response
+
+
+def _bind(method: str, handler: RequestHandler) -> Callable[..., Any]:
+    """A jsonrpcserver method for ``handler``: params bind as one dict, nothing runs yet."""
+
+    def route(*args: Any, **params: Any) -> Any:
+        if args:
+            return Error(-32602, "params must be a JSON object, not an array")
+        return Success(BoundCall(method, handler, params))
+
+    return route
+
+
+def _accept(_: Any) -> None:
+    return None
+
+
+def error_from_exception(method: str, exc: Exception) -> RpcError:
+    """Map a handler's exception to the wire: RpcError as is, pydantic errors to -32602."""
+    while isinstance(exc, ExceptionGroup) and len(exc.exceptions) == 1:
+        exc = exc.exceptions[0]
+    if isinstance(exc, RpcError):
+        return exc
+    pydantic_core = sys.modules.get("pydantic_core")  # Not imported: cannot be its error.
+    if pydantic_core is not None and isinstance(exc, pydantic_core.ValidationError):
+        errors = exc.errors(include_url=False, include_context=False, include_input=False)
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'params'}: {e['msg']}" for e in errors[:5]
+        )
+        return RpcError.invalid_params(
+            f"invalid params for {method}: {problems}", {"errors": errors[:5]}
+        )
+    logger.error("handler for %s failed", method, exc_info=exc)
+    return RpcError.internal_error(f"{type(exc).__name__}: {exc}"[:200])
+
+
+def classify(message: Any) -> tuple[MessageKind, str]:
+    """What a parsed message is, and for an invalid one, the problem."""
+    if not isinstance(message, dict):
+        return "invalid", f"expected a JSON-RPC object, got {type(message).__name__}"
+    if "method" not in message:
+        if "id" in message and ("result" in message or "error" in message):
+            return "response", ""
+        return "invalid", "missing method"
+    if message.get("jsonrpc") != "2.0":
+        return "invalid", 'jsonrpc must be "2.0"'
+    if not isinstance(message["method"], str):
+        return "invalid", "method must be a string"
+    if "id" in message and not valid_id(message["id"]):
+        return "invalid", "id must be a string, a number or null"
+    if "params" in message and not isinstance(message["params"], dict | list):
+        return "invalid", "params must be an object or an array"
+    return ("request" if "id" in message else "notification"), ""
+
+
+def valid_id(value: Any) -> bool:
+    """A usable request id: a string, a number (not a bool) or null."""
+    return value is None or (isinstance(value, str | int | float) and not isinstance(value, bool))
+
+
+def id_key(request_id: Any) -> tuple[bool, Any]:
+    """A dict key telling ``1`` and ``"1"`` apart."""
+    return isinstance(request_id, str), request_id
+
+
+def error_response(request_id: Any, error: RpcError) -> dict[str, Any]:
+    """The response object carrying ``error`` for ``request_id``."""
+    return {"jsonrpc": "2.0", "id": request_id, "error": error.to_dict()}
+
+
+def encode(message: Any) -> bytes:
+    """One compact UTF-8 JSON line (``ensure_ascii=False``, no spaces, ``\\n``)."""
+    try:
+        text = json.dumps(message, ensure_ascii=False, separators=(",", ":"))
+        return text.encode("utf-8") + b"\n"
+    except UnicodeEncodeError:  # Lone surrogates: \u-escape them so the line stays UTF-8.
+        return json.dumps(message, separators=(",", ":")).encode("ascii") + b"\n"

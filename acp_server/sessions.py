@@ -1,0 +1,212 @@
+"""Session state and the prompt turn: one agent per session, one cancel scope per turn.
+
+A ``Session`` owns its agent (history included), its workspace (rooted at the
+session's ``cwd``) and its permission memory. ``Session.prompt()`` runs one turn:
+
+1. refuse if a turn is already running (the client must ``session/cancel`` first);
+2. open a cancel scope for the turn and stream ``agent.run_stream()`` inside it,
+   mapping every event to ``session/update`` notifications as it arrives;
+3. on ``session/cancel`` (``Session.cancel()``) the scope is cancelled: the model
+   stream is closed, running tools are cancelled (local process groups killed, client
+   terminals released, outstanding client requests get ``$/cancel_request``);
+4. before returning, every tool call that was started but not finished gets a final
+   ``failed`` update (v1 has no ``cancelled`` status), so nothing of the turn follows
+   the ``session/prompt`` response;
+5. the stop reason is ``cancelled`` after a cancel, never an error. A model failure
+   ends the turn with a readable message and ``end_turn``; the session stays usable.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import anyio
+
+from acp_server import wire
+from acp_server.errors import RpcError
+from acp_server.mapping import event_to_updates, failed_update, stop_reason, text_chunk
+from agentica.events import RunFinished, ToolCallFinished, ToolCallStarted
+from agentica.exceptions import AgenticaError, ModelError
+from agentica.messages import Message
+
+logger = logging.getLogger(__name__)
+
+Notify = Callable[[dict[str, Any]], Awaitable[None]]
+"""Sends one ``session/update`` ``update`` payload for the session."""
+
+DEMO_NOTICE = (
+    "*You are talking to the offline demo model.* To use a real model, start the server "
+    "with `--model provider/model` (for example `--model deepseek/deepseek-chat` with "
+    "`DEEPSEEK_API_KEY` set, or `--model gpt-4o-mini` with `OPENAI_API_KEY` and optionally "
+    "`OPENAI_BASE_URL`).\n\n"
+)
+"""Prefixed to the first reply of a session when the demo model does not say it itself."""
+
+
+def model_error_message(error: BaseException) -> str:
+    """What the user reads when the model call failed."""
+    return (
+        f"**The model call failed:** {error}\n\n"
+        "Check the model name and API key (for example `--model provider/model` and the "
+        "provider's `*_API_KEY` environment variable), then send the prompt again."
+    )
+
+
+@dataclass(eq=False, kw_only=True)
+class Session:
+    """One ACP session: its agent, workspace, approver and running turn.
+
+    Attributes:
+        id: The ``sessionId``.
+        cwd: Absolute working directory.
+        agent: The session's agent, or ``None`` when the model could not be created
+            (``setup_error`` then says why, and every prompt answers with it).
+        notify: Sends an ``update`` payload as a ``session/update`` for this session.
+    """
+
+    id: str
+    cwd: str
+    agent: Any
+    notify: Notify
+    workspace: Any = None
+    approver: Any = None
+    context_size: int | None = None
+    demo_notice: bool = False
+    """Send ``DEMO_NOTICE`` before the first reply."""
+    setup_error: str | None = None
+    turns: int = 0
+    _scope: anyio.CancelScope | None = field(default=None, repr=False)
+    _cancelled: bool = field(default=False, repr=False)
+
+    @property
+    def busy(self) -> bool:
+        """Whether a prompt turn is running."""
+        return self._scope is not None
+
+    def cancel(self) -> bool:
+        """Cancel the running turn, if any. Returns whether there was one."""
+        if self._scope is None:
+            return False
+        self._cancelled = True
+        self._scope.cancel()
+        return True
+
+    async def prompt(self, message: Message) -> wire.AcpStopReason:
+        """Run one turn for ``message`` and return its ACP stop reason (see module doc)."""
+        if self._scope is not None:
+            raise RpcError.invalid_request(
+                f"session {self.id} is already running a prompt; send session/cancel first"
+            )
+        scope = anyio.CancelScope()
+        self._scope, self._cancelled = scope, False
+        open_calls: dict[str, None] = {}
+        result: wire.AcpStopReason = "end_turn"
+        self.turns += 1
+        try:
+            with scope:
+                result = await self._run(message, open_calls)
+        except Exception as exc:
+            error = _model_error(exc)
+            if error is None:
+                raise
+            logger.warning("session %s: model call failed: %s", self.id, error)
+            with anyio.CancelScope(shield=True):
+                await self._close_calls(open_calls, "The model call failed")
+                await self.notify(text_chunk(model_error_message(error)))
+            result = "end_turn"
+        finally:
+            self._scope = None
+            with anyio.CancelScope(shield=True):
+                await self._close_calls(open_calls, "Cancelled")
+        if self._cancelled or scope.cancelled_caught:
+            return "cancelled"
+        return result
+
+    async def _run(self, message: Message, open_calls: dict[str, None]) -> wire.AcpStopReason:
+        if self.agent is None:
+            await self.notify(text_chunk(self.setup_error or "The agent is not configured."))
+            return "end_turn"
+        if self.demo_notice:
+            self.demo_notice = False
+            await self.notify(text_chunk(DEMO_NOTICE))
+        result: wire.AcpStopReason = "end_turn"
+        async with self.agent.run_stream(message) as stream:
+            async for event in stream:
+                if isinstance(event, ToolCallStarted):
+                    open_calls[event.call_id] = None
+                elif isinstance(event, ToolCallFinished):
+                    open_calls.pop(event.call_id, None)
+                elif isinstance(event, RunFinished):
+                    result = stop_reason(event.stop_reason)
+                for update in event_to_updates(event, context_size=self.context_size):
+                    await self.notify(update)
+        return result
+
+    async def _close_calls(self, open_calls: dict[str, None], reason: str) -> None:
+        while open_calls:
+            call_id = next(iter(open_calls))
+            del open_calls[call_id]
+            await self.notify(failed_update(call_id, reason))
+
+
+def _model_error(exc: BaseException) -> ModelError | None:
+    """The ``ModelError`` behind ``exc`` (possibly wrapped in exception groups), if only that."""
+    while isinstance(exc, BaseExceptionGroup) and len(exc.exceptions) == 1:
+        exc = exc.exceptions[0]
+    return exc if isinstance(exc, ModelError) else None
+
+
+class SessionStore:
+    """The sessions of one connection, by id."""
+
+    def __init__(self) -> None:
+        self._sessions: dict[str, Session] = {}
+
+    def add(self, session: Session) -> None:
+        """Register a new session."""
+        self._sessions[session.id] = session
+
+    def get(self, session_id: Any) -> Session:
+        """The session, or ``RpcError.invalid_params`` naming the unknown id."""
+        session = self._sessions.get(session_id) if isinstance(session_id, str) else None
+        if session is None:
+            raise RpcError.invalid_params(
+                f"unknown session {session_id!r}; create one with session/new first"
+            )
+        return session
+
+    def find(self, session_id: Any) -> Session | None:
+        """The session, or ``None``."""
+        return self._sessions.get(session_id) if isinstance(session_id, str) else None
+
+    def __iter__(self) -> Iterator[Session]:
+        return iter(list(self._sessions.values()))
+
+    def __len__(self) -> int:
+        return len(self._sessions)
+
+    def cancel_all(self) -> None:
+        """Cancel every running turn."""
+        for session in self._sessions.values():
+            session.cancel()
+
+
+def describe_setup_error(error: AgenticaError | Exception) -> str:
+    """The message a session answers with when its model could not be created."""
+    return (
+        f"**The model could not be set up:** {error}\n\n"
+        "Start the server with a valid `--model` (for example `--model demo` for the offline "
+        "demo, or `--model provider/model` with the provider's API key in the environment)."
+    )
+
+
+__all__ = [
+    "DEMO_NOTICE",
+    "Session",
+    "SessionStore",
+    "describe_setup_error",
+    "model_error_message",
+]

@@ -1,0 +1,169 @@
+"""agentica: an async-first Python agent framework.
+
+::
+
+    from agentica import Agent
+
+    agent = Agent(model="demo")
+    result = await agent.run("hello")          # or agent.run_sync("hello")
+    async for event in agent.run_stream("hi"):  # or agent.run_stream_sync("hi")
+        ...
+
+Importing the package has no side effects and is fast: only the event and error types
+are imported eagerly; every other name is imported on first use (PEP 562), and the
+OpenAI client only when an OpenAI model is used.
+"""
+
+from typing import TYPE_CHECKING, Any
+
+from agentica.events import DiffContent as DiffContent
+from agentica.events import Location as Location
+from agentica.events import PlanEntry as PlanEntry
+from agentica.events import PlanUpdated as PlanUpdated
+from agentica.events import RunEvent as RunEvent
+from agentica.events import RunFinished as RunFinished
+from agentica.events import TerminalContent as TerminalContent
+from agentica.events import TextContent as TextContent
+from agentica.events import TextDelta as TextDelta
+from agentica.events import ThinkingDelta as ThinkingDelta
+from agentica.events import ToolCallFinished as ToolCallFinished
+from agentica.events import ToolCallProgress as ToolCallProgress
+from agentica.events import ToolCallStarted as ToolCallStarted
+from agentica.events import Usage as Usage
+from agentica.events import UsageUpdated as UsageUpdated
+from agentica.exceptions import AgenticaError as AgenticaError
+from agentica.exceptions import ModelError as ModelError
+from agentica.exceptions import StopRun as StopRun
+from agentica.exceptions import ToolError as ToolError
+from agentica.exceptions import UserError as UserError
+
+if TYPE_CHECKING:
+    from agentica.agent import Agent as Agent
+    from agentica.agent import DeepAgent as DeepAgent
+    from agentica.agent import RunConfig as RunConfig
+    from agentica.agent import RunResponse as RunResponse
+    from agentica.agent import RunResult as RunResult
+    from agentica.messages import Message as Message
+    from agentica.models.base import Model as Model
+    from agentica.models.openai import DeepSeekChat as DeepSeekChat
+    from agentica.models.openai import MoonshotChat as MoonshotChat
+    from agentica.models.openai import OllamaChat as OllamaChat
+    from agentica.models.openai import OpenAIChat as OpenAIChat
+    from agentica.models.openai import OpenRouterChat as OpenRouterChat
+    from agentica.models.openai import QwenChat as QwenChat
+    from agentica.models.openai import ZhipuAIChat as ZhipuAIChat
+    from agentica.printer import print_response as print_response
+    from agentica.printer import print_response_sync as print_response_sync
+    from agentica.tools.base import ApprovalRequest as ApprovalRequest
+    from agentica.tools.base import CallDescription as CallDescription
+    from agentica.tools.base import ToolResult as ToolResult
+    from agentica.tools.base import current_call as current_call
+    from agentica.tools.builtin import WorkspaceTools as WorkspaceTools
+    from agentica.tools.calls import run_function_calls as run_function_calls
+    from agentica.tools.function import Function as Function
+    from agentica.tools.function import FunctionCall as FunctionCall
+    from agentica.tools.function import Hooks as Hooks
+    from agentica.tools.function import Tool as Tool
+    from agentica.tools.function import tool as tool
+    from agentica.workspace.base import Workspace as Workspace
+    from agentica.workspace.local import LocalWorkspace as LocalWorkspace
+
+_LAZY = {
+    "Agent": "agentica.agent",
+    "ApprovalRequest": "agentica.tools.base",
+    "CallDescription": "agentica.tools.base",
+    "DeepAgent": "agentica.agent",
+    "DeepSeekChat": "agentica.models.openai",
+    "Function": "agentica.tools.function",
+    "FunctionCall": "agentica.tools.function",
+    "Hooks": "agentica.tools.function",
+    "LocalWorkspace": "agentica.workspace.local",
+    "Message": "agentica.messages",
+    "Model": "agentica.models.base",
+    "MoonshotChat": "agentica.models.openai",
+    "OllamaChat": "agentica.models.openai",
+    "OpenAIChat": "agentica.models.openai",
+    "OpenRouterChat": "agentica.models.openai",
+    "QwenChat": "agentica.models.openai",
+    "RunConfig": "agentica.agent",
+    "RunResponse": "agentica.agent",
+    "RunResult": "agentica.agent",
+    "Tool": "agentica.tools.function",
+    "ToolResult": "agentica.tools.base",
+    "Workspace": "agentica.workspace.base",
+    "WorkspaceTools": "agentica.tools.builtin",
+    "ZhipuAIChat": "agentica.models.openai",
+    "current_call": "agentica.tools.base",
+    "print_response": "agentica.printer",
+    "print_response_sync": "agentica.printer",
+    "run_function_calls": "agentica.tools.calls",
+    "tool": "agentica.tools.function",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'agentica' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
+__all__ = [
+    "Agent",
+    "AgenticaError",
+    "ApprovalRequest",
+    "CallDescription",
+    "DeepAgent",
+    "DeepSeekChat",
+    "DiffContent",
+    "Function",
+    "FunctionCall",
+    "Hooks",
+    "LocalWorkspace",
+    "Location",
+    "Message",
+    "Model",
+    "ModelError",
+    "MoonshotChat",
+    "OllamaChat",
+    "OpenAIChat",
+    "OpenRouterChat",
+    "PlanEntry",
+    "PlanUpdated",
+    "QwenChat",
+    "RunConfig",
+    "RunEvent",
+    "RunFinished",
+    "RunResponse",
+    "RunResult",
+    "StopRun",
+    "TerminalContent",
+    "TextContent",
+    "TextDelta",
+    "ThinkingDelta",
+    "Tool",
+    "ToolCallFinished",
+    "ToolCallProgress",
+    "ToolCallStarted",
+    "ToolError",
+    "ToolResult",
+    "Usage",
+    "UsageUpdated",
+    "UserError",
+    "Workspace",
+    "WorkspaceTools",
+    "ZhipuAIChat",
+    "current_call",
+    "print_response",
+    "print_response_sync",
+    "run_function_calls",
+    "tool",
+]

@@ -1,0 +1,443 @@
+"""``Agent``: configuration plus four thin entry points over the one engine.
+
+::
+
+    async  agent.run(prompt)              -> RunResponse
+    async  agent.run_stream(prompt)       -> RunStream (async iterable, async context manager)
+    sync   agent.run_sync(prompt)         -> RunResponse        (adapter)
+    sync   agent.run_stream_sync(prompt)  -> Iterator[RunEvent] (adapter)
+
+An agent keeps its conversation (``agent.messages``) across runs and runs one run at a
+time; use one agent per concurrent conversation.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import os
+import threading
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from agentica import _sync
+from agentica._engine import RunState
+from agentica._stream import RunStream, drive_collect
+from agentica.events import RunEvent, StopReason, Usage
+from agentica.exceptions import UserError
+from agentica.messages import Message
+from agentica.models.base import Model
+from agentica.tools.base import Approver
+from agentica.tools.function import Function, Hooks, as_functions
+
+if TYPE_CHECKING:
+    from agentica.workspace.base import Workspace
+
+logger = logging.getLogger(__name__)
+
+Prompt = Any
+"""``str``, a list of content parts (``TextPart``/``ImagePart``) or a ``Message``."""
+
+
+@dataclass(kw_only=True)
+class RunConfig:
+    """Per-run overrides of the agent's settings (``None`` keeps the agent's value)."""
+
+    max_turns: int | None = None
+    parallel_tool_calls: bool | None = None
+    max_concurrency: int | None = None
+    approver: Approver | None = None
+
+
+@dataclass(kw_only=True)
+class RunResponse:
+    """The result of a run.
+
+    Attributes:
+        content: The final text, or the parsed object when ``response_model`` is set.
+        reasoning_content: The model's reasoning over the run (empty when not exposed).
+        messages: The whole conversation after the run (pass it as ``history=`` to go on).
+        new_messages: The messages this run added, starting with the prompt.
+        usage: Token usage summed over the run's model calls.
+        run_id: Unique id of the run.
+        stop_reason: Why the run ended (``end_turn``, ``max_turns``, ``cancelled`` ...).
+        events: Every event of the run, when collected (``run()`` collects them).
+        text: The final assistant text (also when ``content`` is a parsed object).
+    """
+
+    content: Any
+    reasoning_content: str = ""
+    messages: list[Message] = field(default_factory=list)
+    new_messages: list[Message] = field(default_factory=list)
+    usage: Usage = field(default_factory=Usage)
+    run_id: str = ""
+    stop_reason: StopReason = "end_turn"
+    events: list[RunEvent] = field(default_factory=list)
+    text: str = ""
+
+    def __str__(self) -> str:
+        return self.text
+
+
+RunResult = RunResponse
+"""Alias of ``RunResponse``."""
+
+
+def _to_message(prompt: Prompt) -> Message:
+    if isinstance(prompt, Message):
+        return prompt
+    if isinstance(prompt, str | list):
+        return Message.user(prompt)
+    raise UserError(
+        f"the prompt must be a str, a list of content parts or a Message, got "
+        f"{type(prompt).__name__}"
+    )
+
+
+def _structured(response_model: Any) -> tuple[str, Callable[[str], Any]]:
+    """The output instruction and parser for ``response_model``."""
+    import json
+
+    from pydantic import TypeAdapter
+
+    adapter: TypeAdapter[Any] = TypeAdapter(response_model)
+    schema = json.dumps(adapter.json_schema(), ensure_ascii=False)
+
+    def parse(text: str) -> Any:
+        body = text.strip()
+        if body.startswith("```"):
+            body = body.split("\n", 1)[-1].rsplit("```", 1)[0]
+        return adapter.validate_json(body.strip())
+
+    instruction = (
+        "Reply with only a JSON value (no prose, no code fence) matching this JSON schema:\n"
+        + schema
+    )
+    return instruction, parse
+
+
+class Agent:
+    """An AI agent: a model, instructions, tools and a conversation.
+
+    Args:
+        model: A ``Model`` or a model string for ``agentica.models.registry.get_model``
+            (``"demo"``, ``"deepseek/deepseek-chat"``, ...); ``None`` picks the default.
+        name: The agent's name (also the tool name of ``as_tool()``).
+        instructions: System instructions: a string, a list of strings, or a callable
+            returning one (called at the start of every run, never stored in history).
+        description: A short description, put before the instructions.
+        tools: Functions, ``Function`` objects and ``Tool`` instances.
+        approver: Decides on calls of tools that need approval; without one they run.
+        max_turns: At most this many model calls per run (then ``stop_reason="max_turns"``).
+        parallel_tool_calls: Run the tool calls of one model turn concurrently.
+        max_concurrency: At most this many tool calls at once.
+        response_model: A pydantic model (or any type) to parse the final answer into.
+        add_history_to_context: Keep the conversation across runs.
+        session_id: An id for the conversation (free for the application's use).
+        work_dir: The working directory (used by ``DeepAgent``'s workspace).
+        history: The initial conversation.
+        hooks: Agent-wide tool hooks (``agentica.tools.function.Hooks``).
+    """
+
+    def __init__(
+        self,
+        *,
+        model: Model | str | None = None,
+        name: str | None = None,
+        instructions: str | list[str] | Callable[..., Any] | None = None,
+        description: str | None = None,
+        tools: Sequence[Any] = (),
+        approver: Approver | None = None,
+        max_turns: int = 50,
+        parallel_tool_calls: bool = True,
+        max_concurrency: int | None = None,
+        response_model: Any = None,
+        add_history_to_context: bool = True,
+        session_id: str | None = None,
+        work_dir: str | os.PathLike[str] | None = None,
+        history: Sequence[Message] | None = None,
+        hooks: Hooks | None = None,
+    ) -> None:
+        if max_turns < 1:
+            raise UserError(f"max_turns must be >= 1, got {max_turns}")
+        if max_concurrency is not None and max_concurrency < 1:
+            raise UserError(f"max_concurrency must be >= 1 or None, got {max_concurrency}")
+        self._model_spec = model
+        self._model: Model | None = model if isinstance(model, Model) else None
+        self.name = name
+        self.instructions = instructions
+        self.description = description
+        self.functions: list[Function] = as_functions(tools)
+        self.approver = approver
+        self.max_turns = max_turns
+        self.parallel_tool_calls = parallel_tool_calls
+        self.max_concurrency = max_concurrency
+        self.response_model = response_model
+        self.add_history_to_context = add_history_to_context
+        self.session_id = session_id or uuid.uuid4().hex
+        self.work_dir = os.fspath(work_dir) if work_dir is not None else None
+        self.hooks = hooks
+        self._history: list[Message] = list(history or [])
+        self._active: RunState | None = None
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        model = getattr(self._model_spec, "name", self._model_spec)
+        return f"Agent(name={self.name!r}, model={model!r})"
+
+    # --- Configuration ---------------------------------------------------------------------
+
+    @property
+    def model(self) -> Model:
+        """The model (a model string is resolved through the registry on first use)."""
+        if self._model is None:
+            from agentica.models.registry import get_model
+
+            self._model = get_model(self._model_spec)
+        return self._model
+
+    @property
+    def messages(self) -> list[Message]:
+        """The conversation so far (a copy)."""
+        return list(self._history)
+
+    @property
+    def is_running(self) -> bool:
+        """Whether a run is in progress."""
+        return self._active is not None
+
+    def reset(self, history: Sequence[Message] | None = None) -> None:
+        """Start a new conversation (optionally from ``history``)."""
+        if self._active is not None:
+            raise UserError("reset() was called while a run is in progress; cancel it first")
+        self._history = list(history or [])
+
+    def system_prompt(self) -> str | None:
+        """The system message of the next run (instructions resolved now)."""
+        parts: list[str] = []
+        if self.description:
+            parts.append(self.description)
+        instructions = self.instructions
+        if callable(instructions):
+            params = inspect.signature(instructions).parameters
+            instructions = instructions(self) if params else instructions()
+        if isinstance(instructions, str):
+            parts.append(instructions)
+        elif instructions:
+            parts.extend(str(i) for i in instructions)
+        return "\n\n".join(p for p in parts if p) or None
+
+    # --- Runs -----------------------------------------------------------------------------
+
+    def _start_run(
+        self, prompt: Prompt, history: Sequence[Message] | None, config: RunConfig | None
+    ) -> RunState:
+        """Claim the agent for one run and build its state (raises when one is running)."""
+        message = _to_message(prompt)
+        cfg = config or RunConfig()
+        system = self.system_prompt()
+        parse = None
+        if self.response_model is not None:
+            instruction, parse = _structured(self.response_model)
+            system = f"{system}\n\n{instruction}" if system else instruction
+        with self._lock:
+            if self._active is not None:
+                raise UserError(
+                    f"agent {self.name or ''!r} is already running a run; an agent runs one "
+                    "run at a time (a tool calling its own agent would deadlock): await the "
+                    "run (or close its stream) first, or use another Agent"
+                )
+            if history is not None:
+                self._history = list(history)
+            base = self._history if self.add_history_to_context or history is not None else []
+            state = RunState(
+                run_id=uuid.uuid4().hex,
+                model=self.model,
+                functions={f.name: f for f in self.functions},
+                system=system,
+                history=list(base),
+                new_messages=[message],
+                max_turns=cfg.max_turns or self.max_turns,
+                parallel=(
+                    self.parallel_tool_calls
+                    if cfg.parallel_tool_calls is None else cfg.parallel_tool_calls
+                ),
+                max_concurrency=cfg.max_concurrency or self.max_concurrency,
+                approver=cfg.approver or self.approver,
+                hooks=self.hooks,
+                parse_output=parse,
+                on_finish=self._on_finish,
+            )
+            self._active = state
+        return state
+
+    def _on_finish(self, state: RunState) -> None:
+        with self._lock:
+            self._history = state.messages()
+            if self._active is state:
+                self._active = None
+        if state._thread:
+            _sync.exit_run(state._thread)
+
+    def _response(self, state: RunState, events: list[RunEvent]) -> RunResponse:
+        text = state.content
+        return RunResponse(
+            content=state.output if state.parse_output is not None and state.output is not None
+            else text,
+            reasoning_content="\n\n".join(state.reasoning),
+            messages=state.messages(),
+            new_messages=list(state.new_messages),
+            usage=state.usage,
+            run_id=state.run_id,
+            stop_reason=state.stop_reason or "cancelled",
+            events=events,
+            text=text,
+        )
+
+    async def run(
+        self,
+        prompt: Prompt,
+        *,
+        history: Sequence[Message] | None = None,
+        config: RunConfig | None = None,
+    ) -> RunResponse:
+        """Run the agent on a prompt until the model stops.
+
+        Args:
+            prompt: A string, a list of content parts, or a ``Message``.
+            history: Use this conversation instead of the agent's (it becomes the agent's).
+            config: Per-run overrides.
+
+        Returns:
+            The ``RunResponse`` (``stop_reason="cancelled"`` after ``cancel()``).
+
+        Raises:
+            UserError: The agent is already running.
+            agentica.exceptions.ModelError: A model call failed.
+            agentica.exceptions.StopRun: A tool or hook ended the run.
+        """
+        state = self._start_run(prompt, history, config)
+        events = await drive_collect(state)
+        return self._response(state, events)
+
+    def run_stream(
+        self,
+        prompt: Prompt,
+        *,
+        history: Sequence[Message] | None = None,
+        config: RunConfig | None = None,
+    ) -> RunStream:
+        """Stream the run's events: ``async for ev in agent.run_stream(p)``.
+
+        Prefer ``async with agent.run_stream(p) as stream: async for ev in stream`` to get
+        tool events live while calls run in parallel and immediate cancellation; see
+        ``RunStream``. Arguments as for ``run()``.
+        """
+        return RunStream(self, prompt, history=history, config=config)
+
+    def run_sync(
+        self,
+        prompt: Prompt,
+        *,
+        history: Sequence[Message] | None = None,
+        config: RunConfig | None = None,
+    ) -> RunResponse:
+        """``run()`` for sync code (works inside a running event loop, too)."""
+        return _sync.call_sync(lambda: self.run(prompt, history=history, config=config))
+
+    def run_stream_sync(
+        self,
+        prompt: Prompt,
+        *,
+        history: Sequence[Message] | None = None,
+        config: RunConfig | None = None,
+    ) -> Iterator[RunEvent]:
+        """``run_stream()`` for sync code: ``for ev in agent.run_stream_sync(p)``.
+
+        Breaking out of the loop cancels the run; ``KeyboardInterrupt`` cancels and re-raises.
+        """
+        return _sync.iterate_sync(
+            lambda: self.run_stream(prompt, history=history, config=config)
+        )
+
+    def cancel(self) -> None:
+        """Cancel the running run, if any (thread-safe): it ends with stop_reason "cancelled"."""
+        state = self._active
+        if state is not None:
+            state.cancel()
+
+    async def print_response(self, prompt: Prompt, **kwargs: Any) -> RunResponse:
+        """Run and render the run to the terminal (see ``agentica.printer.print_response``)."""
+        from agentica.printer import print_response
+
+        return await print_response(self, prompt, **kwargs)
+
+    def print_response_sync(self, prompt: Prompt, **kwargs: Any) -> RunResponse:
+        """``print_response()`` for sync code."""
+        return _sync.call_sync(
+            lambda: self.print_response(prompt, **kwargs),
+            api="print_response_sync()", alternative="await agent.print_response(...)",
+        )
+
+    def as_tool(self, *, name: str | None = None, description: str | None = None) -> Function:
+        """This agent as a tool another agent can call with a ``prompt``."""
+
+        async def ask(prompt: str) -> str:
+            return (await self.run(prompt)).text
+
+        return Function.from_callable(
+            ask,
+            name=name or self.name or "agent",
+            description=description or self.description or f"Ask the {self.name or 'agent'}.",
+            concurrency_safe=False,
+            requires_approval=False,
+        )
+
+
+DEEP_AGENT_INSTRUCTIONS = """\
+You are a capable software engineering agent working in the user's workspace.
+Use the tools to inspect files before changing them: ls, glob and grep to find things,
+read_file to read, edit_file for small changes, write_file for new files, execute to run
+commands (tests, builds). Keep a short plan with write_todos for multi-step work.
+Be concise; report what you changed."""
+
+
+class DeepAgent(Agent):
+    """The batteries-included agent: workspace tools (files, search, shell, todos), history on.
+
+    Args:
+        work_dir: Root of the workspace (default: the current directory).
+        workspace: A ``Workspace`` to act on instead of a local one at ``work_dir``.
+        tools: Extra tools, after the built-in ones.
+        instructions: Replaces the default coding-agent instructions.
+        **kwargs: As for ``Agent``.
+    """
+
+    def __init__(
+        self,
+        *,
+        work_dir: str | os.PathLike[str] | None = None,
+        workspace: Workspace | None = None,
+        tools: Sequence[Any] = (),
+        instructions: str | list[str] | Callable[..., Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        from agentica.tools.builtin import WorkspaceTools
+
+        if workspace is None:
+            from agentica.workspace.local import LocalWorkspace
+
+            workspace = LocalWorkspace(os.fspath(work_dir or os.getcwd()))
+        self.workspace = workspace
+        kwargs.setdefault("add_history_to_context", True)
+        super().__init__(
+            tools=[WorkspaceTools(workspace), *tools],
+            work_dir=work_dir or os.getcwd(),
+            instructions=DEEP_AGENT_INSTRUCTIONS if instructions is None else instructions,
+            **kwargs,
+        )
+
+
+__all__ = ["Agent", "DeepAgent", "RunConfig", "RunResponse", "RunResult"]

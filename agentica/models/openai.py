@@ -1,0 +1,394 @@
+"""``OpenAIChat``: any OpenAI-compatible Chat Completions endpoint, streamed.
+
+Design notes:
+
+* One ``openai.AsyncOpenAI`` per model instance, created lazily on the first call, over
+  one pooled HTTP client with explicit limits and timeouts; ``aclose()`` releases it.
+  The ``openai`` package itself is imported on first use, so merely naming a model (or
+  importing the registry) stays cheap.
+* Replies are always streamed. Tool-call arguments arrive in pieces keyed by ``index``;
+  they are assembled here and each call is yielded complete when the next one starts or
+  the stream ends. ``reasoning_content`` (DeepSeek, Qwen, vLLM) or ``reasoning``
+  (OpenRouter, Ollama) deltas become thinking.
+* Vendor errors are translated in one place, ``_map_error``, with ``raise ... from e``.
+  The client's own retries (``max_retries``) handle 429 and 5xx before we see them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+import anyio
+
+from agentica.events import Usage
+from agentica.exceptions import (
+    AuthenticationError,
+    ContextLengthError,
+    ModelConnectionError,
+    ModelError,
+    ModelNotFoundError,
+    ModelResponseError,
+    ModelTimeoutError,
+    RateLimitError,
+    UserError,
+)
+from agentica.messages import Message
+from agentica.models._openai_parts import (
+    ToolCallAssembler,
+    http_errors,
+    httpx_module,
+    is_context_error,
+    provider_message,
+    reasoning_text,
+    to_chat_message,
+    usage_from,
+)
+from agentica.models.base import (
+    FinishReason,
+    Model,
+    ModelDelta,
+    ModelFinish,
+    ModelTextDelta,
+    ModelThinkingDelta,
+    ModelToolCall,
+    ModelUsage,
+    ToolSpec,
+)
+from agentica.models.presets import PRESETS, Preset, find_preset, known_context_window
+
+logger = logging.getLogger(__name__)
+
+_FINISH: dict[str, FinishReason] = {
+    "stop": "stop",
+    "tool_calls": "tool_calls",
+    "function_call": "tool_calls",
+    "length": "length",
+    "content_filter": "content_filter",
+}
+
+
+class OpenAIChat(Model):
+    """A model behind an OpenAI-compatible Chat Completions endpoint.
+
+    Args:
+        id: The model name (``gpt-4o-mini``, ``deepseek-chat``, ...).
+        provider: A preset name (``deepseek``, ``ollama``, ...) supplying base URL and key
+            variable; defaults to ``openai`` (``OPENAI_API_KEY``, ``OPENAI_BASE_URL``).
+        api_key: The key; defaults to the preset's environment variable.
+        base_url: The endpoint; defaults to the preset's (or its ``*_BASE_URL`` variable).
+        timeout: Seconds to wait for each read (a streamed chunk) before giving up.
+        connect_timeout: Seconds to wait for a connection.
+        max_retries: Retries of the client for connection errors, 429 and 5xx.
+        max_connections: Size of the connection pool.
+        http_client: Use this HTTP client instead of a pooled one we own (tests pass an
+            ``httpx.AsyncClient`` over ``agentica.testing.OpenAIMock``).
+        temperature, top_p, max_tokens: Sampling parameters, sent when given.
+        context_window: The model's context size in tokens (known models are looked up).
+        supports_images: Whether user images are sent (else replaced by a note).
+        send_reasoning: Send earlier assistant reasoning back as ``reasoning_content``
+            (off by default: deepseek-reasoner rejects it in the input).
+        stream_usage: Ask for usage in the stream (``stream_options.include_usage``).
+        extra_body: Extra JSON fields for every request (provider options).
+        extra_headers: Extra HTTP headers for every request.
+    """
+
+    provider_name: str = "openai"
+    """The preset a subclass (``DeepSeekChat``) uses when ``provider`` is not given."""
+
+    def __init__(
+        self,
+        id: str | None = None,  # noqa: A002  (agentica 1.5 spelling)
+        *,
+        model: str | None = None,
+        provider: str | None = None,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        timeout: float = 120.0,
+        connect_timeout: float = 10.0,
+        max_retries: int = 2,
+        max_connections: int = 20,
+        http_client: Any = None,
+        temperature: float | None = None,
+        top_p: float | None = None,
+        max_tokens: int | None = None,
+        context_window: int | None = None,
+        supports_images: bool = True,
+        send_reasoning: bool = False,
+        stream_usage: bool | None = None,
+        extra_body: dict[str, Any] | None = None,
+        extra_headers: dict[str, str] | None = None,
+    ) -> None:
+        preset = find_preset(provider or self.provider_name)
+        if preset is None:
+            raise UserError(
+                f"unknown provider {provider!r}; known providers: {', '.join(sorted(PRESETS))}"
+            )
+        self.preset: Preset = preset
+        self.id = id or model or preset.default_model
+        self.name = self.id
+        self.api_key = api_key
+        self.base_url = preset.resolve_base_url(base_url)
+        self.timeout = timeout
+        self.connect_timeout = connect_timeout
+        self.max_retries = max_retries
+        self.max_connections = max_connections
+        self.temperature = temperature
+        self.top_p = top_p
+        self.max_tokens = max_tokens
+        self.context_window = context_window or known_context_window(self.id)
+        self.supports_images = supports_images
+        self.send_reasoning = send_reasoning
+        self.stream_usage = preset.stream_usage if stream_usage is None else stream_usage
+        self.extra_body = dict(extra_body or {})
+        self.extra_headers = dict(extra_headers or {})
+        self._given_http_client = http_client
+        self._owned_http_client: Any = None
+        self._client: Any = None
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(id={self.id!r}, provider={self.preset.name!r})"
+
+    # --- client ------------------------------------------------------------------------
+
+    def _get_client(self) -> Any:
+        """The lazily created ``AsyncOpenAI`` (one per instance)."""
+        if self._client is not None:
+            return self._client
+        key = self.preset.resolve_api_key(self.api_key)
+        if key is None:
+            if self.preset.needs_key and not (self.preset.name == "openai" and self.base_url):
+                envs = " or ".join(self.preset.key_envs)
+                raise AuthenticationError(
+                    f"no API key for provider {self.preset.name!r}: set {envs} "
+                    "(or pass api_key=...)",
+                    model=self.id,
+                )
+            key = "not-needed"  # Local servers accept any key; the client requires one.
+        import openai
+
+        httpx_mod = httpx_module(openai)
+        timeout = httpx_mod.Timeout(self.timeout, connect=self.connect_timeout)
+        http_client = self._given_http_client
+        if http_client is None:
+            http_client = openai.DefaultAsyncHttpxClient(
+                timeout=timeout,
+                limits=httpx_mod.Limits(
+                    max_connections=self.max_connections,
+                    max_keepalive_connections=self.max_connections,
+                ),
+            )
+            self._owned_http_client = http_client
+        self._client = openai.AsyncOpenAI(
+            api_key=key,
+            base_url=self.base_url,
+            timeout=timeout,
+            max_retries=self.max_retries,
+            http_client=http_client,
+        )
+        return self._client
+
+    async def aclose(self) -> None:
+        """Close the pooled HTTP client we own (a client passed in stays open)."""
+        owned, self._owned_http_client, self._client = self._owned_http_client, None, None
+        if owned is not None:
+            await owned.aclose()
+
+    # --- request -----------------------------------------------------------------------
+
+    def build_request(
+        self, messages: Sequence[Message], tools: Sequence[ToolSpec] = ()
+    ) -> dict[str, Any]:
+        """The keyword arguments of ``chat.completions.create`` for one streamed call."""
+        kwargs: dict[str, Any] = {
+            "model": self.id,
+            "messages": [
+                to_chat_message(m, images=self.supports_images, reasoning=self.send_reasoning)
+                for m in messages
+            ],
+            "stream": True,
+        }
+        if self.stream_usage:
+            kwargs["stream_options"] = {"include_usage": True}
+        if tools:
+            kwargs["tools"] = [
+                {
+                    "type": "function",
+                    "function": {
+                        "name": t.name,
+                        "description": t.description,
+                        "parameters": t.parameters,
+                    },
+                }
+                for t in tools
+            ]
+        for name in ("temperature", "top_p", "max_tokens"):
+            if getattr(self, name) is not None:
+                kwargs[name] = getattr(self, name)
+        if self.extra_body:
+            kwargs["extra_body"] = self.extra_body
+        if self.extra_headers:
+            kwargs["extra_headers"] = self.extra_headers
+        return kwargs
+
+    # --- streaming ---------------------------------------------------------------------
+
+    async def response_stream(
+        self, messages: Sequence[Message], tools: Sequence[ToolSpec] = ()
+    ) -> AsyncIterator[ModelDelta]:
+        """Stream one reply: thinking, text, complete tool calls, usage, finish."""
+        client = self._get_client()
+        import openai
+
+        errors = (openai.OpenAIError, *http_errors(openai))
+        logger.debug(
+            "chat.completions: model=%s messages=%d tools=%d", self.id, len(messages), len(tools)
+        )
+        try:
+            stream = await client.chat.completions.create(**self.build_request(messages, tools))
+        except errors as e:
+            raise self._map_error(e) from e
+        calls = ToolCallAssembler()
+        finish: str | None = None
+        usage: Usage | None = None
+        received = False
+        try:
+            async for chunk in stream:
+                received = True
+                if getattr(chunk, "usage", None):
+                    usage = usage_from(chunk.usage)
+                if not chunk.choices:
+                    continue
+                choice = chunk.choices[0]
+                delta = choice.delta
+                if delta is not None:
+                    thinking = reasoning_text(delta)
+                    if thinking:
+                        yield ModelThinkingDelta(text=thinking)
+                    if delta.content:
+                        yield ModelTextDelta(text=delta.content)
+                    for piece in delta.tool_calls or ():
+                        for call in calls.add(piece):
+                            yield ModelToolCall(call=call)
+                if choice.finish_reason:
+                    finish = choice.finish_reason
+        except errors as e:
+            raise self._map_error(e, mid_stream=received) from e
+        finally:
+            with anyio.move_on_after(5, shield=True):
+                await stream.close()
+        if finish is None:
+            raise ModelResponseError(
+                "the stream ended before the model finished its answer (no finish_reason)",
+                model=self.id,
+            )
+        completed = calls.flush()
+        for call in completed:
+            yield ModelToolCall(call=call)
+        yield ModelUsage(usage=usage or Usage(requests=1))
+        reason = _FINISH.get(finish, "stop")
+        if calls.count and reason == "stop":
+            reason = "tool_calls"
+        yield ModelFinish(reason=reason)
+
+    # --- errors ------------------------------------------------------------------------
+
+    def _map_error(self, e: BaseException, *, mid_stream: bool = False) -> ModelError:
+        """Translate an ``openai``/HTTP error into agentica's error tree."""
+        import openai
+
+        if isinstance(e, openai.APITimeoutError):
+            return ModelTimeoutError(
+                f"no answer within {self.timeout:g}s from {self.base_url or 'api.openai.com'}",
+                model=self.id,
+            )
+        if mid_stream and isinstance(e, (openai.APIConnectionError, *http_errors(openai))):
+            cause = e.__cause__ or e
+            return ModelResponseError(
+                f"the stream was cut mid-answer: {type(cause).__name__}: {cause}", model=self.id
+            )
+        if isinstance(e, (openai.APIConnectionError, *http_errors(openai))):
+            cause = e.__cause__ or e
+            where = self.base_url or "api.openai.com"
+            return ModelConnectionError(
+                f"cannot reach {where}: {type(cause).__name__}: {cause}", model=self.id
+            )
+        if not isinstance(e, openai.APIStatusError):
+            if isinstance(e, openai.APIError):
+                return ModelResponseError(provider_message(e), model=self.id)
+            return ModelResponseError(f"{type(e).__name__}: {e}", model=self.id)
+        message, status = provider_message(e), e.status_code
+        cls: type[ModelError] = ModelResponseError
+        if isinstance(e, openai.AuthenticationError | openai.PermissionDeniedError):
+            cls = AuthenticationError
+            envs = " or ".join(self.preset.key_envs)
+            message += f" (check {envs} or api_key=...)"
+        elif isinstance(e, openai.NotFoundError):
+            cls = ModelNotFoundError
+        elif isinstance(e, openai.RateLimitError):
+            cls = RateLimitError
+        elif status in (400, 413, 422) and is_context_error(e, message):
+            cls = ContextLengthError
+        return cls(message, status=status, model=self.id)
+
+
+class DeepSeekChat(OpenAIChat):
+    """DeepSeek (``DEEPSEEK_API_KEY``, https://api.deepseek.com); default ``deepseek-chat``."""
+
+    provider_name = "deepseek"
+
+
+class MoonshotChat(OpenAIChat):
+    """Moonshot / Kimi (``MOONSHOT_API_KEY``)."""
+
+    provider_name = "moonshot"
+
+
+class QwenChat(OpenAIChat):
+    """Qwen on DashScope's compatible mode (``DASHSCOPE_API_KEY``)."""
+
+    provider_name = "qwen"
+
+
+class ZhipuAIChat(OpenAIChat):
+    """Zhipu GLM (``ZAI_API_KEY`` or ``ZHIPUAI_API_KEY``)."""
+
+    provider_name = "zhipu"
+
+
+class OpenRouterChat(OpenAIChat):
+    """OpenRouter (``OPENROUTER_API_KEY``); model names like ``anthropic/claude-sonnet-4``."""
+
+    provider_name = "openrouter"
+
+
+class OllamaChat(OpenAIChat):
+    """A local Ollama server (no key, ``OLLAMA_BASE_URL`` or http://localhost:11434/v1)."""
+
+    provider_name = "ollama"
+
+
+class VLLMChat(OpenAIChat):
+    """A vLLM server (``VLLM_BASE_URL`` or http://localhost:8000/v1)."""
+
+    provider_name = "vllm"
+
+
+class LMStudioChat(OpenAIChat):
+    """LM Studio's local server (http://localhost:1234/v1)."""
+
+    provider_name = "lmstudio"
+
+
+__all__ = [
+    "DeepSeekChat",
+    "LMStudioChat",
+    "MoonshotChat",
+    "OllamaChat",
+    "OpenAIChat",
+    "OpenRouterChat",
+    "QwenChat",
+    "VLLMChat",
+    "ZhipuAIChat",
+]

@@ -1,0 +1,178 @@
+"""Named presets for OpenAI-compatible endpoints: base URL, key variable, defaults.
+
+A preset is chosen by the provider prefix of a model string (``deepseek/deepseek-chat``)
+or by a factory (``DeepSeekChat()``). This module imports no vendor library, so looking
+a preset up costs nothing.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Preset:
+    """How to reach one provider's OpenAI-compatible endpoint.
+
+    Attributes:
+        name: The provider prefix (``deepseek``).
+        base_url: Default endpoint (``None``: the openai library's default).
+        key_envs: Environment variables holding the API key, in order of preference.
+        base_url_env: Environment variable overriding ``base_url``.
+        default_model: The model used when only the provider is named.
+        needs_key: Whether calls fail without a key (local servers need none).
+        stream_usage: Whether to ask for usage in the stream (``stream_options``).
+        aliases: Other prefixes naming this provider.
+    """
+
+    name: str
+    base_url: str | None
+    key_envs: tuple[str, ...]
+    base_url_env: str | None
+    default_model: str
+    needs_key: bool = True
+    stream_usage: bool = True
+    aliases: tuple[str, ...] = ()
+
+    def resolve_base_url(self, base_url: str | None = None) -> str | None:
+        """The explicit ``base_url``, else the env override, else the preset's default."""
+        if base_url:
+            return base_url
+        if self.base_url_env and os.environ.get(self.base_url_env):
+            return os.environ[self.base_url_env]
+        return self.base_url
+
+    def resolve_api_key(self, api_key: str | None = None) -> str | None:
+        """The explicit ``api_key``, else the first key variable that is set."""
+        if api_key:
+            return api_key
+        for env in self.key_envs:
+            if os.environ.get(env):
+                return os.environ[env]
+        return None
+
+
+PRESETS: dict[str, Preset] = {
+    p.name: p
+    for p in (
+        Preset(
+            name="openai",
+            base_url=None,
+            key_envs=("OPENAI_API_KEY",),
+            base_url_env="OPENAI_BASE_URL",
+            default_model="gpt-4o-mini",
+        ),
+        Preset(
+            name="deepseek",
+            base_url="https://api.deepseek.com",
+            key_envs=("DEEPSEEK_API_KEY",),
+            base_url_env="DEEPSEEK_BASE_URL",
+            default_model="deepseek-chat",
+        ),
+        Preset(
+            name="moonshot",
+            base_url="https://api.moonshot.cn/v1",
+            key_envs=("MOONSHOT_API_KEY",),
+            base_url_env="MOONSHOT_BASE_URL",
+            default_model="kimi-k2-0905-preview",
+            aliases=("kimi",),
+        ),
+        Preset(
+            name="qwen",
+            base_url="https://dashscope.aliyuncs.com/compatible-mode/v1",
+            key_envs=("DASHSCOPE_API_KEY",),
+            base_url_env="DASHSCOPE_BASE_URL",
+            default_model="qwen-plus",
+            aliases=("dashscope",),
+        ),
+        Preset(
+            name="zhipu",
+            base_url="https://open.bigmodel.cn/api/paas/v4",
+            key_envs=("ZAI_API_KEY", "ZHIPUAI_API_KEY"),
+            base_url_env="ZAI_BASE_URL",
+            default_model="glm-4.6",
+            aliases=("zai", "zhipuai"),
+        ),
+        Preset(
+            name="openrouter",
+            base_url="https://openrouter.ai/api/v1",
+            key_envs=("OPENROUTER_API_KEY",),
+            base_url_env="OPENROUTER_BASE_URL",
+            default_model="openai/gpt-4o-mini",
+        ),
+        Preset(
+            name="ollama",
+            base_url="http://localhost:11434/v1",
+            key_envs=("OLLAMA_API_KEY",),
+            base_url_env="OLLAMA_BASE_URL",
+            default_model="llama3.1",
+            needs_key=False,
+        ),
+        Preset(
+            name="vllm",
+            base_url="http://localhost:8000/v1",
+            key_envs=("VLLM_API_KEY",),
+            base_url_env="VLLM_BASE_URL",
+            default_model="default",
+            needs_key=False,
+        ),
+        Preset(
+            name="lmstudio",
+            base_url="http://localhost:1234/v1",
+            key_envs=("LMSTUDIO_API_KEY",),
+            base_url_env="LMSTUDIO_BASE_URL",
+            default_model="default",
+            needs_key=False,
+        ),
+    )
+}
+
+_BY_PREFIX: dict[str, Preset] = {
+    prefix: p for p in PRESETS.values() for prefix in (p.name, *p.aliases)
+}
+
+CONTEXT_WINDOWS: dict[str, int] = {
+    "gpt-4o": 128_000,
+    "gpt-4.1": 1_047_576,
+    "gpt-5": 400_000,
+    "o3": 200_000,
+    "o4-mini": 200_000,
+    "deepseek-chat": 128_000,
+    "deepseek-reasoner": 128_000,
+    "kimi-k2": 262_144,
+    "moonshot-v1-128k": 131_072,
+    "qwen-plus": 131_072,
+    "qwen-max": 32_768,
+    "qwen3": 131_072,
+    "glm-4.6": 200_000,
+    "glm-4.5": 131_072,
+}
+"""Known context windows by model-name prefix (the longest matching prefix wins)."""
+
+
+def find_preset(prefix: str) -> Preset | None:
+    """The preset named by a provider prefix or alias (``kimi`` -> moonshot)."""
+    return _BY_PREFIX.get(prefix)
+
+
+def provider_prefixes() -> list[str]:
+    """Every accepted provider prefix, sorted."""
+    return sorted(_BY_PREFIX)
+
+
+def known_context_window(model: str) -> int | None:
+    """The context window of a well-known model, by the longest matching name prefix."""
+    name = model.rsplit("/", 1)[-1]
+    best = max((k for k in CONTEXT_WINDOWS if name.startswith(k)), key=len, default=None)
+    return CONTEXT_WINDOWS[best] if best else None
+
+
+__all__ = [
+    "CONTEXT_WINDOWS",
+    "PRESETS",
+    "Preset",
+    "find_preset",
+    "known_context_window",
+    "provider_prefixes",
+]

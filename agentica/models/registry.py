@@ -1,0 +1,76 @@
+"""Model strings to models: ``get_model("deepseek/deepseek-chat")``.
+
+Accepted specs:
+
+* ``None`` or ``"demo"``: the offline demo model (no key, no network).
+* ``"provider/model"``: an OpenAI-compatible preset (``deepseek/deepseek-chat``,
+  ``ollama/llama3.1``, ``openrouter/anthropic/claude-sonnet-4``); a provider alone
+  (``"deepseek"``) picks its default model.
+* a bare name (``"gpt-4o-mini"``): ``OpenAIChat`` with ``OPENAI_BASE_URL`` and
+  ``OPENAI_API_KEY``.
+* a ``Model`` instance: returned as is.
+
+Nothing here imports ``openai``; it is loaded when an OpenAI model is first called.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agentica.exceptions import UserError
+from agentica.models.base import Model
+from agentica.models.presets import PRESETS, Preset, find_preset, provider_prefixes
+
+DEMO_NAMES = frozenset({"demo", "offline", "demo/demo"})
+
+
+def get_model(spec: str | Model | None = None, **options: Any) -> Model:
+    """Resolve a model spec (see the module docstring) to a ``Model``.
+
+    Args:
+        spec: ``None``, ``"demo"``, ``"provider/model"``, a bare model name or a ``Model``.
+        **options: Extra keyword arguments for ``OpenAIChat`` (``api_key``, ``base_url``,
+            ``temperature``, ...); ignored for a ``Model`` instance.
+
+    Raises:
+        UserError: For an unknown provider prefix or an empty name.
+    """
+    if isinstance(spec, Model):
+        return spec
+    if spec is not None and not isinstance(spec, str):
+        raise UserError(f"a model must be a Model, a string or None, got {spec!r}")
+    spec = (spec or "demo").strip()
+    if not spec:
+        raise UserError("the model name is empty; use e.g. 'demo' or 'deepseek/deepseek-chat'")
+    if spec.lower() in DEMO_NAMES or spec.startswith("demo/"):
+        from agentica.models.demo import DemoModel
+
+        return DemoModel()
+    from agentica.models.openai import OpenAIChat
+
+    if "/" not in spec:
+        preset = find_preset(spec)
+        if preset is not None:
+            return OpenAIChat(preset.default_model, provider=preset.name, **options)
+        return OpenAIChat(spec, provider="openai", **options)
+    prefix, name = spec.split("/", 1)
+    preset = find_preset(prefix)
+    if preset is None:
+        raise UserError(
+            f"unknown model provider {prefix!r} in {spec!r}; known providers: "
+            f"{', '.join(provider_prefixes())} (or 'demo'). For a model on a custom "
+            f"OpenAI-compatible endpoint use 'openai/{spec}' with OPENAI_BASE_URL set."
+        )
+    if not name:
+        raise UserError(
+            f"model spec {spec!r} names no model; e.g. '{prefix}/{preset.default_model}'"
+        )
+    return OpenAIChat(name, provider=preset.name, **options)
+
+
+def list_presets() -> list[Preset]:
+    """The OpenAI-compatible presets, by provider name."""
+    return [PRESETS[name] for name in sorted(PRESETS)]
+
+
+__all__ = ["get_model", "list_presets"]

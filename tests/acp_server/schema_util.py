@@ -1,0 +1,101 @@
+"""Validate ACP payloads against the official v1 JSON schema (shared/acp-schema/v1).
+
+Used by the mapping and handler unit tests and by the end-to-end tests (which validate
+every message the server writes)::
+
+    validate_def("SessionUpdate", update)
+    validate_agent_message(msg, request_method="session/prompt")  # for a response
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+SCHEMA_PATH = Path("/work/shared/acp-schema/v1/schema.json")
+if not SCHEMA_PATH.exists():  # pragma: no cover - a copy next to the repo
+    SCHEMA_PATH = Path(__file__).resolve().parents[3] / "shared/acp-schema/v1/schema.json"
+
+AGENT_REQUESTS = {
+    "session/request_permission": "RequestPermissionRequest",
+    "fs/read_text_file": "ReadTextFileRequest",
+    "fs/write_text_file": "WriteTextFileRequest",
+    "terminal/create": "CreateTerminalRequest",
+    "terminal/output": "TerminalOutputRequest",
+    "terminal/wait_for_exit": "WaitForTerminalExitRequest",
+    "terminal/kill": "KillTerminalRequest",
+    "terminal/release": "ReleaseTerminalRequest",
+}
+"""Agent -> client request methods and the schema type of their params."""
+
+AGENT_NOTIFICATIONS = {
+    "session/update": "SessionNotification",
+    "$/cancel_request": "CancelRequestNotification",
+}
+
+RESPONSES = {
+    "initialize": "InitializeResponse",
+    "session/new": "NewSessionResponse",
+    "session/prompt": "PromptResponse",
+    "session/load": "LoadSessionResponse",
+    "authenticate": "AuthenticateResponse",
+}
+"""Client -> agent request methods and the schema type of the agent's result."""
+
+
+@functools.cache
+def _schema() -> dict[str, Any]:
+    return json.loads(SCHEMA_PATH.read_text())
+
+
+@functools.cache
+def _validator(ref: str) -> jsonschema.protocols.Validator:
+    schema = _schema()
+    sub = {"$schema": schema["$schema"], "$defs": schema["$defs"], "$ref": ref}
+    cls = jsonschema.validators.validator_for(schema)
+    return cls(sub)
+
+
+def validate_def(name: str, instance: Any) -> None:
+    """Raise ``jsonschema.ValidationError`` unless ``instance`` is a valid ``$defs[name]``."""
+    _validator(f"#/$defs/{name}").validate(instance)
+
+
+def validate_update(update: dict[str, Any]) -> None:
+    """Validate one ``session/update`` ``update`` payload."""
+    validate_def("SessionUpdate", update)
+
+
+def validate_agent_message(msg: dict[str, Any], *, request_method: str | None = None) -> None:
+    """Validate one message the agent wrote to stdout.
+
+    Args:
+        msg: The decoded JSON object.
+        request_method: For a response, the method of the request it answers (then the
+            result is checked against that method's response type).
+    """
+    assert msg.get("jsonrpc") == "2.0", msg
+    schema = _schema()
+    agent_branch = schema["anyOf"][0]
+    jsonschema.validators.validator_for(schema)(
+        {**agent_branch, "$defs": schema["$defs"]}
+    ).validate(msg)
+    method = msg.get("method")
+    if method is not None:
+        if "id" in msg:
+            assert method in AGENT_REQUESTS, f"unexpected agent request {method}"
+            validate_def(AGENT_REQUESTS[method], msg.get("params"))
+        else:
+            assert method in AGENT_NOTIFICATIONS, f"unexpected agent notification {method}"
+            validate_def(AGENT_NOTIFICATIONS[method], msg.get("params"))
+        return
+    assert "id" in msg, msg
+    assert ("result" in msg) != ("error" in msg), msg
+    if "error" in msg:
+        validate_def("Error", msg["error"])
+    elif request_method in RESPONSES:
+        validate_def(RESPONSES[request_method], msg["result"])

@@ -1,0 +1,174 @@
+"""ClientWorkspace: fs/* and terminal/* routing with a fake client, local fallback."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import anyio
+import pytest
+from fake_client import FakeClient, alive
+
+from acp_server import wire
+from acp_server.workspace import ClientWorkspace
+from agentica.events import TerminalContent, ToolCallProgress
+from agentica.testing_workspace import WorkspaceConformance
+from agentica.tools.base import ToolCallContext, _current_call
+from agentica.workspace.base import PathOutsideWorkspace, WorkspaceFileNotFound
+
+ALL = wire.ClientCapabilities.model_validate(
+    {"fs": {"readTextFile": True, "writeTextFile": True}, "terminal": True}
+)
+NONE = wire.ClientCapabilities()
+
+
+def make(tmp_path: Path, client: FakeClient, caps=ALL) -> ClientWorkspace:
+    return ClientWorkspace(tmp_path, conn=client, session_id="s1", capabilities=caps)
+
+
+async def test_reads_and_writes_go_through_the_client_when_advertised(tmp_path):
+    client = FakeClient()
+    ws = make(tmp_path, client)
+    await ws.write_text("sub/a.txt", "one\ntwo\nthree\n")
+    assert (tmp_path / "sub/a.txt").read_text() == "one\ntwo\nthree\n"
+    assert await ws.read_text("sub/a.txt", line=2, limit=1) == "two\n"
+    assert client.requests == [
+        (
+            "fs/write_text_file",
+            {
+                "sessionId": "s1",
+                "path": str(tmp_path / "sub/a.txt"),
+                "content": "one\ntwo\nthree\n",
+            },
+        ),
+        (
+            "fs/read_text_file",
+            {"sessionId": "s1", "path": str(tmp_path / "sub/a.txt"), "line": 2, "limit": 1},
+        ),
+    ]
+
+
+async def test_file_io_stays_local_without_the_capability(tmp_path):
+    client = FakeClient()
+    ws = make(tmp_path, client, NONE)
+    await ws.write_text("a.txt", "x")
+    assert await ws.read_text("a.txt") == "x"
+    result = await ws.run_command("echo hi")
+    assert result.output == "hi\n"
+    assert result.terminal_id is None
+    assert client.requests == []
+
+
+async def test_missing_file_from_the_client_is_file_not_found(tmp_path):
+    ws = make(tmp_path, FakeClient())
+    with pytest.raises(WorkspaceFileNotFound):
+        await ws.read_text("nope.txt")
+
+
+async def test_paths_outside_the_roots_are_refused_before_asking_the_client(tmp_path):
+    client = FakeClient()
+    ws = make(tmp_path / "root", client)
+    (tmp_path / "root").mkdir()
+    with pytest.raises(PathOutsideWorkspace):
+        await ws.write_text("../escape.txt", "x")
+    with pytest.raises(PathOutsideWorkspace):
+        await ws.read_text("/etc/passwd")
+    assert client.requests == []
+
+
+async def run_in_call(ws: ClientWorkspace, events: list, command: str, **kw):
+    async def emit(event):
+        events.append(event)
+
+    token = _current_call.set(ToolCallContext(call_id="c1", tool_name="execute", emit=emit))
+    try:
+        return await ws.run_command(command, **kw)
+    finally:
+        _current_call.reset(token)
+
+
+async def test_command_runs_in_an_embedded_client_terminal_and_is_released(tmp_path):
+    events: list = []
+    async with FakeClient() as client:
+        ws = make(tmp_path, client)
+        result = await run_in_call(ws, events, "echo out; echo err >&2; exit 3")
+    assert result.output == "out\nerr\n"
+    assert result.exit_code == 3
+    assert result.terminal_id == "term_1"
+    assert events == [
+        ToolCallProgress(call_id="c1", content=(TerminalContent(terminal_id="term_1"),))
+    ]
+    assert client.methods() == [
+        "terminal/create",
+        "terminal/wait_for_exit",
+        "terminal/output",
+        "terminal/release",
+    ]
+    create = client.requests[0][1]
+    assert create["command"] == "/bin/sh"
+    assert create["args"] == ["-c", "echo out; echo err >&2; exit 3"]
+    assert create["cwd"] == str(tmp_path)
+
+
+async def test_command_timeout_kills_the_terminal_then_reads_output_and_releases(tmp_path):
+    async with FakeClient() as client:
+        ws = make(tmp_path, client)
+        result = await run_in_call(ws, [], "echo started; sleep 30", timeout=0.3)
+    assert result.timed_out
+    assert result.exit_code is None
+    assert "started" in result.output
+    assert client.methods()[-3:] == ["terminal/kill", "terminal/output", "terminal/release"]
+
+
+async def test_cancelled_command_releases_the_terminal_and_leaves_no_process(tmp_path):
+    async with FakeClient() as client:
+        ws = make(tmp_path, client)
+        with anyio.fail_after(5):
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(run_in_call, ws, [], "sleep 30 & echo $!; wait")
+                await client.terminal_created.wait()
+                term = client.terminals["term_1"]
+                await term.has_output.wait()
+                tg.cancel_scope.cancel()
+            await term.done.wait()
+        child = int(term.output.decode().split()[0])
+        assert "terminal/wait_for_exit" in client.cancelled_requests
+        assert client.methods()[-1] == "terminal/release"
+    assert not alive(term.process.pid)
+    assert not alive(child)
+
+
+async def test_command_cwd_outside_roots_is_refused(tmp_path):
+    async with FakeClient() as client:
+        ws = make(tmp_path, client)
+        with pytest.raises(PathOutsideWorkspace):
+            await ws.run_command("true", cwd="/")
+    assert client.requests == []
+
+
+# --- H4's Workspace conformance suite, against the client-backed workspace ---------------
+
+
+@asynccontextmanager
+async def client_backed(root: Path):
+    async with FakeClient() as client:
+        yield make(root, client)
+
+
+@asynccontextmanager
+async def local_fallback(root: Path):
+    yield make(root, FakeClient(), NONE)
+
+
+routed = WorkspaceConformance(client_backed)
+fallback = WorkspaceConformance(local_fallback)
+
+
+@pytest.mark.parametrize("check", routed.check_names())
+async def test_client_workspace_conformance_with_fs_and_terminal(check, tmp_path):
+    await routed.run(check, tmp_path)
+
+
+@pytest.mark.parametrize("check", fallback.check_names())
+async def test_client_workspace_conformance_without_client_capabilities(check, tmp_path):
+    await fallback.run(check, tmp_path)

@@ -1,0 +1,186 @@
+"""build_handlers: the ACP methods over a fake client connection (no stdio)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+import pytest
+from fake_client import FakeClient
+from schema_util import validate_def
+
+from acp_server.errors import RpcError
+from acp_server.handlers import TEST_MODEL_ENV, build_handlers
+from agentica.testing import FunctionModel, ScriptedModel, tool_call
+
+SCRIPT: list[Any] = []
+
+
+def make_model() -> Any:
+    """The factory named by the testing hook: plays ``SCRIPT`` (or echoes)."""
+    if SCRIPT:
+        return ScriptedModel(list(SCRIPT), context_window=1000)
+    return FunctionModel(lambda messages, tools: f"echo: {messages[-1].text}")
+
+
+@dataclass
+class Config:
+    model: str = "demo"
+    max_turns: int = 5
+
+
+@pytest.fixture
+def hooked(monkeypatch):
+    monkeypatch.setenv(TEST_MODEL_ENV, f"{__name__}:make_model")
+    SCRIPT.clear()
+    yield SCRIPT
+    SCRIPT.clear()
+
+
+async def start(client: FakeClient, config: Config | None = None, caps: dict | None = None):
+    h = build_handlers(client, config or Config())
+    init = await h.requests["initialize"]({"protocolVersion": 1, "clientCapabilities": caps or {}})
+    validate_def("InitializeResponse", init)
+    return h
+
+
+async def new_session(h, tmp_path) -> str:
+    result = await h.requests["session/new"]({"cwd": str(tmp_path), "mcpServers": []})
+    validate_def("NewSessionResponse", result)
+    return result["sessionId"]
+
+
+async def prompt(h, sid: str, text: str) -> str:
+    result = await h.requests["session/prompt"](
+        {"sessionId": sid, "prompt": [{"type": "text", "text": text}]}
+    )
+    validate_def("PromptResponse", result)
+    return result["stopReason"]
+
+
+@pytest.mark.parametrize("version", [0, 1, 2, 99])
+async def test_initialize_negotiates_version_1(version):
+    h = build_handlers(FakeClient(), Config())
+    result = await h.requests["initialize"]({"protocolVersion": version})
+    assert result["protocolVersion"] == 1
+    assert result["agentCapabilities"]["loadSession"] is False
+    assert result["agentCapabilities"]["promptCapabilities"] == {
+        "image": False,
+        "audio": False,
+        "embeddedContext": True,
+    }
+    assert result["agentCapabilities"]["mcpCapabilities"] == {"http": False, "sse": False}
+    assert result["authMethods"] == []
+    assert result["agentInfo"]["name"] == "agentica"
+    assert result["agentInfo"]["title"] == "Agentica"
+
+
+async def test_initialize_reports_image_support_of_the_model(hooked):
+    h = build_handlers(FakeClient(), Config())
+    result = await h.requests["initialize"]({"protocolVersion": 1})
+    assert result["agentCapabilities"]["promptCapabilities"]["image"] is True
+
+
+@pytest.mark.parametrize("params", [{}, {"protocolVersion": "1.0.0"}])
+async def test_initialize_with_bad_version_is_invalid_params(params):
+    h = build_handlers(FakeClient(), Config())
+    with pytest.raises(RpcError) as e:
+        await h.requests["initialize"](params)
+    assert e.value.code == -32602
+
+
+async def test_session_new_requires_an_absolute_existing_cwd(tmp_path):
+    h = await start(FakeClient())
+    with pytest.raises(RpcError) as e:
+        await h.requests["session/new"]({"cwd": "rel", "mcpServers": []})
+    assert e.value.code == -32602
+    assert "cwd must be an absolute path, got 'rel'" in e.value.message
+    with pytest.raises(RpcError) as e:
+        await h.requests["session/new"]({"cwd": str(tmp_path / "missing")})
+    assert "not an existing directory" in e.value.message
+
+
+async def test_prompt_streams_updates_and_ends_the_turn(hooked, tmp_path):
+    client = FakeClient()
+    h = await start(client)
+    sid = await new_session(h, tmp_path)
+    assert await prompt(h, sid, "hello") == "end_turn"
+    assert client.text() == "echo: hello"
+    assert all(p["sessionId"] == sid for _, p in client.notifications)
+
+
+async def test_prompt_on_unknown_session_names_it(hooked):
+    h = await start(FakeClient())
+    with pytest.raises(RpcError) as e:
+        await prompt(h, "sess_missing", "hi")
+    assert e.value.code == -32602
+    assert "sess_missing" in e.value.message
+
+
+async def test_tool_call_with_permission_writes_through_fs_when_advertised(hooked, tmp_path):
+    hooked += [
+        ScriptedModel.tool_calls(tool_call("write_file", {"file_path": "a.txt", "content": "hi"})),
+        "written",
+    ]
+    client = FakeClient(["allow_once"])
+    caps = {"fs": {"readTextFile": True, "writeTextFile": True}}
+    h = await start(client, caps=caps)
+    sid = await new_session(h, tmp_path)
+    assert await prompt(h, sid, "write it") == "end_turn"
+    assert (tmp_path / "a.txt").read_text() == "hi"
+    assert client.methods() == ["session/request_permission", "fs/write_text_file"]
+    kinds = [u["sessionUpdate"] for u in client.updates]
+    assert kinds.index("tool_call") < kinds.index("tool_call_update")
+
+
+async def test_cancel_notification_ends_a_running_turn_as_cancelled(hooked, tmp_path):
+    hooked.append(lambda messages, tools: _hang())
+    client = FakeClient()
+    h = await start(client)
+    sid = await new_session(h, tmp_path)
+    result: list[str] = []
+    started = anyio.Event()
+    client.update_seen = lambda u: started.set()
+    with anyio.fail_after(5):
+        async with anyio.create_task_group() as tg:
+
+            async def run() -> None:
+                result.append(await prompt(h, sid, "go"))
+
+            tg.start_soon(run)
+            await started.wait()
+            await h.notifications["session/cancel"]({"sessionId": sid})
+    assert result == ["cancelled"]
+
+
+def _hang():
+    from agentica.models.base import ModelTextDelta
+    from agentica.testing import Step
+
+    return Step(deltas=[ModelTextDelta(text="working")], hang=True)
+
+
+async def test_cancel_for_unknown_session_is_ignored():
+    h = await start(FakeClient())
+    await h.notifications["session/cancel"]({"sessionId": "nope"})
+
+
+async def test_model_that_cannot_be_set_up_is_explained_in_the_session(tmp_path, monkeypatch):
+    monkeypatch.setenv(TEST_MODEL_ENV, f"{__name__}:no_such_factory")
+    client = FakeClient()
+    h = await start(client)
+    sid = await new_session(h, tmp_path)
+    assert await prompt(h, sid, "hi") == "end_turn"
+    assert "could not be set up" in client.text()
+
+
+async def test_demo_model_first_reply_says_how_to_configure_a_real_model(tmp_path, monkeypatch):
+    monkeypatch.delenv(TEST_MODEL_ENV, raising=False)
+    client = FakeClient(lambda params: {"outcome": "selected", "optionId": "allow_once"})
+    h = await start(client)
+    sid = await new_session(h, tmp_path)
+    with anyio.fail_after(20):
+        assert await prompt(h, sid, "hello") == "end_turn"
+    assert "--model" in client.text()
+    await h.aclose()

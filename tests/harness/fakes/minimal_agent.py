@@ -1,0 +1,265 @@
+"""A small, dependency-free ACP agent for testing the harness, with switchable faults.
+
+Usage: python minimal_agent.py [FAULT]
+
+FAULT is one of:
+  (none)          a correct minimal agent
+  noise           prints a banner and log lines on stdout
+  content-length  frames every message with LSP 'Content-Length' headers
+  error-on-cancel answers a cancelled prompt with a JSON-RPC error
+  never-ends      never answers session/prompt (ignores session/cancel too)
+  exit-mid-turn   exits with status 3 in the middle of a prompt turn
+  stderr-flood    writes 256 KiB to stderr at startup and per turn
+  huge-line       sends an 11 MiB agent_message_chunk line during a turn
+  ignore-caps     calls fs/read_text_file even when the client did not offer fs
+  late-update     sends a message chunk after the prompt response
+
+A prompt containing "Take your time" runs until cancelled (for cancellation checks).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+from itertools import count
+
+FAULT = sys.argv[1] if len(sys.argv) > 1 else ""
+OUT = sys.stdout.buffer
+_write_lock = threading.Lock()
+_ids = count(1)
+_pending: dict[str, tuple[threading.Event, list]] = {}
+_sessions: dict[str, str] = {}
+_cancel: dict[str, threading.Event] = {}
+_client_caps: dict = {}
+
+
+def send(msg: dict) -> None:
+    data = json.dumps(msg, separators=(",", ":")).encode()
+    with _write_lock:
+        if FAULT == "content-length":
+            OUT.write(b"Content-Length: %d\r\n\r\n" % len(data) + data)
+        else:
+            OUT.write(data + b"\n")
+        OUT.flush()
+
+
+def respond(req_id, result=None, error=None) -> None:
+    msg = {"jsonrpc": "2.0", "id": req_id}
+    if error is not None:
+        msg["error"] = error
+    else:
+        msg["result"] = result
+    send(msg)
+
+
+def update(sid: str, upd: dict) -> None:
+    send(
+        {"jsonrpc": "2.0", "method": "session/update", "params": {"sessionId": sid, "update": upd}}
+    )
+
+
+def call_client(method: str, params: dict) -> dict:
+    req_id = f"a{next(_ids)}"
+    done = threading.Event()
+    slot: list = []
+    _pending[req_id] = (done, slot)
+    send({"jsonrpc": "2.0", "id": req_id, "method": method, "params": params})
+    done.wait(30)
+    return slot[0] if slot else {"error": {"code": -1, "message": "no answer"}}
+
+
+def chunk(sid: str, text: str) -> None:
+    update(sid, {"sessionUpdate": "agent_message_chunk", "content": {"type": "text", "text": text}})
+
+
+def run_turn(req_id, sid: str, text: str) -> None:
+    cancel = _cancel[sid]
+    if FAULT == "stderr-flood":
+        sys.stderr.write("x" * 256 * 1024 + "\n")
+        sys.stderr.flush()
+    if FAULT == "never-ends":
+        chunk(sid, "thinking forever")
+        threading.Event().wait(600)
+        return
+    if "Take your time" in text:
+        chunk(sid, "Working on it")
+        cancel.wait(30)
+        if FAULT == "error-on-cancel":
+            respond(req_id, error={"code": -32603, "message": "Internal error", "data": "aborted"})
+            return
+        update(
+            sid,
+            {
+                "sessionUpdate": "agent_message_chunk",
+                "content": {"type": "text", "text": " (cancelled)"},
+            },
+        )
+        respond(req_id, {"stopReason": "cancelled" if cancel.is_set() else "end_turn"})
+        return
+    if FAULT == "noise":
+        OUT.write(b"DEBUG: handling prompt\n")
+        OUT.flush()
+    chunk(sid, "Hello")
+    if FAULT == "exit-mid-turn":
+        os._exit(3)
+    if FAULT == "huge-line":
+        chunk(sid, "y" * (11 * 1024 * 1024))
+    cwd = _sessions[sid]
+    readme = os.path.join(cwd, "README.md")
+    update(
+        sid,
+        {
+            "sessionUpdate": "tool_call",
+            "toolCallId": "call_1",
+            "title": "Read README.md",
+            "kind": "read",
+            "status": "pending",
+            "locations": [{"path": readme}],
+        },
+    )
+    perm = call_client(
+        "session/request_permission",
+        {
+            "sessionId": sid,
+            "toolCall": {"toolCallId": "call_1"},
+            "options": [
+                {"optionId": "allow", "name": "Allow", "kind": "allow_once"},
+                {"optionId": "reject", "name": "Reject", "kind": "reject_once"},
+            ],
+        },
+    )
+    outcome = (perm.get("result") or {}).get("outcome") or {}
+    if outcome.get("outcome") == "selected" and outcome.get("optionId") == "allow":
+        content = "(no fs)"
+        fs = _client_caps.get("fs") or {}
+        if fs.get("readTextFile") or FAULT == "ignore-caps":
+            res = call_client("fs/read_text_file", {"sessionId": sid, "path": readme})
+            content = (res.get("result") or {}).get("content", str(res.get("error")))
+        update(
+            sid,
+            {
+                "sessionUpdate": "tool_call_update",
+                "toolCallId": "call_1",
+                "status": "completed",
+                "content": [{"type": "content", "content": {"type": "text", "text": content}}],
+            },
+        )
+    else:
+        update(
+            sid, {"sessionUpdate": "tool_call_update", "toolCallId": "call_1", "status": "failed"}
+        )
+    if _client_caps.get("terminal"):
+        res = call_client("terminal/create", {"sessionId": sid, "command": "echo hi from terminal"})
+        tid = (res.get("result") or {}).get("terminalId")
+        if tid:
+            update(
+                sid,
+                {
+                    "sessionUpdate": "tool_call",
+                    "toolCallId": "call_2",
+                    "title": "echo",
+                    "kind": "execute",
+                    "status": "in_progress",
+                    "content": [{"type": "terminal", "terminalId": tid}],
+                },
+            )
+            call_client("terminal/wait_for_exit", {"sessionId": sid, "terminalId": tid})
+            call_client("terminal/output", {"sessionId": sid, "terminalId": tid})
+            call_client("terminal/release", {"sessionId": sid, "terminalId": tid})
+            update(
+                sid,
+                {
+                    "sessionUpdate": "tool_call_update",
+                    "toolCallId": "call_2",
+                    "status": "completed",
+                },
+            )
+    update(
+        sid,
+        {
+            "sessionUpdate": "plan",
+            "entries": [{"content": "Say hello", "priority": "high", "status": "completed"}],
+        },
+    )
+    chunk(sid, ", world.")
+    respond(req_id, {"stopReason": "end_turn"})
+    if FAULT == "late-update":
+        chunk(sid, " (late)")
+
+
+def handle(msg: dict) -> None:
+    method, req_id, params = msg.get("method"), msg.get("id"), msg.get("params") or {}
+    if method is None:
+        waiter = _pending.pop(str(req_id), None)
+        if waiter is not None:
+            waiter[1].append(msg)
+            waiter[0].set()
+        return
+    if "id" not in msg:
+        if method == "session/cancel":
+            ev = _cancel.get(params.get("sessionId"))
+            if ev is not None:
+                ev.set()
+        return
+    if method == "initialize":
+        _client_caps.update(params.get("clientCapabilities") or {})
+        respond(
+            req_id,
+            {
+                "protocolVersion": 1,
+                "agentCapabilities": {
+                    "loadSession": False,
+                    "promptCapabilities": {"embeddedContext": False},
+                },
+                "authMethods": [],
+                "agentInfo": {"name": "minimal-agent", "version": "0.1"},
+            },
+        )
+    elif method == "session/new":
+        cwd = params.get("cwd")
+        if not isinstance(cwd, str) or not os.path.isabs(cwd):
+            respond(req_id, error={"code": -32602, "message": "cwd must be absolute"})
+            return
+        sid = f"sess-{next(_ids)}"
+        _sessions[sid] = cwd
+        respond(req_id, {"sessionId": sid})
+    elif method == "session/prompt":
+        sid, prompt = params.get("sessionId"), params.get("prompt")
+        if sid not in _sessions:
+            respond(req_id, error={"code": -32602, "message": f"unknown session {sid}"})
+        elif not isinstance(prompt, list):
+            respond(req_id, error={"code": -32602, "message": "prompt must be an array"})
+        else:
+            text = " ".join(b.get("text", "") for b in prompt if isinstance(b, dict))
+            _cancel[sid] = threading.Event()
+            threading.Thread(target=run_turn, args=(req_id, sid, text), daemon=True).start()
+    else:
+        respond(req_id, error={"code": -32601, "message": "Method not found"})
+
+
+def main() -> None:
+    if FAULT == "noise":
+        OUT.write(b"minimal-agent 0.1 starting up...\n")
+        OUT.flush()
+    if FAULT == "stderr-flood":
+        sys.stderr.write("log line " * 30000 + "\n")
+        sys.stderr.flush()
+    for raw in sys.stdin.buffer:
+        line = raw.strip()
+        if not line:
+            continue
+        try:
+            msg = json.loads(line)
+        except ValueError:
+            respond(None, error={"code": -32700, "message": "Parse error"})
+            continue
+        if not isinstance(msg, dict):
+            respond(None, error={"code": -32600, "message": "Invalid Request"})
+            continue
+        handle(msg)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,87 @@
+"""`acp-harness check` reports each fault of deliberately broken fake agents."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from acp_server.harness.checks import CheckConfig, CheckRun, result_of, run_checks
+
+FakeAgent = Callable[..., list[str]]
+
+
+async def check(argv: list[str], *, timeout: float = 3.0, startup: float = 20.0) -> CheckRun:
+    return await run_checks(CheckConfig(argv, timeout=timeout, startup_timeout=startup))
+
+
+def statuses(run: CheckRun) -> dict[str, str]:
+    return {r.id: r.status for r in run.results}
+
+
+async def test_check_passes_every_check_on_a_correct_agent(fake_agent: FakeAgent) -> None:
+    run = await check(fake_agent())
+    assert [r.line() for r in run.results if r.status != "PASS"] == []
+    assert run.summary() == f"{len(run.results)} passed, 0 failed, 0 skipped"
+    assert "official schema" in run.notes[0]
+
+
+@pytest.mark.parametrize(
+    ("fault", "check_id", "reason"),
+    [
+        ("noise", "transport.clean-stdout", "non-JSON output on stdout"),
+        ("error-on-cancel", "cancel.prompt", "instead of stopReason cancelled"),
+        ("exit-mid-turn", "prompt.basic", "agent closed its stdout during session/prompt"),
+        ("huge-line", "transport.framing", "exceeds the limit"),
+        ("ignore-caps", "caps.gating", "still called ['fs/read_text_file']"),
+        ("late-update", "updates.order", "arrived after the session/prompt response"),
+    ],
+)
+async def test_check_reports_the_fault_of_a_broken_agent(
+    fault: str, check_id: str, reason: str, fake_agent: FakeAgent
+) -> None:
+    run = await check(fake_agent(fault))
+    result = result_of(run, check_id)
+    assert result is not None
+    assert result.status == "FAIL"
+    assert reason in result.reason
+    assert run.counts[1] >= 1
+
+
+async def test_check_reports_content_length_framing_without_hanging(fake_agent: FakeAgent) -> None:
+    run = await check(fake_agent("content-length"), timeout=1.0, startup=1.0)
+    framing = result_of(run, "transport.framing")
+    assert framing is not None and framing.status == "FAIL"
+    assert "Content-Length" in framing.reason
+    init = result_of(run, "init.v1")
+    assert init is not None and init.status == "FAIL"
+    assert statuses(run)["prompt.basic"] == "SKIP"
+
+
+async def test_check_fails_a_prompt_that_never_ends_within_the_timeout(
+    fake_agent: FakeAgent,
+) -> None:
+    run = await check(fake_agent("never-ends"), timeout=0.5)
+    basic, cancel = result_of(run, "prompt.basic"), result_of(run, "cancel.prompt")
+    assert basic is not None and basic.status == "FAIL"
+    assert "no answer to session/prompt within 0.5s" in basic.reason
+    assert cancel is not None and cancel.status == "FAIL"
+    assert "after session/cancel" in cancel.reason
+
+
+async def test_check_drains_a_stderr_flood_and_still_passes(fake_agent: FakeAgent) -> None:
+    run = await check(fake_agent("stderr-flood"))
+    assert run.counts[1] == 0
+    assert any("KiB to stderr" in note for note in run.notes)
+
+
+async def test_check_interoperates_with_an_agent_built_on_the_official_sdk(
+    sdk_agent: list[str],
+) -> None:
+    run = await check(sdk_agent)
+    got = statuses(run)
+    # The SDK (0.12) does not answer invalid JSON and crashes on a non-object line;
+    # everything else must pass against it.
+    sdk_faults = {"rpc.parse-error", "rpc.invalid-request"}
+    assert {k: v for k, v in got.items() if k not in sdk_faults and v != "PASS"} == {}
+    assert got["prompt.basic"] == got["cancel.prompt"] == got["client.requests"] == "PASS"

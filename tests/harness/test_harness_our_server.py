@@ -1,0 +1,28 @@
+"""The harness against our own server (`python -m acp_server --model demo`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from acp_server.harness.cli import main
+
+pytest.importorskip("acp_server.handlers", reason="the ACP server handlers are not built yet")
+
+
+def test_check_passes_against_our_server(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["check"])  # no agent command: our server with the demo model
+    lines = capsys.readouterr().out.splitlines()
+    assert [line for line in lines if line.startswith("FAIL")] == []
+    assert code == 0
+    assert lines[-1].endswith(" 0 failed, 0 skipped")
+
+
+def test_run_prints_the_demo_session(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["run", "--cwd", str(project)])  # the README's "run it" command
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "▸ Show me what you can do in this directory" in out
+    assert "■ end_turn" in out
+    assert "Plan:" in out

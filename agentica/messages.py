@@ -18,7 +18,7 @@ Role: TypeAlias = Literal["system", "user", "assistant", "tool"]
 class TextPart(BaseModel):
     """Text inside a multi-part user message."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
     type: Literal["text"] = "text"
     text: str
 
@@ -26,7 +26,7 @@ class TextPart(BaseModel):
 class ImagePart(BaseModel):
     """An image inside a user message (base64 data or a URL)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
     type: Literal["image"] = "image"
     data: str | None = None
     """Base64-encoded bytes."""
@@ -40,7 +40,7 @@ ContentPart: TypeAlias = Annotated[TextPart | ImagePart, Field(discriminator="ty
 class ToolCall(BaseModel):
     """A tool call the model asked for, with its arguments as the raw JSON text."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
     id: str
     name: str
     arguments: str = "{}"
@@ -49,7 +49,7 @@ class ToolCall(BaseModel):
 class Message(BaseModel):
     """One message of a conversation."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
     role: Role
     content: str | list[ContentPart] | None = None
     reasoning_content: str | None = None

@@ -19,7 +19,11 @@ Example::
 from __future__ import annotations
 
 import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
+
+import anyio
 
 from agentica.tools import files, shell
 from agentica.tools.base import CallDescription, ToolResult
@@ -90,6 +94,7 @@ class WorkspaceTools(Tool):
             workspace = LocalWorkspace(os.getcwd() if workspace is None else workspace)
         self.workspace: Workspace = workspace
         self.command_output_limit = command_output_limit
+        self._locks: dict[str, anyio.Lock] = {}
 
     @tool(kind="read", is_read_only=True, describe=_describe_read)
     async def read_file(self, file_path: str, offset: int = 0, limit: int = 500) -> str:
@@ -106,7 +111,17 @@ class WorkspaceTools(Tool):
         """
         return await files.read_file(self.workspace, file_path, offset, limit)
 
-    @tool(kind="edit", is_destructive=True, concurrency_safe=False, describe=_describe_write)
+    @asynccontextmanager
+    async def _file_lock(self, file_path: str) -> AsyncIterator[None]:
+        """Serialise changes to one file; changes to different files run in parallel."""
+        key = str(self.workspace.resolve(file_path))
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = self._locks[key] = anyio.Lock()
+        async with lock:
+            yield
+
+    @tool(kind="edit", is_destructive=True, describe=_describe_write)
     async def write_file(self, file_path: str, content: str) -> ToolResult:
         """Create a file, or replace a file's whole content.
 
@@ -117,9 +132,10 @@ class WorkspaceTools(Tool):
             file_path: Path of the file, relative to the workspace root or absolute.
             content: The complete new content of the file.
         """
-        return await files.write_file(self.workspace, file_path, content)
+        async with self._file_lock(file_path):
+            return await files.write_file(self.workspace, file_path, content)
 
-    @tool(kind="edit", concurrency_safe=False, describe=_describe_edit)
+    @tool(kind="edit", describe=_describe_edit)
     async def edit_file(
         self, file_path: str, old_string: str, new_string: str, replace_all: bool = False
     ) -> ToolResult:
@@ -136,7 +152,10 @@ class WorkspaceTools(Tool):
             new_string: The text to put in its place.
             replace_all: Replace every occurrence instead of exactly one.
         """
-        return await files.edit_file(self.workspace, file_path, old_string, new_string, replace_all)
+        async with self._file_lock(file_path):
+            return await files.edit_file(
+                self.workspace, file_path, old_string, new_string, replace_all
+            )
 
     @tool(kind="read", is_read_only=True, describe=_describe_ls)
     async def ls(self, path: str = ".") -> str:
@@ -179,7 +198,8 @@ class WorkspaceTools(Tool):
         """
         return await files.grep(self.workspace, pattern, path, limit, glob)
 
-    @tool(kind="execute", is_destructive=True, concurrency_safe=False, describe=_describe_execute)
+    # Each command runs in its own process group, so commands of one turn run in parallel.
+    @tool(kind="execute", is_destructive=True, describe=_describe_execute)
     async def execute(self, command: str, timeout: float = 120) -> ToolResult:
         """Run a shell command (`/bin/sh -c`) in the workspace root.
 

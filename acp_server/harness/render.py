@@ -107,7 +107,7 @@ class Renderer:
             case "session_info_update" if update.get("title"):
                 self._line(self.style(f"  title: {update.get('title')}", "dim"))
             case _:
-                pass
+                return  # Updates the reader does not need (or unknown ones) print nothing.
 
     def _chunk(self, kind: str, block: Any) -> None:
         if not isinstance(block, dict):
@@ -120,6 +120,9 @@ class Renderer:
         if self._mode != mode:
             self._break()
             self._mode = mode
+            if mode == "thought" and not self.color:
+                # Without colour a thought could pass for the answer: label it.
+                self._write("(thinking) ")
         self._write(self.style(str(text), "dim") if mode == "thought" else str(text))
 
     def _tool(self, update: dict[str, Any], state: ToolCallState) -> None:

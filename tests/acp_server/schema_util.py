@@ -16,9 +16,10 @@ from typing import Any
 
 import jsonschema
 
-SCHEMA_PATH = Path("/work/shared/acp-schema/v1/schema.json")
-if not SCHEMA_PATH.exists():  # pragma: no cover - a copy next to the repo
-    SCHEMA_PATH = Path(__file__).resolve().parents[3] / "shared/acp-schema/v1/schema.json"
+# shared/ lies beside the project root on every machine and in CI; it is required.
+SCHEMA_PATH = Path(__file__).resolve().parents[3] / "shared/acp-schema/v1/schema.json"
+if not SCHEMA_PATH.exists():
+    raise RuntimeError(f"the official ACP schema is missing: expected it at {SCHEMA_PATH}")
 
 AGENT_REQUESTS = {
     "session/request_permission": "RequestPermissionRequest",

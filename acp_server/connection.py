@@ -121,6 +121,7 @@ class Connection:
         self._notifications: Mapping[str, NotificationHandler] = {}
         self._read_scope: anyio.CancelScope | None = None
         self._input_closed = False
+        self._after_write: list[Callable[[], object]] = []
 
     @property
     def closed(self) -> bool:
@@ -132,6 +133,16 @@ class Connection:
         self._input_closed = True
         if self._read_scope is not None:
             self._read_scope.cancel()
+
+    def call_after_next_write(self, callback: Callable[[], object]) -> None:
+        """Call ``callback()`` (sync, in the event loop) once the next output write is done.
+
+        A handler uses it for background work that should not compete with sending its
+        own response (e.g. warming up imports after ``initialize``); called during a
+        handler, the next write is normally the one carrying its response. Callbacks
+        still pending at shutdown are dropped.
+        """
+        self._after_write.append(callback)
 
     # Outgoing -------------------------------------------------------------------------
 
@@ -423,6 +434,13 @@ class Connection:
                     logger.warning("output closed (%s); shutting down", exc)
                     self.close()
                     return
+                if self._after_write and not self._input_closed:
+                    callbacks, self._after_write = self._after_write, []
+                    for callback in callbacks:
+                        try:
+                            callback()
+                        except Exception:
+                            logger.exception("after-write callback failed")
 
 
 async def serve(

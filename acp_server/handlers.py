@@ -8,8 +8,14 @@
 - ``session/prompt``: one turn (``Session.prompt``), answered with ``{stopReason}``;
 - ``session/cancel`` (notification): cancels the session's running turn.
 
-The model is created lazily (on the first ``session/new``) so that starting the server
-stays fast; one model instance is shared by every session.
+Startup: answering ``initialize`` imports nothing heavy. Its params are checked and
+its result built from plain dicts by ``acp_server.handshake`` (a request the quick
+check cannot vouch for goes through the pydantic wire models, which give the exact
+-32602). The wire models, the
+mapping, agentica's agent and tools and the model's module are imported by a warm-up
+thread started once the ``initialize`` response is written; handlers that need them
+wait for it (``_State.ready``). The model itself is created on the first
+``session/new``; one model instance is shared by every session.
 
 Testing hook: when the environment variable ``AGENTICA_TEST_MODEL`` is set to
 ``package.module:factory``, each new session calls ``factory()`` (no arguments) for its
@@ -22,19 +28,40 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+import threading
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 
-from acp_server import wire
 from acp_server.errors import RpcError
-from acp_server.mapping import prompt_to_message
+from acp_server.handshake import (
+    PROTOCOL_VERSION,
+    agent_version,
+    initialize_result,
+    is_demo_spec,
+    quick_initialize_params,
+    spec_supports_images,
+)
 from acp_server.sessions import Session, SessionStore, describe_setup_error
 
+if TYPE_CHECKING:
+    from acp_server import wire
+
 logger = logging.getLogger(__name__)
+
+WARM_UP_MODULES = (
+    "acp_server.wire",
+    "acp_server.mapping",
+    "acp_server.permissions",
+    "acp_server.workspace",
+    "agentica.agent",
+    "agentica.tools.builtin",
+    "agentica.models.registry",
+)
+"""Imported in the background once ``initialize`` is answered (see the module doc)."""
 
 TEST_MODEL_ENV = "AGENTICA_TEST_MODEL"
 """``module:factory`` of a test model factory (see the module docstring)."""
@@ -44,15 +71,6 @@ INSTRUCTIONS = (
     "{cwd}; paths are relative to it. Use the tools to read, search, edit files and run "
     "commands; keep answers short and in Markdown."
 )
-
-
-def _version() -> str:
-    try:
-        from importlib.metadata import version
-
-        return version("agentica")
-    except Exception:  # metadata missing in a bare checkout
-        return "0.0.0"
 
 
 @dataclass(eq=False)
@@ -77,15 +95,69 @@ class _State:
     def __init__(self, conn: Any, config: Any) -> None:
         self.conn = conn
         self.config = config
-        self.client_caps = wire.ClientCapabilities()
         self.sessions = SessionStore()
         self.model: Any = None
         self.model_error: Exception | None = None
         self.model_loaded = False
+        self._client_caps: Any = None
+        self._client_caps_raw: dict[str, Any] = {}
+        self._warm_up: threading.Thread | None = None
 
     @property
     def model_spec(self) -> str:
         return getattr(self.config, "model", None) or "demo"
+
+    @property
+    def client_caps(self) -> wire.ClientCapabilities:
+        """The client's capabilities from ``initialize`` (defaults before it)."""
+        if self._client_caps is None:
+            from acp_server import wire
+
+            self._client_caps = wire.ClientCapabilities.model_validate(self._client_caps_raw)
+        return self._client_caps
+
+    def set_client_caps(self, caps: wire.ClientCapabilities | dict[str, Any]) -> None:
+        """Remember the capabilities: a parsed model, or raw params known to validate."""
+        if isinstance(caps, dict):
+            self._client_caps, self._client_caps_raw = None, caps
+        else:
+            self._client_caps = caps
+
+    def start_warm_up(self) -> None:
+        """Import ``WARM_UP_MODULES`` (and the model's module) in a thread, once.
+
+        Not a daemon thread: the interpreter joins it before finalising, since a thread
+        still importing while the interpreter shuts down can crash the process.
+        """
+        if self._warm_up is not None:
+            return
+        modules = [*WARM_UP_MODULES]
+        if not os.environ.get(TEST_MODEL_ENV):
+            demo = is_demo_spec(self.model_spec)
+            modules.append("agentica.models.demo" if demo else "agentica.models.openai")
+
+        def run() -> None:
+            for name in modules:
+                try:
+                    importlib.import_module(name)
+                except Exception as e:  # The handler that needs it imports it again.
+                    logger.debug("warm-up import of %s failed: %s", name, e)
+                    return
+
+        self._warm_up = threading.Thread(target=run, name="acp-warm-up")
+        self._warm_up.start()
+
+    async def ready(self) -> None:
+        """Wait for the warm-up imports, if they are running.
+
+        Handlers import the heavy modules only after this, never concurrently with the
+        warm-up thread (concurrent imports of mutually importing modules can deadlock).
+        """
+        thread = self._warm_up
+        if thread is not None and thread.is_alive():
+            import anyio.to_thread
+
+            await anyio.to_thread.run_sync(thread.join, abandon_on_cancel=True)
 
     def shared_model(self) -> Any:
         """The configured model, created once (raises its setup error every time)."""
@@ -143,25 +215,29 @@ def build_handlers(conn: Any, config: Any) -> Handlers:
     state = _State(conn, config)
 
     async def initialize(params: dict[str, Any]) -> dict[str, Any]:
-        p = wire.parse(wire.InitializeParams, params)
-        state.client_caps = p.client_capabilities
-        if p.protocol_version != wire.PROTOCOL_VERSION:
-            logger.info("client asked for protocol %s; answering 1", p.protocol_version)
-        result = wire.InitializeResult(
-            protocol_version=wire.PROTOCOL_VERSION,
-            agent_capabilities=wire.AgentCapabilities(
-                load_session=False,
-                prompt_capabilities=wire.PromptCapabilities(
-                    image=_supports_images(state), audio=False, embedded_context=True
-                ),
-                mcp_capabilities=wire.McpCapabilities(http=False, sse=False),
-            ),
-            auth_methods=[],
-            agent_info=wire.Implementation(name="agentica", title="Agentica", version=_version()),
-        )
-        return wire.dump(result)
+        quick = quick_initialize_params(params)
+        if quick is not None:
+            version, caps = quick
+            state.set_client_caps(caps)
+        else:
+            await state.ready()
+            from acp_server import wire
+
+            p = wire.parse(wire.InitializeParams, params)
+            version = p.protocol_version
+            state.set_client_caps(p.client_capabilities)
+        if version != PROTOCOL_VERSION:
+            logger.info("client asked for protocol %s; answering 1", version)
+        result = initialize_result(image=_supports_images(state), version=agent_version())
+        after_write = getattr(state.conn, "call_after_next_write", None)
+        if after_write is not None:
+            after_write(state.start_warm_up)
+        return result
 
     async def new_session(params: dict[str, Any]) -> dict[str, Any]:
+        await state.ready()
+        from acp_server import wire
+
         p = wire.parse(wire.NewSessionParams, params)
         if not await anyio.Path(p.cwd).is_dir():
             raise RpcError.invalid_params(f"cwd {p.cwd!r} is not an existing directory")
@@ -173,6 +249,10 @@ def build_handlers(conn: Any, config: Any) -> Handlers:
 
     async def prompt(params: dict[str, Any]) -> dict[str, Any]:
         session = state.sessions.get((params or {}).get("sessionId"))
+        await state.ready()
+        from acp_server import wire
+        from acp_server.mapping import prompt_to_message
+
         p = wire.parse(wire.PromptParams, params)
         supports_images = bool(getattr(getattr(session.agent, "model", None), "supports_images", 0))
         message = prompt_to_message(p.prompt, supports_images=supports_images)
@@ -206,13 +286,14 @@ def build_handlers(conn: Any, config: Any) -> Handlers:
 
 
 def _supports_images(state: _State) -> bool:
-    if not os.environ.get(TEST_MODEL_ENV) and state.model_spec == "demo":
-        return False  # Spares importing the model stack during the handshake.
-    try:
-        model, _ = state.session_model()
-    except Exception:
-        return False
-    return bool(getattr(model, "supports_images", False))
+    """Whether prompts may carry images, decided without importing the model stack."""
+    if os.environ.get(TEST_MODEL_ENV):
+        try:
+            model, _ = state.session_model()
+        except Exception:
+            return False
+        return bool(getattr(model, "supports_images", False))
+    return spec_supports_images(state.model_spec)
 
 
 def _create_session(state: _State, session_id: str, p: wire.NewSessionParams) -> Session:

@@ -21,16 +21,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 
-from acp_server import wire
 from acp_server.errors import RpcError
-from acp_server.mapping import event_to_updates, failed_update, stop_reason, text_chunk
-from agentica.events import RunFinished, ToolCallFinished, ToolCallStarted
-from agentica.exceptions import AgenticaError, ModelError
-from agentica.messages import Message
+
+if TYPE_CHECKING:
+    from acp_server import wire
+    from agentica.exceptions import AgenticaError, ModelError
+    from agentica.messages import Message
+
+# The mapping, the wire models and agentica's events are imported on first use (the
+# first turn), not here: ``SessionStore`` is needed before ``initialize`` is answered.
 
 logger = logging.getLogger(__name__)
 
@@ -113,6 +116,8 @@ class Session:
             if error is None:
                 raise
             logger.warning("session %s: model call failed: %s", self.id, error)
+            from acp_server.mapping import text_chunk
+
             with anyio.CancelScope(shield=True):
                 await self._close_calls(open_calls, "The model call failed")
                 await self.notify(text_chunk(model_error_message(error)))
@@ -126,6 +131,9 @@ class Session:
         return result
 
     async def _run(self, message: Message, open_calls: dict[str, None]) -> wire.AcpStopReason:
+        from acp_server.mapping import event_to_updates, stop_reason, text_chunk
+        from agentica.events import RunFinished, ToolCallFinished, ToolCallStarted
+
         if self.agent is None:
             await self.notify(text_chunk(self.setup_error or "The agent is not configured."))
             return "end_turn"
@@ -146,6 +154,10 @@ class Session:
         return result
 
     async def _close_calls(self, open_calls: dict[str, None], reason: str) -> None:
+        if not open_calls:
+            return
+        from acp_server.mapping import failed_update
+
         while open_calls:
             call_id = next(iter(open_calls))
             del open_calls[call_id]
@@ -154,6 +166,8 @@ class Session:
 
 def _model_error(exc: BaseException) -> ModelError | None:
     """The ``ModelError`` behind ``exc`` (possibly wrapped in exception groups), if only that."""
+    from agentica.exceptions import ModelError
+
     while isinstance(exc, BaseExceptionGroup) and len(exc.exceptions) == 1:
         exc = exc.exceptions[0]
     return exc if isinstance(exc, ModelError) else None

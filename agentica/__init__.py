@@ -46,11 +46,13 @@ if TYPE_CHECKING:
     from agentica.messages import Message as Message
     from agentica.models.base import Model as Model
     from agentica.models.openai import DeepSeekChat as DeepSeekChat
+    from agentica.models.openai import LMStudioChat as LMStudioChat
     from agentica.models.openai import MoonshotChat as MoonshotChat
     from agentica.models.openai import OllamaChat as OllamaChat
     from agentica.models.openai import OpenAIChat as OpenAIChat
     from agentica.models.openai import OpenRouterChat as OpenRouterChat
     from agentica.models.openai import QwenChat as QwenChat
+    from agentica.models.openai import VLLMChat as VLLMChat
     from agentica.models.openai import ZhipuAIChat as ZhipuAIChat
     from agentica.printer import print_response as print_response
     from agentica.printer import print_response_sync as print_response_sync
@@ -77,6 +79,7 @@ _LAZY = {
     "Function": "agentica.tools.function",
     "FunctionCall": "agentica.tools.function",
     "Hooks": "agentica.tools.function",
+    "LMStudioChat": "agentica.models.openai",
     "LocalWorkspace": "agentica.workspace.local",
     "Message": "agentica.messages",
     "Model": "agentica.models.base",
@@ -90,6 +93,7 @@ _LAZY = {
     "RunResult": "agentica.agent",
     "Tool": "agentica.tools.function",
     "ToolResult": "agentica.tools.base",
+    "VLLMChat": "agentica.models.openai",
     "Workspace": "agentica.workspace.base",
     "WorkspaceTools": "agentica.tools.builtin",
     "ZhipuAIChat": "agentica.models.openai",
@@ -127,6 +131,7 @@ __all__ = [
     "Function",
     "FunctionCall",
     "Hooks",
+    "LMStudioChat",
     "LocalWorkspace",
     "Location",
     "Message",
@@ -158,6 +163,7 @@ __all__ = [
     "Usage",
     "UsageUpdated",
     "UserError",
+    "VLLMChat",
     "Workspace",
     "WorkspaceTools",
     "ZhipuAIChat",

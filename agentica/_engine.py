@@ -5,9 +5,10 @@ implementation of a run; ``Agent.run()``, ``run_stream()`` and the sync adapters
 consume it through a ``Pump``. The generator never yields inside a task group or a
 cancel scope: a turn's tool calls run in a task group inside ``_tool_phase()``, and the
 events they produce go to ``live`` (a callable that hands them straight to the stream's
-consumer) when the run is driven by a task that owns the stream, or into
-``state.pending`` (yielded after the phase) when the run is iterated inline. Either way
-the generator can be closed or finalised from any task without corrupting a scope.
+consumer) when the run is driven by a task that owns the stream (both forms of
+``run_stream()``, see ``_stream``), or into ``state.pending`` (yielded after the phase)
+when the run is collected by ``run()`` or pulled inline. Either way the generator can be
+closed or finalised from any task without corrupting a scope.
 
 Cancellation has one ending: every started tool call gets ``ToolCallFinished(status=
 "cancelled")`` and then ``RunFinished(stop_reason="cancelled")``; ``RunState.finish()``

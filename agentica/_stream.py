@@ -1,4 +1,4 @@
-"""How a run is driven: collected (``run()``), streamed inline, or streamed from a task.
+"""How a run is driven: collected (``run()``) or streamed from a task the stream owns.
 
 Design note. Three drivers share ``_engine.Pump``:
 
@@ -8,12 +8,17 @@ Design note. Three drivers share ``_engine.Pump``:
   group and hands events over through a bounded memory object stream. Tool events are
   sent live by the tool tasks, and ``cancel()`` interrupts even a silent model call.
   Leaving the block cancels the run and waits for the task, so nothing leaks.
-* ``RunStream`` iterated bare (``async for ev in agent.run_stream(p)``) pulls the pump in
-  the caller's task: no task group can be left open across the caller's ``yield``
-  points, so the events of a parallel tool phase are delivered when the phase ends and
-  ``cancel()`` takes effect at the next model delta or immediately during tool calls.
-  Abandoning the iteration frees the agent (``__del__``) and the engine generator is
-  finalised by the event loop; it holds no scope, so that is safe.
+* ``RunStream`` iterated bare (``async for ev in agent.run_stream(p)``) must be just as
+  live, but no task group can stay open across the caller's ``yield`` points. So the
+  first ``__anext__`` *hosts* the same driver outside the caller's task tree: a
+  loop-level task on asyncio, a system task on trio, feeding the same memory stream.
+  The stream owns that task: a consumer that stops waiting (cancelled while awaiting an
+  event) cancels the run; a consumer that leaves (``break`` and drops the stream,
+  garbage collection, ``aclose()``) closes the receiving end, cancels the run and frees
+  the agent at once, and the task then ends its tool calls (killing their processes).
+  ``aclose()`` also waits for the task. On an event loop that is neither asyncio nor
+  trio, the pump is pulled inline in the caller's task (tool events then arrive when
+  their phase ends).
 
 Hot path: events are passed with ``send_nowait``/``receive_nowait`` and only fall back to
 the awaiting calls when the buffer is full or empty.
@@ -21,7 +26,12 @@ the awaiting calls when the buffer is full or empty.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextvars
+import functools
+import logging
+import sys
+import threading
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -37,7 +47,17 @@ from agentica.messages import Message
 if TYPE_CHECKING:
     from agentica.agent import Agent, RunConfig, RunResponse
 
+logger = logging.getLogger(__name__)
+
 _BUFFER = 512
+_CLOSE_TIMEOUT = 10.0
+"""Seconds ``aclose()`` waits for a hosted run to end its tool calls."""
+
+Schedule = Callable[[Callable[[], None]], None]
+"""Runs a callback on the run's event loop; callable from any thread."""
+
+_hosted: set[Any] = set()
+"""Hosted asyncio tasks (the loop itself keeps only weak references to tasks)."""
 
 
 def _bind(state: RunState) -> None:
@@ -70,13 +90,99 @@ class _Failure:
         self.error = error
 
 
+async def _drive(state: RunState, send: MemoryObjectSendStream[Any]) -> None:
+    """Run the pump and send its events (an exception last, as a ``_Failure``)."""
+
+    async def put(event: Any) -> None:
+        try:
+            send.send_nowait(event)
+        except anyio.WouldBlock:
+            await send.send(event)
+
+    pump = Pump(state, put)
+    with send:
+        try:
+            with anyio.CancelScope() as scope:
+                state.attach(scope)
+                async for event in pump:
+                    try:
+                        send.send_nowait(event)
+                    except anyio.WouldBlock:
+                        await send.send(event)
+            state.detach(scope)
+            if scope.cancelled_caught:
+                for event in pump.cancelled():
+                    await put(event)
+        except (anyio.BrokenResourceError, anyio.ClosedResourceError):
+            pass  # The consumer left and cancelled the run.
+        except Exception as e:
+            try:
+                await put(_Failure(e))
+            except (anyio.BrokenResourceError, anyio.ClosedResourceError):
+                pass
+        finally:
+            with anyio.move_on_after(5, shield=True):
+                await pump.aclose()
+
+
+async def _host(state: RunState, send: MemoryObjectSendStream[Any], done: anyio.Event) -> None:
+    """Body of a hosted task: ``_drive`` must never let an error escape onto the loop."""
+    try:
+        await _drive(state, send)
+    except Exception:  # pragma: no cover - _drive hands errors to the consumer
+        logger.exception("agentica: the driver of run %s failed", state.run_id)
+    finally:
+        done.set()
+
+
+def _host_task(body: Callable[[], Awaitable[None]]) -> Schedule | None:
+    """Start ``body()`` outside the caller's task tree; ``None`` if the loop is unknown.
+
+    Returns a thread-safe way to run a callback on that loop.
+    """
+    asyncio = sys.modules.get("asyncio")
+    if asyncio is not None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            pass
+        else:
+            # A loop-level task, not a task group (the banned-api rule's advice): a bare
+            # ``async for`` gives no block to scope one in. The stream owns the task: it
+            # cancels the run when its consumer leaves, and the task ends with the run.
+            task = loop.create_task(body())
+            _hosted.add(task)
+            task.add_done_callback(_hosted.discard)
+            return loop.call_soon_threadsafe  # type: ignore[no-any-return]
+    trio = sys.modules.get("trio")
+    if trio is not None:
+        try:
+            token = trio.lowlevel.current_trio_token()
+        except RuntimeError:
+            return None
+        trio.lowlevel.spawn_system_task(body, context=contextvars.copy_context())
+        return token.run_sync_soon  # type: ignore[no-any-return]
+    return None
+
+
+def _abandon(recv: MemoryObjectReceiveStream[Any] | None, state: RunState) -> None:
+    """The consumer left: unblock the driver, cancel the run and free the agent now."""
+    if recv is not None:
+        recv.close()
+    if not state.finished:
+        state.cancel()
+        state.finish(None)
+
+
 class RunStream:
     """The events of one run: async-iterable and an async context manager.
 
-    ``async with agent.run_stream(p) as stream: async for ev in stream`` is the full
-    form (live tool events, immediate cancellation, no task left behind); a bare
-    ``async for ev in agent.run_stream(p)`` works too (see the module docstring).
-    After the run, ``stream.response`` holds the ``RunResponse``.
+    Both ``async for ev in agent.run_stream(p)`` and ``async with agent.run_stream(p) as
+    stream: async for ev in stream`` deliver tool events live, in completion order, and
+    ``cancel()`` takes effect at once. Leaving a bare loop early (``break``) cancels the
+    run and frees the agent; ``await stream.aclose()`` does the same and also waits
+    until the run's tool calls have ended. After the run, ``stream.response`` holds the
+    ``RunResponse``.
     """
 
     def __init__(
@@ -95,19 +201,26 @@ class RunStream:
         self._pump: Pump | None = None
         self._recv: MemoryObjectReceiveStream[Any] | None = None
         self._tg: anyio.abc.TaskGroup | None = None
+        self._done: anyio.Event | None = None
+        self._schedule: Schedule | None = None
         self._entered = False
+
+    def _start(self) -> RunState:
+        if self._entered or self._state is not None:
+            raise UserError("a run stream can be started only once; call run_stream() again")
+        state = self._state = self._agent._start_run(self._prompt, self._history, self._config)
+        _bind(state)
+        return state
 
     # --- Task mode ---------------------------------------------------------------------
 
     async def __aenter__(self) -> RunStream:
-        if self._entered or self._state is not None:
-            raise UserError("a run stream can be started only once; call run_stream() again")
+        state = self._start()
         self._entered = True
-        self._state = self._agent._start_run(self._prompt, self._history, self._config)
         send, self._recv = anyio.create_memory_object_stream[Any](_BUFFER)
         self._tg = anyio.create_task_group()
         await self._tg.__aenter__()
-        self._tg.start_soon(self._drive, send)
+        self._tg.start_soon(_drive, state, send)
         return self
 
     async def __aexit__(self, *exc_info: Any) -> bool | None:
@@ -120,38 +233,21 @@ class RunStream:
         await self._tg.__aexit__(None, None, None)
         return None
 
-    async def _drive(self, send: MemoryObjectSendStream[Any]) -> None:
-        state = self._state
-        assert state is not None
+    # --- Bare iteration ----------------------------------------------------------------
 
-        async def put(event: Any) -> None:
-            try:
-                send.send_nowait(event)
-            except anyio.WouldBlock:
-                await send.send(event)
-
-        pump = self._pump = Pump(state, put)
-        _bind(state)
-        with send:
-            try:
-                with anyio.CancelScope() as scope:
-                    state.attach(scope)
-                    async for event in pump:
-                        await put(event)
-                state.detach(scope)
-                if scope.cancelled_caught:
-                    for event in pump.cancelled():
-                        await put(event)
-            except (anyio.BrokenResourceError, anyio.ClosedResourceError):
-                pass  # The consumer left; __aexit__ cancelled the run.
-            except Exception as e:
-                try:
-                    await put(_Failure(e))
-                except (anyio.BrokenResourceError, anyio.ClosedResourceError):
-                    pass
-            finally:
-                with anyio.move_on_after(5, shield=True):
-                    await pump.aclose()
+    def _start_bare(self) -> MemoryObjectReceiveStream[Any] | None:
+        """Host the driver (see the module docstring); ``None``: iterate inline."""
+        state = self._start()
+        send, recv = anyio.create_memory_object_stream[Any](_BUFFER)
+        done = anyio.Event()
+        schedule = _host_task(functools.partial(_host, state, send, done))
+        if schedule is None:
+            send.close()
+            recv.close()
+            self._pump = Pump(state)
+            return None
+        self._recv, self._done, self._schedule = recv, done, schedule
+        return recv
 
     # --- Iteration -----------------------------------------------------------------------
 
@@ -160,39 +256,61 @@ class RunStream:
 
     async def __anext__(self) -> RunEvent:
         recv = self._recv
-        if recv is not None:
+        if recv is None:
+            if self._pump is None:
+                recv = self._start_bare()
+            if recv is None:
+                assert self._pump is not None
+                return await self._pump.__anext__()
+        try:
+            item = recv.receive_nowait()
+        except anyio.WouldBlock:
             try:
-                item = recv.receive_nowait()
-            except anyio.WouldBlock:
-                try:
-                    item = await recv.receive()
-                except anyio.EndOfStream:
-                    raise StopAsyncIteration from None
-            except anyio.EndOfStream:
+                item = await recv.receive()
+            except (anyio.EndOfStream, anyio.ClosedResourceError):
+                recv.close()
                 raise StopAsyncIteration from None
-            if item.__class__ is _Failure:
-                raise item.error
-            return item
-        if self._entered:
-            raise StopAsyncIteration
-        pump = self._pump
-        if pump is None:
-            self._state = self._agent._start_run(self._prompt, self._history, self._config)
-            pump = self._pump = Pump(self._state)
-            _bind(self._state)
-        return await pump.__anext__()
+            except BaseException:
+                # The consumer was cancelled (or interrupted) while waiting: so is the run.
+                self.cancel()
+                raise
+        except (anyio.EndOfStream, anyio.ClosedResourceError):
+            recv.close()
+            raise StopAsyncIteration from None
+        if item.__class__ is _Failure:
+            raise item.error
+        return item
 
     async def aclose(self) -> None:
-        """Stop a bare iteration early: cancel the run and release the agent."""
-        if self._recv is None and self._pump is not None:
+        """Stop the run early: cancel it, free the agent and wait until its tools ended."""
+        state = self._state
+        if state is None:
+            return
+        if self._done is not None:
+            _abandon(self._recv, state)
+            with anyio.move_on_after(_CLOSE_TIMEOUT, shield=True):
+                await self._done.wait()
+        elif self._pump is not None:
             await self._pump.aclose()
-        elif self._state is not None:
-            self._state.cancel()
+        else:
+            state.cancel()
 
     def __del__(self) -> None:
         state = self._state
-        if state is not None and not state.finished and self._recv is None:
-            state.finish(None)
+        if state is None or self._tg is not None:
+            return  # Not started, or the ``async with`` block cleaned up.
+        if self._schedule is None:  # Inline: the pump holds no scope, just end the run.
+            if not state.finished:
+                state.finish(None)
+            return
+        abandon = functools.partial(_abandon, self._recv, state)
+        try:
+            if threading.get_ident() == state._thread:
+                abandon()
+            else:  # Collected on another thread: hand over to the run's loop.
+                self._schedule(abandon)
+        except Exception:  # The loop is gone, and the hosted task with it.
+            logger.debug("could not cancel the abandoned run %s", state.run_id, exc_info=True)
 
     # --- Control and result --------------------------------------------------------------
 

@@ -331,9 +331,10 @@ class Agent:
     ) -> RunStream:
         """Stream the run's events: ``async for ev in agent.run_stream(p)``.
 
-        Prefer ``async with agent.run_stream(p) as stream: async for ev in stream`` to get
-        tool events live while calls run in parallel and immediate cancellation; see
-        ``RunStream``. Arguments as for ``run()``.
+        Tool events arrive live, in completion order, while calls run in parallel, and
+        ``cancel()`` is immediate. ``async with agent.run_stream(p) as stream: async for ev
+        in stream`` works too and scopes the run to the block; see ``RunStream``.
+        Arguments as for ``run()``.
         """
         return RunStream(self, prompt, history=history, config=config)
 

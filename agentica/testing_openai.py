@@ -120,6 +120,8 @@ class MockReply:
     Attributes:
         text: The visible answer (streamed word by word).
         reasoning: Thinking, sent as ``reasoning_key`` deltas before the text.
+        refusal: A refusal, sent as ``refusal`` deltas after the text (as OpenAI does when
+            the model declines; the finish reason stays "stop").
         tool_calls: ``(name, args)`` or ``(id, name, args)`` tuples.
         usage: ``(prompt_tokens, completion_tokens)`` or a raw usage dict; sent in a final
             choices-less chunk when streaming. ``None`` sends no usage.
@@ -132,6 +134,7 @@ class MockReply:
 
     text: str = ""
     reasoning: str = ""
+    refusal: str = ""
     tool_calls: Sequence[tuple[Any, ...]] = ()
     usage: tuple[int, int] | dict[str, Any] | None = (10, 5)
     finish_reason: str | None = None
@@ -161,6 +164,9 @@ class MockReply:
             for t in split_words(self.reasoning)
         ]
         out += [chunk(content=t, model=self.model) for t in split_words(self.text)]
+        out += [
+            chunk(extra_delta={"refusal": t}, model=self.model) for t in split_words(self.refusal)
+        ]
         for index, (call_id, name, args) in enumerate(self._calls()):
             out += tool_call_chunks(index, call_id, name, args, split=self.split)
         out.append(chunk(finish_reason=self._finish(), model=self.model))
@@ -174,6 +180,8 @@ class MockReply:
         message: dict[str, Any] = {"role": "assistant", "content": self.text or None}
         if self.reasoning:
             message[self.reasoning_key] = self.reasoning
+        if self.refusal:
+            message["refusal"] = self.refusal
         if self.tool_calls:
             message["tool_calls"] = [
                 {

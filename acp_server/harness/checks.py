@@ -22,6 +22,7 @@ from .driver import AcpHarness
 from .errors import HarnessError
 from .observe import observed_checks
 from .probes import Probe, connection_probes, gating_probe, version_probe
+from .probes_extra import extra_connection_probes, invalid_version_probe
 from .schema import SchemaValidator
 
 Status = Literal["PASS", "FAIL", "SKIP"]
@@ -165,8 +166,10 @@ async def run_checks(
                     _with_connection, gating, cfg, cwd, [gating_probe()], fs=False, terminal=False
                 )
             )
-            tg.start_soon(_with_connection, version, cfg, cwd, version_probe())
-            await _with_connection(run, cfg, cwd, connection_probes())
+            tg.start_soon(
+                _with_connection, version, cfg, cwd, [invalid_version_probe(), *version_probe()]
+            )
+            await _with_connection(run, cfg, cwd, connection_probes(extra_connection_probes()))
         for sub in (gating, version):
             run.harnesses.extend(sub.harnesses)
             for r in sub.results:

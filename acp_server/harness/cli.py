@@ -91,8 +91,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--permissions",
         choices=("allow", "reject", "ask"),
-        default="allow",
-        help="how to answer permission requests (ask: on a TTY, else reject)",
+        default=None,
+        help="how to answer permission requests. ask: prompt on a TTY, otherwise reject "
+        "(with a note). Default: allow for the built-in demo (no agent command), ask for "
+        "an agent command given after '--'",
     )
     run.add_argument("--no-fs", action="store_true", help="do not offer fs/* to the agent")
     run.add_argument(
@@ -138,7 +140,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--schema",
         default=None,
         metavar="PATH",
-        help="the ACP v1 schema.json (default: found under shared/acp-schema)",
+        help="the ACP v1 schema.json to validate with (default: the official schema "
+        "bundled with acp-harness)",
     )
     check.add_argument("--prompt", default=DEFAULT_PROMPT, help="prompt for the basic turn")
     check.add_argument(
@@ -159,6 +162,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``acp-harness``; returns the exit status."""
     opts, agent = split_argv(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(opts)
+    if args.command == "run" and args.permissions is None:
+        # Auto-approving is only safe for our own offline demo; a user's agent may run
+        # shell commands or write files, so ask the way an editor would.
+        args.permissions = "ask" if agent else "allow"
     agent = agent or default_agent()
     if args.command == "run":
         args.cwd = os.path.abspath(args.cwd or os.getcwd())
@@ -230,7 +237,11 @@ async def _run(args: argparse.Namespace, agent: list[str], prompts: list[str]) -
 
             policy = ask
         else:
-            out.note("stdin is not a TTY: --permissions ask falls back to reject")
+            why = "with --json" if args.json else "stdin is not a TTY"
+            out.note(
+                f"{why}: --permissions ask falls back to reject "
+                "(pass --permissions allow to approve the agent's requests)"
+            )
     cwd = args.cwd
     harness = AcpHarness.spawn(
         agent,

@@ -21,6 +21,12 @@ _TURN_UPDATES = {
 }
 
 
+_FS_GATES = {"fs/read_text_file": "readTextFile", "fs/write_text_file": "writeTextFile"}
+"""Each fs method and the client capability that allows it."""
+_TOOL_WORK = {"fs/read_text_file", "fs/write_text_file", "terminal/create"}
+"""Requests that do a tool's work (so belong to a tool call already announced)."""
+
+
 def _framing_fault(fault: str) -> bool:
     return any(k in fault for k in ("Content-Length", "exceeds the limit", "not an object"))
 
@@ -56,6 +62,8 @@ def observed_checks(harnesses: Sequence[AcpHarness], schema: SchemaValidator) ->
     yield _tool_calls(harnesses)
     yield _update_order(harnesses)
     yield _client_requests(harnesses, schema)
+    yield _request_order(harnesses)
+    yield _terminal_release(harnesses)
 
 
 def _framing(harnesses: Sequence[AcpHarness]) -> Verdict:
@@ -198,8 +206,9 @@ def _client_requests(harnesses: Sequence[AcpHarness], schema: SchemaValidator) -
             count += 1
             params = msg.get("params") if isinstance(msg.get("params"), dict) else {}
             problems = schema.errors(CLIENT_METHOD_DEFS[method], params)
-            if str(method).startswith("fs/") and not caps["fs"]["readTextFile"]:
-                problems.append("fs was not advertised")
+            gate = _FS_GATES.get(str(method))
+            if gate is not None and not caps["fs"].get(gate):
+                problems.append(f"fs.{gate} was not advertised")
             if str(method).startswith("terminal/") and not caps["terminal"]:
                 problems.append("terminal was not advertised")
             if params.get("sessionId") not in h.client.session_cwds:
@@ -229,3 +238,114 @@ def _client_requests(harnesses: Sequence[AcpHarness], schema: SchemaValidator) -
     if count == 0:
         return "SKIP", cid, name, "the agent made no permission, fs or terminal request"
     return "PASS", cid, name, f"{count} requests valid"
+
+
+def _referenced_calls(params: dict[str, Any]) -> list[Any]:
+    """The toolCallIds an agent->client request names (toolCall, toolCallId or _meta)."""
+    refs = []
+    tool_call = params.get("toolCall")
+    if isinstance(tool_call, dict) and "toolCallId" in tool_call:
+        refs.append(tool_call["toolCallId"])
+    if "toolCallId" in params:
+        refs.append(params["toolCallId"])
+    meta = params.get("_meta")
+    if isinstance(meta, dict) and isinstance(meta.get("toolCallId"), str):
+        refs.append(meta["toolCallId"])
+    return refs
+
+
+def _request_order(harnesses: Sequence[AcpHarness]) -> Verdict:
+    """§18.40: a request made for a tool call comes after the ``tool_call`` announcing it.
+
+    A request naming a toolCallId (permission, elicitation) must name an announced one.
+    fs reads/writes and ``terminal/create`` carry no toolCallId: during a prompt turn they
+    are a tool's work, so some announced tool call of the session must still be running.
+    """
+    cid, name = "client.request-order", "requests for a tool call follow its tool_call"
+    checked = 0
+    for h in harnesses:
+        announced: dict[str, set[Any]] = {}
+        running: dict[str, set[Any]] = {}
+        prompts: dict[Any, str] = {}
+        for entry in h.transcript:
+            msg = entry.message
+            if not isinstance(msg, dict):
+                continue
+            method = msg.get("method")
+            params = msg.get("params") if isinstance(msg.get("params"), dict) else {}
+            sid = str(params.get("sessionId"))
+            if entry.direction == "send":
+                if method == "session/prompt":
+                    prompts[msg.get("id")] = sid
+                continue
+            if method is None:
+                prompts.pop(msg.get("id"), None)
+            elif method == "session/update":
+                update = params.get("update") if isinstance(params.get("update"), dict) else {}
+                kind, tid = update.get("sessionUpdate"), update.get("toolCallId")
+                if kind == "tool_call":
+                    announced.setdefault(sid, set()).add(tid)
+                    running.setdefault(sid, set()).add(tid)
+                if kind in ("tool_call", "tool_call_update") and update.get("status") in (
+                    "completed",
+                    "failed",
+                ):
+                    running.get(sid, set()).discard(tid)
+            elif "id" in msg and method in CLIENT_METHOD_DEFS:
+                for ref in _referenced_calls(params):
+                    checked += 1
+                    if ref not in announced.get(sid, set()):
+                        return (
+                            "FAIL",
+                            cid,
+                            name,
+                            f"{method} for toolCallId {ref!r} arrived before the tool_call "
+                            "update announcing it",
+                        )
+                if method in _TOOL_WORK and sid in prompts.values():
+                    checked += 1
+                    if not running.get(sid):
+                        return (
+                            "FAIL",
+                            cid,
+                            name,
+                            f"{method} was sent during a prompt turn while no announced "
+                            "tool call was running (send the tool_call first)",
+                        )
+    if checked == 0:
+        return "SKIP", cid, name, "the agent made no request tied to a tool call"
+    return "PASS", cid, name, f"{checked} requests came after their tool_call"
+
+
+def _terminal_release(harnesses: Sequence[AcpHarness]) -> Verdict:
+    """§18.54: terminal content is embedded before ``terminal/release``, never after."""
+    cid, name = "client.terminal-release", "no terminal content after its terminal/release"
+    embeds = 0
+    for h in harnesses:
+        released: set[Any] = set()
+        for entry in h.transcript:
+            msg = entry.message
+            if entry.direction != "recv" or not isinstance(msg, dict):
+                continue
+            params = msg.get("params") if isinstance(msg.get("params"), dict) else {}
+            if msg.get("method") == "terminal/release" and "id" in msg:
+                released.add(params.get("terminalId"))
+                continue
+            if msg.get("method") != "session/update":
+                continue
+            update = params.get("update") if isinstance(params.get("update"), dict) else {}
+            for item in update.get("content") or []:
+                if not isinstance(item, dict) or item.get("type") != "terminal":
+                    continue
+                embeds += 1
+                if item.get("terminalId") in released:
+                    return (
+                        "FAIL",
+                        cid,
+                        name,
+                        f"{update.get('sessionUpdate')} {update.get('toolCallId')!r} embeds "
+                        f"terminal {item.get('terminalId')!r} after its terminal/release",
+                    )
+    if embeds == 0:
+        return "SKIP", cid, name, "the agent embedded no terminal in a tool call"
+    return "PASS", cid, name, f"{embeds} terminal embeds, all before their release"

@@ -7,7 +7,7 @@ remaining probes of its connection cannot run (for example, ``initialize`` faile
 from __future__ import annotations
 
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -43,8 +43,12 @@ def _is_error_response(msg: Message) -> bool:
     return "method" not in msg and "error" in msg
 
 
-def connection_probes() -> list[Probe]:
-    """Probes for the main connection (fs and terminal advertised), in order."""
+def connection_probes(extra: Sequence[Probe] = ()) -> list[Probe]:
+    """Probes for the main connection (fs and terminal advertised), in order.
+
+    ``extra`` probes run after the protocol ones and before the malformed-line probes
+    (after which some agents can no longer answer).
+    """
     state: dict[str, Any] = {}
 
     async def init_v1(run: CheckRun, cfg: CheckConfig, h: AcpHarness, cwd: str) -> str | None:
@@ -333,6 +337,7 @@ def connection_probes() -> list[Probe]:
         ),
         Probe("rpc.notifications", "notifications get no response", notifications),
         Probe("prompt.malformed", "a malformed prompt (a string) is rejected", malformed_prompt),
+        *extra,
         Probe(
             "rpc.parse-error",
             "invalid JSON answers -32700 and the connection survives",

@@ -1,9 +1,9 @@
 """Validating payloads against the official ACP v1 JSON schema.
 
-The schema is located at ``shared/acp-schema/v1/schema.json`` by searching upward from the
-current directory and from this package, or given explicitly. When it cannot be found (or
-``jsonschema`` is missing) a built-in minimal shape check is used instead, and
-:attr:`SchemaValidator.source` says so.
+The schema is the one given explicitly (``--schema PATH``), else the copy shipped with this
+package (``schema_data/acp-schema-v1.json``, Apache-2.0, see ``LICENSE-acp-schema`` beside
+it). When it cannot be read (or ``jsonschema`` is missing) a built-in minimal shape check is
+used instead, and :attr:`SchemaValidator.source` says so.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-SCHEMA_RELATIVE = Path("shared/acp-schema/v1/schema.json")
+PACKAGED_SCHEMA = Path(__file__).resolve().parent / "schema_data" / "acp-schema-v1.json"
+"""The official ACP v1 schema shipped with the package."""
 
 CLIENT_METHOD_DEFS = {
     "session/request_permission": "RequestPermissionRequest",
@@ -58,17 +59,11 @@ TOOL_STATUSES = {"pending", "in_progress", "completed", "failed"}
 
 
 def find_schema(explicit: str | os.PathLike[str] | None = None) -> Path | None:
-    """The schema file: ``explicit`` if given, else the first found searching upward."""
+    """The schema file: ``explicit`` if given (None if it does not exist), else the packaged one."""
     if explicit is not None:
         path = Path(explicit)
         return path if path.is_file() else None
-    starts = [Path.cwd(), Path(__file__).resolve().parent]
-    for start in starts:
-        for base in (start, *start.parents):
-            candidate = base / SCHEMA_RELATIVE
-            if candidate.is_file():
-                return candidate
-    return None
+    return PACKAGED_SCHEMA if PACKAGED_SCHEMA.is_file() else None
 
 
 class SchemaValidator:

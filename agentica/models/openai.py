@@ -2,8 +2,10 @@
 
 Design notes:
 
-* One ``openai.AsyncOpenAI`` per model instance, created lazily on the first call, over
-  one pooled HTTP client with explicit limits and timeouts; ``aclose()`` releases it.
+* One ``openai.AsyncOpenAI`` per model instance *and event loop*, created lazily on the
+  first call, over one pooled HTTP client with explicit limits and timeouts. A pool is
+  bound to its loop, and each ``run_sync()`` runs on a fresh loop, so pools are kept per
+  loop and closed with it (``_loop_clients``); ``aclose()`` releases the current one.
   The ``openai`` package itself is imported on first use, so merely naming a model (or
   importing the registry) stays cheap.
 * Replies are always streamed. Tool-call arguments arrive in pieces keyed by ``index``;
@@ -35,6 +37,7 @@ from agentica.exceptions import (
     UserError,
 )
 from agentica.messages import Message
+from agentica.models._loop_clients import LoopClients
 from agentica.models._openai_parts import (
     ToolCallAssembler,
     http_errors,
@@ -144,18 +147,15 @@ class OpenAIChat(Model):
         self.extra_body = dict(extra_body or {})
         self.extra_headers = dict(extra_headers or {})
         self._given_http_client = http_client
-        self._owned_http_client: Any = None
-        self._client: Any = None
+        self._clients = LoopClients(self._make_client)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(id={self.id!r}, provider={self.preset.name!r})"
 
     # --- client ------------------------------------------------------------------------
 
-    def _get_client(self) -> Any:
-        """The lazily created ``AsyncOpenAI`` (one per instance)."""
-        if self._client is not None:
-            return self._client
+    def _make_client(self) -> tuple[Any, Any]:
+        """A new ``AsyncOpenAI`` and the pooled HTTP client we own (None when given one)."""
         key = self.preset.resolve_api_key(self.api_key)
         if key is None:
             if self.preset.needs_key and not (self.preset.name == "openai" and self.base_url):
@@ -170,30 +170,36 @@ class OpenAIChat(Model):
 
         httpx_mod = httpx_module(openai)
         timeout = httpx_mod.Timeout(self.timeout, connect=self.connect_timeout)
-        http_client = self._given_http_client
+        http_client = owned = self._given_http_client
         if http_client is None:
-            http_client = openai.DefaultAsyncHttpxClient(
+            http_client = owned = openai.DefaultAsyncHttpxClient(
                 timeout=timeout,
                 limits=httpx_mod.Limits(
                     max_connections=self.max_connections,
                     max_keepalive_connections=self.max_connections,
                 ),
             )
-            self._owned_http_client = http_client
-        self._client = openai.AsyncOpenAI(
+        else:
+            owned = None
+        client = openai.AsyncOpenAI(
             api_key=key,
             base_url=self.base_url,
             timeout=timeout,
             max_retries=self.max_retries,
             http_client=http_client,
         )
-        return self._client
+        return client, owned
+
+    async def _get_client(self) -> Any:
+        """The ``AsyncOpenAI`` of the running event loop (pooled; one per loop)."""
+        return await self._clients.get()
 
     async def aclose(self) -> None:
-        """Close the pooled HTTP client we own (a client passed in stays open)."""
-        owned, self._owned_http_client, self._client = self._owned_http_client, None, None
-        if owned is not None:
-            await owned.aclose()
+        """Close the running loop's pooled HTTP client (a client passed in stays open).
+
+        Pools opened on other event loops are closed by those loops as they shut down.
+        """
+        await self._clients.aclose_current()
 
     # --- request -----------------------------------------------------------------------
 
@@ -238,21 +244,21 @@ class OpenAIChat(Model):
         self, messages: Sequence[Message], tools: Sequence[ToolSpec] = ()
     ) -> AsyncIterator[ModelDelta]:
         """Stream one reply: thinking, text, complete tool calls, usage, finish."""
-        client = self._get_client()
-        import openai
 
-        errors = (openai.OpenAIError, *http_errors(openai))
         logger.debug(
             "chat.completions: model=%s messages=%d tools=%d", self.id, len(messages), len(tools)
         )
         try:
+            client = await self._get_client()
             stream = await client.chat.completions.create(**self.build_request(messages, tools))
-        except errors as e:
+        except ModelError:
+            raise
+        except Exception as e:  # Every transport failure becomes a ModelError.
             raise self._map_error(e) from e
         calls = ToolCallAssembler()
         finish: str | None = None
         usage: Usage | None = None
-        received = False
+        received = refused = False
         try:
             async for chunk in stream:
                 received = True
@@ -268,16 +274,24 @@ class OpenAIChat(Model):
                         yield ModelThinkingDelta(text=thinking)
                     if delta.content:
                         yield ModelTextDelta(text=delta.content)
+                    refusal = getattr(delta, "refusal", None)
+                    if refusal:
+                        # The model declined: its explanation is what the user sees.
+                        refused = True
+                        yield ModelTextDelta(text=refusal)
                     for piece in delta.tool_calls or ():
                         for call in calls.add(piece):
                             yield ModelToolCall(call=call)
                 if choice.finish_reason:
                     finish = choice.finish_reason
-        except errors as e:
+        except Exception as e:
             raise self._map_error(e, mid_stream=received) from e
         finally:
             with anyio.move_on_after(5, shield=True):
-                await stream.close()
+                try:
+                    await stream.close()
+                except Exception:  # Closing must not hide the real outcome.
+                    logger.debug("closing the response stream failed", exc_info=True)
         if finish is None:
             raise ModelResponseError(
                 "the stream ended before the model finished its answer (no finish_reason)",
@@ -290,6 +304,8 @@ class OpenAIChat(Model):
         reason = _FINISH.get(finish, "stop")
         if calls.count and reason == "stop":
             reason = "tool_calls"
+        elif refused and reason == "stop":
+            reason = "content_filter"
         yield ModelFinish(reason=reason)
 
     # --- errors ------------------------------------------------------------------------
@@ -302,6 +318,13 @@ class OpenAIChat(Model):
             return ModelTimeoutError(
                 f"no answer within {self.timeout:g}s from {self.base_url or 'api.openai.com'}",
                 model=self.id,
+            )
+        if not mid_stream and not isinstance(e, (openai.OpenAIError, *http_errors(openai))):
+            # Anything else escaping the transport (an OSError, a RuntimeError from a dead
+            # event loop...) before an answer arrived: the endpoint could not be used.
+            where = self.base_url or "api.openai.com"
+            return ModelConnectionError(
+                f"cannot reach {where}: {type(e).__name__}: {e}", model=self.id
             )
         if mid_stream and isinstance(e, (openai.APIConnectionError, *http_errors(openai))):
             cause = e.__cause__ or e

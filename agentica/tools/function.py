@@ -91,10 +91,42 @@ def tool(
     )
 
     def decorate(f: Callable[..., Any]) -> Callable[..., Any]:
-        setattr(f, _META, meta)
+        if inspect.ismethod(f):
+            # A bound method takes no attributes; marking its function would change the
+            # method for every instance. Wrap it instead (the wrapper stays callable).
+            return _bound_tool(f, meta)
+        try:
+            setattr(f, _META, meta)
+        except (AttributeError, TypeError) as e:
+            raise UserError(
+                f"tool() cannot mark {f!r}: it takes no attributes. Wrap it in a function "
+                "(def my_tool(...): return obj(...)) and decorate that, or pass "
+                "Function.from_callable(obj, name=...) as the tool."
+            ) from e
         return f
 
     return decorate(fn) if fn is not None else decorate
+
+
+def _bound_tool(method: Any, meta: _ToolMeta) -> Callable[..., Any]:
+    """A plain function calling ``method``, with its signature, docs and the metadata."""
+    if inspect.iscoroutinefunction(method):
+
+        async def call_async(*args: Any, **kwargs: Any) -> Any:
+            return await method(*args, **kwargs)
+
+        wrapper: Callable[..., Any] = call_async
+    else:
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            return method(*args, **kwargs)
+
+        wrapper = call
+    functools.update_wrapper(wrapper, method)
+    if meta.describe is not None:  # ``describe(self, args)``, as for a decorated method
+        meta = replace(meta, describe=functools.partial(meta.describe, method.__self__))
+    setattr(wrapper, _META, meta)
+    return wrapper
 
 
 # --- Docstrings ----------------------------------------------------------------------------

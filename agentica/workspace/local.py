@@ -8,31 +8,37 @@ Design notes:
 * Writes are atomic: the text goes to a temporary file in the target's directory which
   then replaces the target with ``os.replace`` (readers see the old or the new file,
   never half of one); an existing file keeps its permission bits.
-* Blocking file I/O runs in a worker thread so the event loop stays responsive.
+* Blocking file I/O, path resolution included, runs in a worker thread so the event
+  loop stays responsive (the sync ``resolve()`` does its own on the caller's thread).
+  Resolution and the later ``open``/``replace`` are separate steps: a directory swapped
+  for a symlink in between is not caught (accepted; the workspace is not a sandbox).
 * Commands run under ``/bin/sh -c`` in a new session, hence their own process group.
   On timeout or cancellation the whole group gets SIGTERM and, after a short grace,
-  SIGKILL, so background children (``cmd &``) do not outlive the call. Output is
-  stdout and stderr merged; only the last ``output_limit`` bytes are kept.
+  SIGKILL, so background children (``cmd &``) do not outlive the call, even when the
+  shell itself already exited. Output is stdout and stderr merged; only the last
+  ``output_limit`` bytes are kept.
+* A background child that still holds the output pipe after the shell exited
+  (``server & echo started``) would make the call wait for its timeout. Instead it gets
+  ``background_grace`` seconds, then its group is stopped and the output returned with
+  a note saying so. A child whose output is redirected (``server > log 2>&1 &``) does
+  not hold the pipe and is left running: that is the way to start a lasting process.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import signal
 import stat
-import subprocess
 import uuid
 from collections.abc import Iterable
-from functools import partial
 from itertools import islice
 from pathlib import Path
 
 import anyio
-import anyio.abc
 
 from agentica.exceptions import ToolError
 from agentica.workspace import _search
+from agentica.workspace._process import run_shell
 from agentica.workspace.base import (
     CommandResult,
     DirEntry,
@@ -44,8 +50,6 @@ from agentica.workspace.base import (
 
 logger = logging.getLogger(__name__)
 
-_SHELL = "/bin/sh"
-
 
 class LocalWorkspace(Workspace):
     """A workspace on the local disk.
@@ -55,6 +59,8 @@ class LocalWorkspace(Workspace):
         extra_roots: More directories tools may touch (absolute paths only).
         allow_outside: Accept any path, inside the roots or not (no confinement).
         kill_grace: Seconds between SIGTERM and SIGKILL when a command is stopped.
+        background_grace: Seconds a background child may keep the output pipe open
+            after the shell exited before its process group is stopped.
 
     Example::
 
@@ -70,6 +76,7 @@ class LocalWorkspace(Workspace):
         extra_roots: Iterable[str | os.PathLike[str]] = (),
         allow_outside: bool = False,
         kill_grace: float = 1.0,
+        background_grace: float = 0.5,
     ) -> None:
         self.root = Path(root).expanduser().resolve()
         roots = [self.root]
@@ -80,6 +87,7 @@ class LocalWorkspace(Workspace):
         self.roots = tuple(roots)
         self.allow_outside = allow_outside
         self.kill_grace = kill_grace
+        self.background_grace = background_grace
 
     def __repr__(self) -> str:
         extra = f", extra_roots={[str(r) for r in self.roots[1:]]}" if len(self.roots) > 1 else ""
@@ -148,8 +156,9 @@ class LocalWorkspace(Workspace):
             raise ToolError(f"line must be >= 1 (lines are 1-based), got {line}")
         if limit is not None and limit < 0:
             raise ToolError(f"limit must be >= 0, got {limit}")
-        target = self.resolve(path)
-        return await anyio.to_thread.run_sync(partial(self._read_sync, target, path, line, limit))
+        return await anyio.to_thread.run_sync(
+            lambda: self._read_sync(self.resolve(path), path, line, limit)
+        )
 
     def _read_sync(self, target: Path, shown: str, line: int | None, limit: int | None) -> str:
         try:
@@ -169,18 +178,15 @@ class LocalWorkspace(Workspace):
 
     async def write_text(self, path: str, content: str) -> None:
         """Create or replace the file atomically, creating missing parent directories."""
-        target = self.resolve(path)
-        await anyio.to_thread.run_sync(partial(_atomic_write, target, path, content))
+        await anyio.to_thread.run_sync(lambda: _atomic_write(self.resolve(path), path, content))
 
     async def exists(self, path: str) -> bool:
         """Whether the path exists (raises ``PathOutsideWorkspace`` outside the roots)."""
-        target = self.resolve(path)
-        return await anyio.to_thread.run_sync(target.exists)
+        return await anyio.to_thread.run_sync(lambda: self.resolve(path).exists())
 
     async def list_dir(self, path: str = ".") -> list[DirEntry]:
         """The entries of a directory, sorted by name; ``size`` is set for files."""
-        target = self.resolve(path)
-        return await anyio.to_thread.run_sync(partial(_list_dir, target, path))
+        return await anyio.to_thread.run_sync(lambda: _list_dir(self.resolve(path), path))
 
     async def glob(self, pattern: str, path: str = ".") -> list[str]:
         """Paths matching ``pattern`` under ``path``, relative to root, sorted.
@@ -197,9 +203,9 @@ class LocalWorkspace(Workspace):
         if os.path.isabs(pattern):
             literal, rest = _search.split_literal_prefix(pattern)
             path, pattern = literal or "/", rest
-        base = self.resolve(path)
 
         def run() -> list[str]:
+            base = self.resolve(path)
             _require_dir(base, path)
             found = _search.glob_paths(base, pattern, self._keep)
             return sorted(self._relative(p) for p in found)
@@ -220,11 +226,11 @@ class LocalWorkspace(Workspace):
             limit: Maximum number of matches returned.
         """
         regex = _search.compile_regex(pattern)
-        target = self.resolve(path)
         wanted = _search.file_filter(glob)
         limit = max(limit, 0)
 
         def run() -> list[GrepMatch]:
+            target = self.resolve(path)
             if not target.exists():
                 raise WorkspaceFileNotFound(f"path not found: {path}")
             if target.is_dir():
@@ -262,111 +268,21 @@ class LocalWorkspace(Workspace):
         """
         if timeout <= 0:
             raise ToolError(f"timeout must be > 0 seconds, got {timeout}")
-        workdir = self.resolve(cwd) if cwd else self.root
-        await anyio.to_thread.run_sync(_require_dir, workdir, cwd or ".")
-        # Shielded: a cancellation while asyncio finishes setting up the pipes would
-        # kill only the shell and orphan what it already started.
-        with anyio.CancelScope(shield=True):
-            process = await anyio.open_process(
-                [_SHELL, "-c", command],
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                cwd=workdir,
-                start_new_session=True,
-            )
-        logger.debug("started pid %s in %s", process.pid, workdir)
-        tail = _Tail(max(output_limit, 0))
-        eof = anyio.Event()
-        timed_out = False
-        try:
-            async with anyio.create_task_group() as tg:
-                tg.start_soon(_pump, process, tail, eof)
-                with anyio.move_on_after(timeout) as scope:
-                    await process.wait()
-                    await eof.wait()
-                if scope.cancelled_caught:
-                    timed_out = True
-                    await self._stop_group(process, eof)
-                tg.cancel_scope.cancel()  # A process outside the group may hold the pipe.
-        finally:
-            with anyio.CancelScope(shield=True):
-                if process.returncode is None or timed_out:
-                    await self._stop_group(process, None)
-                await process.aclose()
-        code = process.returncode
-        signame = _signal_name(-code) if code is not None and code < 0 else None
-        exit_code = None if timed_out or code is None or code < 0 else code
-        return CommandResult(
-            output=tail.text(),
-            exit_code=exit_code,
-            signal=signame,
-            timed_out=timed_out,
-            truncated=tail.truncated,
+
+        def find_workdir() -> Path:
+            workdir = self.resolve(cwd) if cwd else self.root
+            _require_dir(workdir, cwd or ".")
+            return workdir
+
+        workdir = await anyio.to_thread.run_sync(find_workdir)
+        return await run_shell(
+            command,
+            workdir=workdir,
+            timeout=timeout,
+            output_limit=output_limit,
+            kill_grace=self.kill_grace,
+            background_grace=self.background_grace,
         )
-
-    async def _stop_group(self, process: anyio.abc.Process, eof: anyio.Event | None) -> None:
-        """SIGTERM the process group, wait a little, then SIGKILL what is left."""
-        pgid = process.pid
-        _signal_group(pgid, signal.SIGTERM)
-        with anyio.move_on_after(self.kill_grace):
-            await process.wait()
-            if eof is not None:
-                await eof.wait()
-        _signal_group(pgid, signal.SIGKILL)
-        with anyio.move_on_after(self.kill_grace):
-            await process.wait()
-            if eof is not None:
-                await eof.wait()  # Collect what the killed processes wrote last.
-
-
-class _Tail:
-    """The last ``limit`` bytes of a stream."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.data = bytearray()
-        self.truncated = False
-
-    def add(self, chunk: bytes) -> None:
-        self.data += chunk
-        excess = len(self.data) - self.limit
-        if excess > 0:
-            del self.data[:excess]
-            self.truncated = True
-
-    def text(self) -> str:
-        data = bytes(self.data)
-        if self.truncated:  # Do not start in the middle of a UTF-8 sequence.
-            skip = 0
-            while skip < min(len(data), 3) and data[skip] & 0xC0 == 0x80:
-                skip += 1
-            data = data[skip:]
-        return data.decode("utf-8", errors="replace")
-
-
-async def _pump(process: anyio.abc.Process, tail: _Tail, eof: anyio.Event) -> None:
-    assert process.stdout is not None
-    try:
-        async for chunk in process.stdout:
-            tail.add(chunk)
-    except (anyio.ClosedResourceError, anyio.BrokenResourceError):
-        pass
-    eof.set()
-
-
-def _signal_group(pgid: int, sig: signal.Signals) -> None:
-    try:
-        os.killpg(pgid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass  # The group is gone (PermissionError: only zombies left, on some systems).
-
-
-def _signal_name(number: int) -> str:
-    try:
-        return signal.Signals(number).name
-    except ValueError:
-        return f"signal {number}"
 
 
 def _require_dir(path: Path, shown: str) -> None:

@@ -9,12 +9,13 @@ import agentica
 
 EXPECTED = [
     "Agent", "AgenticaError", "ApprovalRequest", "CallDescription", "DeepAgent", "DeepSeekChat",
-    "DiffContent", "Function", "FunctionCall", "Hooks", "LocalWorkspace", "Location", "Message",
+    "DiffContent", "Function", "FunctionCall", "Hooks", "LMStudioChat", "LocalWorkspace",
+    "Location", "Message",
     "Model", "ModelError", "MoonshotChat", "OllamaChat", "OpenAIChat", "OpenRouterChat",
     "PlanEntry", "PlanUpdated", "QwenChat", "RunConfig", "RunEvent", "RunFinished",
     "RunResponse", "RunResult", "StopRun", "TerminalContent", "TextContent", "TextDelta",
     "ThinkingDelta", "Tool", "ToolCallFinished", "ToolCallProgress", "ToolCallStarted",
-    "ToolError", "ToolResult", "Usage", "UsageUpdated", "UserError", "Workspace",
+    "ToolError", "ToolResult", "Usage", "UsageUpdated", "UserError", "VLLMChat", "Workspace",
     "WorkspaceTools", "ZhipuAIChat", "current_call", "print_response", "print_response_sync",
     "run_function_calls", "tool",
 ]
@@ -58,10 +59,11 @@ def test_import_agentica_does_not_import_openai():
 def test_lazy_names_resolve_to_their_modules():
     out = run_python(
         "import sys, agentica; print('agentica.models.openai' in sys.modules); "
-        "from agentica import OpenAIChat, DeepSeekChat; "
-        "print(OpenAIChat.__module__, 'agentica.models.openai' in sys.modules)"
+        "from agentica import OpenAIChat, DeepSeekChat, VLLMChat, LMStudioChat; "
+        "print(OpenAIChat.__module__, 'agentica.models.openai' in sys.modules, "
+        "VLLMChat().preset.name, LMStudioChat().preset.name)"
     )
-    assert out.split() == ["False", "agentica.models.openai", "True"]
+    assert out.split() == ["False", "agentica.models.openai", "True", "vllm", "lmstudio"]
 
 
 def test_import_agentica_has_no_side_effects_on_stdout_or_files(tmp_path):

@@ -352,27 +352,6 @@ async def test_local_servers_need_no_key():
     assert str(mock.requests[0].url) == "http://localhost:11434/v1/chat/completions"
 
 
-async def test_one_client_is_reused_and_aclose_releases_the_owned_pool():
-    model = OpenAIChat("gpt-test", api_key="k", base_url="http://127.0.0.1:9/v1")
-    client = model._get_client()
-    assert model._get_client() is client
-    owned = model._owned_http_client
-    assert owned is not None and not owned.is_closed
-    await model.aclose()
-    assert owned.is_closed
-    assert model._client is None
-
-
-async def test_aclose_leaves_a_given_http_client_open():
-    mock = OpenAIMock([MockReply(text="x")])
-    http = mock.http_client()
-    model = OpenAIChat("m", api_key="k", base_url="http://mock/v1", http_client=http)
-    await model.response(HI)
-    await model.aclose()
-    assert not http.is_closed
-    await http.aclose()
-
-
 async def test_abandoning_the_stream_closes_the_http_response():
     responses = []
 

@@ -1,12 +1,14 @@
-"""Fixtures for the harness tests: fake agents and the harness pytest plugin."""
+"""Fixtures for the harness tests: fake agents and the harness pytest plugin.
+
+Plain helpers live in ``harness_util.py``; test modules never import this file.
+"""
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from harness_util import FakeAgent, fake_agent_argv, sdk_agent_argv
 
 from acp_server.harness.pytest_plugin import (  # noqa: F401  (fixtures)
     acp_agent_command,
@@ -14,24 +16,17 @@ from acp_server.harness.pytest_plugin import (  # noqa: F401  (fixtures)
     acp_harness_factory,
 )
 
-FAKES = Path(__file__).parent / "fakes"
-
-
-def _fake_agent(fault: str = "") -> list[str]:
-    argv = [sys.executable, str(FAKES / "minimal_agent.py")]
-    return [*argv, fault] if fault else argv
-
 
 @pytest.fixture
-def fake_agent() -> Callable[..., list[str]]:
+def fake_agent() -> FakeAgent:
     """``fake_agent(fault="")``: the command line of the minimal fake agent."""
-    return _fake_agent
+    return fake_agent_argv
 
 
 @pytest.fixture
 def sdk_agent() -> list[str]:
     """The command line of the agent built on the official ACP Python SDK."""
-    return [sys.executable, str(FAKES / "sdk_agent.py")]
+    return sdk_agent_argv()
 
 
 @pytest.fixture

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
+from harness_util import FakeAgent
 
 from acp_server.harness.checks import CheckConfig, CheckRun, result_of, run_checks
-
-FakeAgent = Callable[..., list[str]]
 
 
 async def check(argv: list[str], *, timeout: float = 3.0, startup: float = 20.0) -> CheckRun:
@@ -35,6 +32,18 @@ async def test_check_passes_every_check_on_a_correct_agent(fake_agent: FakeAgent
         ("huge-line", "transport.framing", "exceeds the limit"),
         ("ignore-caps", "caps.gating", "still called ['fs/read_text_file']"),
         ("late-update", "updates.order", "arrived after the session/prompt response"),
+        (
+            "permission-first",
+            "client.request-order",
+            "session/request_permission for toolCallId 'call_1' arrived before the tool_call",
+        ),
+        (
+            "embed-after-release",
+            "client.terminal-release",
+            "embeds terminal 'term_1' after its terminal/release",
+        ),
+        ("cancel-request-twice", "cancel.request", "2 responses to one session/prompt"),
+        ("run-after-cancel", "cancel.permission", "'call_1' ran to completed after a cancelled"),
     ],
 )
 async def test_check_reports_the_fault_of_a_broken_agent(
@@ -46,6 +55,34 @@ async def test_check_reports_the_fault_of_a_broken_agent(
     assert result.status == "FAIL"
     assert reason in result.reason
     assert run.counts[1] >= 1
+
+
+async def test_check_reports_an_agent_that_accepts_invalid_requests(
+    fake_agent: FakeAgent,
+) -> None:
+    run = await check(fake_agent("accept-invalid"))
+    failed = {r.id: r.reason for r in run.results if r.status == "FAIL"}
+    assert failed.keys() == {
+        "init.invalid-version",
+        "session.load-unadvertised",
+        "prompt.text-without-text",
+    }
+    assert "accepted initialize with a missing protocolVersion" in failed["init.invalid-version"]
+    assert "session/load answered a result" in failed["session.load-unadvertised"]
+    assert 'accepted [{"type": "text"}]' in failed["prompt.text-without-text"]
+
+
+async def test_check_explains_what_the_new_probes_saw_on_a_correct_agent(
+    fake_agent: FakeAgent,
+) -> None:
+    run = await check(fake_agent())
+    reasons = {r.id: r.reason for r in run.results}
+    assert reasons["cancel.request"] == "answered stopReason cancelled once"
+    assert "permission for 'call_1' answered cancelled" in reasons["cancel.permission"]
+    assert "-32602" in reasons["init.invalid-version"]
+    assert "-32601" in reasons["session.load-unadvertised"]
+    assert "-32602" in reasons["prompt.text-without-text"]
+    assert reasons["client.terminal-release"] == "1 terminal embeds, all before their release"
 
 
 async def test_check_reports_content_length_framing_without_hanging(fake_agent: FakeAgent) -> None:
@@ -67,6 +104,9 @@ async def test_check_fails_a_prompt_that_never_ends_within_the_timeout(
     assert "no answer to session/prompt within 0.5s" in basic.reason
     assert cancel is not None and cancel.status == "FAIL"
     assert "after session/cancel" in cancel.reason
+    held = result_of(run, "cancel.permission")
+    assert held is not None and held.status == "SKIP"
+    assert "the agent asked no permission during the turn" in held.reason
 
 
 async def test_check_drains_a_stderr_flood_and_still_passes(fake_agent: FakeAgent) -> None:
@@ -78,10 +118,18 @@ async def test_check_drains_a_stderr_flood_and_still_passes(fake_agent: FakeAgen
 async def test_check_interoperates_with_an_agent_built_on_the_official_sdk(
     sdk_agent: list[str],
 ) -> None:
-    run = await check(sdk_agent)
+    run = await check(sdk_agent, timeout=1.5)
     got = statuses(run)
-    # The SDK (0.12) does not answer invalid JSON and crashes on a non-object line;
-    # everything else must pass against it.
-    sdk_faults = {"rpc.parse-error", "rpc.invalid-request"}
-    assert {k: v for k, v in got.items() if k not in sdk_faults and v != "PASS"} == {}
+    # The SDK (0.12) does not answer invalid JSON, crashes on a non-object line and
+    # accepts a string protocolVersion; everything else must pass against it, except
+    # what the SDK agent cannot show (it ignores $/cancel_request, which is optional,
+    # and embeds no terminal).
+    sdk_faults = {"rpc.parse-error", "rpc.invalid-request", "init.invalid-version"}
+    assert {k: v for k, v in got.items() if k not in sdk_faults and v != "PASS"} == {
+        "cancel.request": "SKIP",
+        "client.terminal-release": "SKIP",
+    }
+    skipped = result_of(run, "cancel.request")
+    assert skipped is not None and "ignores $/cancel_request" in skipped.reason
     assert got["prompt.basic"] == got["cancel.prompt"] == got["client.requests"] == "PASS"
+    assert got["cancel.permission"] == got["client.request-order"] == "PASS"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import signal
 import subprocess
@@ -19,7 +20,19 @@ from acp_server.harness.cli import load_script, main, split_argv
 def test_run_prints_the_streamed_session_readably(
     fake_agent: Any, project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = main(["run", "--cwd", str(project), "--prompt", "hello", "--", *fake_agent()])
+    code = main(
+        [
+            "run",
+            "--cwd",
+            str(project),
+            "--prompt",
+            "hello",
+            "--permissions",
+            "allow",
+            "--",
+            *fake_agent(),
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0
     assert "● minimal-agent 0.1 (protocol 1)" in out
@@ -52,7 +65,7 @@ def test_run_cancel_after_and_permissions_ask_without_a_tty(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(sys, "stdin", open(__import__("os").devnull))
+    monkeypatch.setattr(sys, "stdin", open(os.devnull))
     code = main(
         [
             "run",
@@ -76,6 +89,32 @@ def test_run_cancel_after_and_permissions_ask_without_a_tty(
     assert "--permissions ask falls back to reject" in out
     assert "permission for Read README.md: reject" in out
     assert "■ cancelled" in out
+
+
+def test_run_asks_before_approving_a_given_agent_and_rejects_without_a_tty(
+    fake_agent: Any,
+    project: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with open(os.devnull) as devnull:
+        monkeypatch.setattr(sys, "stdin", devnull)
+        code = main(["run", "--cwd", str(project), "--prompt", "hello", "--", *fake_agent()])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "stdin is not a TTY: --permissions ask falls back to reject" in out
+    assert "pass --permissions allow" in out
+    assert "permission for Read README.md: reject" in out
+    assert "# Demo project" not in out  # the read was refused, so it never ran
+
+
+def test_run_help_documents_the_permission_defaults(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["run", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "Default: allow for the built-in demo (no agent command), ask for an agent" in (
+        help_text
+    )
 
 
 def test_run_reports_an_agent_that_exits_mid_turn(

@@ -26,3 +26,6 @@ def test_run_prints_the_demo_session(project: Path, capsys: pytest.CaptureFixtur
     assert "▸ Show me what you can do in this directory" in out
     assert "■ end_turn" in out
     assert "Plan:" in out
+    # No agent command: our own offline demo, whose shell command is approved by default.
+    assert "python3 --version`: allow" in out
+    assert "falls back to reject" not in out

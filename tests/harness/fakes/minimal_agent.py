@@ -13,6 +13,12 @@ FAULT is one of:
   huge-line       sends an 11 MiB agent_message_chunk line during a turn
   ignore-caps     calls fs/read_text_file even when the client did not offer fs
   late-update     sends a message chunk after the prompt response
+  permission-first  asks permission for a tool call before announcing it (tool_call)
+  embed-after-release  embeds a terminal in a tool call update after terminal/release
+  cancel-request-twice  answers a $/cancel_request'ed prompt twice (-32800, then a result)
+  run-after-cancel  runs the tool after a cancelled permission outcome and ends end_turn
+  accept-invalid  accepts initialize without protocolVersion, session/load (not advertised)
+                  and a text block without text
 
 A prompt containing "Take your time" runs until cancelled (for cancellation checks).
 """
@@ -33,6 +39,7 @@ _pending: dict[str, tuple[threading.Event, list]] = {}
 _sessions: dict[str, str] = {}
 _cancel: dict[str, threading.Event] = {}
 _client_caps: dict = {}
+_prompt_ids: dict = {}
 
 
 def send(msg: dict) -> None:
@@ -108,17 +115,16 @@ def run_turn(req_id, sid: str, text: str) -> None:
         chunk(sid, "y" * (11 * 1024 * 1024))
     cwd = _sessions[sid]
     readme = os.path.join(cwd, "README.md")
-    update(
-        sid,
-        {
-            "sessionUpdate": "tool_call",
-            "toolCallId": "call_1",
-            "title": "Read README.md",
-            "kind": "read",
-            "status": "pending",
-            "locations": [{"path": readme}],
-        },
-    )
+    announce = {
+        "sessionUpdate": "tool_call",
+        "toolCallId": "call_1",
+        "title": "Read README.md",
+        "kind": "read",
+        "status": "pending",
+        "locations": [{"path": readme}],
+    }
+    if FAULT != "permission-first":
+        update(sid, announce)
     perm = call_client(
         "session/request_permission",
         {
@@ -130,8 +136,17 @@ def run_turn(req_id, sid: str, text: str) -> None:
             ],
         },
     )
+    if FAULT == "permission-first":
+        update(sid, announce)
     outcome = (perm.get("result") or {}).get("outcome") or {}
-    if outcome.get("outcome") == "selected" and outcome.get("optionId") == "allow":
+    if outcome.get("outcome") == "cancelled" and FAULT != "run-after-cancel":
+        update(
+            sid, {"sessionUpdate": "tool_call_update", "toolCallId": "call_1", "status": "failed"}
+        )
+        respond(req_id, {"stopReason": "cancelled"})
+        return
+    allowed = outcome.get("outcome") == "selected" and outcome.get("optionId") == "allow"
+    if allowed or FAULT == "run-after-cancel":
         content = "(no fs)"
         fs = _client_caps.get("fs") or {}
         if fs.get("readTextFile") or FAULT == "ignore-caps":
@@ -151,31 +166,7 @@ def run_turn(req_id, sid: str, text: str) -> None:
             sid, {"sessionUpdate": "tool_call_update", "toolCallId": "call_1", "status": "failed"}
         )
     if _client_caps.get("terminal"):
-        res = call_client("terminal/create", {"sessionId": sid, "command": "echo hi from terminal"})
-        tid = (res.get("result") or {}).get("terminalId")
-        if tid:
-            update(
-                sid,
-                {
-                    "sessionUpdate": "tool_call",
-                    "toolCallId": "call_2",
-                    "title": "echo",
-                    "kind": "execute",
-                    "status": "in_progress",
-                    "content": [{"type": "terminal", "terminalId": tid}],
-                },
-            )
-            call_client("terminal/wait_for_exit", {"sessionId": sid, "terminalId": tid})
-            call_client("terminal/output", {"sessionId": sid, "terminalId": tid})
-            call_client("terminal/release", {"sessionId": sid, "terminalId": tid})
-            update(
-                sid,
-                {
-                    "sessionUpdate": "tool_call_update",
-                    "toolCallId": "call_2",
-                    "status": "completed",
-                },
-            )
+        run_terminal(sid)
     update(
         sid,
         {
@@ -189,6 +180,59 @@ def run_turn(req_id, sid: str, text: str) -> None:
         chunk(sid, " (late)")
 
 
+def run_terminal(sid: str) -> None:
+    """Announce call_2, run it in a client terminal, embed it, finish, then release it."""
+    update(
+        sid,
+        {
+            "sessionUpdate": "tool_call",
+            "toolCallId": "call_2",
+            "title": "echo",
+            "kind": "execute",
+            "status": "pending",
+        },
+    )
+    res = call_client("terminal/create", {"sessionId": sid, "command": "echo hi from terminal"})
+    tid = (res.get("result") or {}).get("terminalId")
+    if not tid:
+        update(
+            sid, {"sessionUpdate": "tool_call_update", "toolCallId": "call_2", "status": "failed"}
+        )
+        return
+    embed = [{"type": "terminal", "terminalId": tid}]
+    update(
+        sid,
+        {
+            "sessionUpdate": "tool_call_update",
+            "toolCallId": "call_2",
+            "status": "in_progress",
+            "content": embed,
+        },
+    )
+    call_client("terminal/wait_for_exit", {"sessionId": sid, "terminalId": tid})
+    call_client("terminal/output", {"sessionId": sid, "terminalId": tid})
+    done = {"sessionUpdate": "tool_call_update", "toolCallId": "call_2", "status": "completed"}
+    if FAULT == "embed-after-release":
+        call_client("terminal/release", {"sessionId": sid, "terminalId": tid})
+        update(sid, {**done, "content": embed})
+        return
+    update(sid, done)
+    call_client("terminal/release", {"sessionId": sid, "terminalId": tid})
+
+
+def valid_prompt(prompt: object) -> str | None:
+    """Why ``prompt`` is not an array of content blocks (None when it is)."""
+    if not isinstance(prompt, list):
+        return "prompt must be an array"
+    for i, block in enumerate(prompt):
+        if not isinstance(block, dict) or not isinstance(block.get("type"), str):
+            return f"prompt[{i}] must be a content block"
+        if block["type"] == "text" and not isinstance(block.get("text"), str):
+            if FAULT != "accept-invalid":
+                return f"prompt[{i}].text is required"
+    return None
+
+
 def handle(msg: dict) -> None:
     method, req_id, params = msg.get("method"), msg.get("id"), msg.get("params") or {}
     if method is None:
@@ -198,12 +242,21 @@ def handle(msg: dict) -> None:
             waiter[0].set()
         return
     if "id" not in msg:
-        if method == "session/cancel":
-            ev = _cancel.get(params.get("sessionId"))
+        target = params.get("sessionId")
+        if method == "$/cancel_request":
+            target = _prompt_ids.get(params.get("requestId"))
+            if target is not None and FAULT == "cancel-request-twice":
+                respond(params["requestId"], error={"code": -32800, "message": "Cancelled"})
+        if method in ("session/cancel", "$/cancel_request"):
+            ev = _cancel.get(target)
             if ev is not None:
                 ev.set()
         return
     if method == "initialize":
+        version = params.get("protocolVersion")
+        if (type(version) is not int or version < 0) and FAULT != "accept-invalid":
+            respond(req_id, error={"code": -32602, "message": "protocolVersion: expected uint16"})
+            return
         _client_caps.update(params.get("clientCapabilities") or {})
         respond(
             req_id,
@@ -229,12 +282,15 @@ def handle(msg: dict) -> None:
         sid, prompt = params.get("sessionId"), params.get("prompt")
         if sid not in _sessions:
             respond(req_id, error={"code": -32602, "message": f"unknown session {sid}"})
-        elif not isinstance(prompt, list):
-            respond(req_id, error={"code": -32602, "message": "prompt must be an array"})
+        elif (problem := valid_prompt(prompt)) is not None:
+            respond(req_id, error={"code": -32602, "message": problem})
         else:
-            text = " ".join(b.get("text", "") for b in prompt if isinstance(b, dict))
+            text = " ".join(str(b.get("text", "")) for b in prompt)
             _cancel[sid] = threading.Event()
+            _prompt_ids[req_id] = sid
             threading.Thread(target=run_turn, args=(req_id, sid, text), daemon=True).start()
+    elif method == "session/load" and FAULT == "accept-invalid":
+        respond(req_id, {})
     else:
         respond(req_id, error={"code": -32601, "message": "Method not found"})
 

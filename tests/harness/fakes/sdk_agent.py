@@ -2,7 +2,8 @@
 
 It echoes the prompt, makes one permission-gated tool call that reads a file through
 the client's ``fs/read_text_file`` when offered, and treats a prompt containing
-"Take your time" as a long task that runs until ``session/cancel``.
+"Take your time" as a long task that runs until ``session/cancel``. A cancelled
+permission outcome ends the turn ``cancelled`` without running the tool.
 """
 
 from __future__ import annotations
@@ -87,6 +88,9 @@ class EchoAgent:
             ],
         )
         outcome = perm.outcome
+        if getattr(outcome, "outcome", None) == "cancelled":
+            await self.conn.session_update(session_id, update_tool_call("t1", status="failed"))
+            return PromptResponse(stop_reason="cancelled")
         if getattr(outcome, "option_id", None) == "ok":
             fs = getattr(self.client_caps, "fs", None)
             if fs is not None and fs.read_text_file:

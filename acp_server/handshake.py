@@ -54,6 +54,8 @@ def initialize_result(*, image: bool, version: str) -> dict[str, Any]:
             "loadSession": False,
             "promptCapabilities": {"image": image, "audio": False, "embeddedContext": True},
             "mcpCapabilities": {"http": False, "sse": False},
+            # Each additional directory becomes a root of the session's file tools.
+            "sessionCapabilities": {"additionalDirectories": {}},
         },
         "authMethods": [],
         "agentInfo": {"name": "agentica", "title": "Agentica", "version": version},
@@ -103,21 +105,21 @@ def quick_initialize_params(params: Any) -> tuple[int, dict[str, Any]] | None:
 def spec_supports_images(spec: str) -> bool:
     """``get_model(spec).supports_images`` without creating the model (False if it fails).
 
-    Mirrors ``agentica.models.registry.get_model``, whose models (``DemoModel``,
-    ``OpenAIChat``) all take images; a test keeps the two in step. The default spec
-    "demo" answers False without looking, as it always has.
+    Mirrors ``agentica.models.registry.get_model``: the demo model is text-only, and an
+    OpenAI-compatible model takes images when its name says so
+    (``agentica.models.presets.known_supports_images``, a light module). A test keeps the
+    two in step.
     """
-    if spec == "demo":
-        return False
     spec = spec.strip()
-    if not spec:
+    if not spec or is_demo_spec(spec):
         return False
-    if "/" not in spec or is_demo_spec(spec):
-        return True
-    from agentica.models.presets import find_preset
+    from agentica.models.presets import find_preset, known_supports_images
 
+    if "/" not in spec:
+        preset = find_preset(spec)
+        return known_supports_images(preset.default_model if preset else spec)
     prefix, name = spec.split("/", 1)
-    return find_preset(prefix) is not None and bool(name)
+    return find_preset(prefix) is not None and bool(name) and known_supports_images(name)
 
 
 def is_demo_spec(spec: str) -> bool:

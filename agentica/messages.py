@@ -10,12 +10,31 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, TypeAlias
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    TypeAdapter,
+    model_serializer,
+)
 
 Role: TypeAlias = Literal["system", "user", "assistant", "tool"]
 
 
-class TextPart(BaseModel):
+class _Part(BaseModel):
+    """Base of content parts: ``type`` is always written, so any dump loads back."""
+
+    model_config = ConfigDict(frozen=True, defer_build=True)
+    type: str
+
+    @model_serializer(mode="wrap")
+    def _keep_type(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # ``exclude_defaults=True`` would otherwise drop the discriminator.
+        return {"type": self.type, **handler(self)}
+
+
+class TextPart(_Part):
     """Text inside a multi-part user message."""
 
     model_config = ConfigDict(frozen=True, defer_build=True)
@@ -23,7 +42,7 @@ class TextPart(BaseModel):
     text: str
 
 
-class ImagePart(BaseModel):
+class ImagePart(_Part):
     """An image inside a user message (base64 data or a URL)."""
 
     model_config = ConfigDict(frozen=True, defer_build=True)

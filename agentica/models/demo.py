@@ -65,7 +65,7 @@ class DemoModel(Model):
         self.delay = delay
         self.name = "demo"
         self.context_window = 32_768
-        self.supports_images = True
+        self.supports_images = False
 
     async def response_stream(
         self, messages: Sequence[Message], tools: Sequence[ToolSpec] = ()

@@ -59,7 +59,13 @@ from agentica.models.base import (
     ModelUsage,
     ToolSpec,
 )
-from agentica.models.presets import PRESETS, Preset, find_preset, known_context_window
+from agentica.models.presets import (
+    PRESETS,
+    Preset,
+    find_preset,
+    known_context_window,
+    known_supports_images,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -117,7 +123,7 @@ class OpenAIChat(Model):
         top_p: float | None = None,
         max_tokens: int | None = None,
         context_window: int | None = None,
-        supports_images: bool = True,
+        supports_images: bool | None = None,
         send_reasoning: bool = False,
         stream_usage: bool | None = None,
         extra_body: dict[str, Any] | None = None,
@@ -141,7 +147,9 @@ class OpenAIChat(Model):
         self.top_p = top_p
         self.max_tokens = max_tokens
         self.context_window = context_window or known_context_window(self.id)
-        self.supports_images = supports_images
+        self.supports_images = (
+            known_supports_images(self.id) if supports_images is None else supports_images
+        )
         self.send_reasoning = send_reasoning
         self.stream_usage = preset.stream_usage if stream_usage is None else stream_usage
         self.extra_body = dict(extra_body or {})

@@ -151,6 +151,24 @@ CONTEXT_WINDOWS: dict[str, int] = {
 """Known context windows by model-name prefix (the longest matching prefix wins)."""
 
 
+VISION_HINTS: tuple[str, ...] = (
+    "vision", "-vl", "vl-", "omni", "llava", "pixtral", "gpt-4o", "gpt-4.1", "gpt-5", "o3",
+    "o4-", "claude", "gemini", "glm-4v", "glm-4.1v", "glm-4.5v", "kimi-latest", "gemma3",
+    "minicpm-v", "qvq",
+)
+"""Name fragments of models known to accept images (DeepSeek chat, GLM-4.6 and others don't)."""
+
+
+def known_supports_images(model: str) -> bool:
+    """Whether a model takes images, judged from its name (text-only when unknown).
+
+    A wrong "yes" makes the editor offer image prompts the endpoint then rejects, so an
+    unknown model is treated as text-only; ``OpenAIChat(supports_images=True)`` overrides.
+    """
+    name = model.rsplit("/", 1)[-1].lower()
+    return any(hint in name for hint in VISION_HINTS)
+
+
 def find_preset(prefix: str) -> Preset | None:
     """The preset named by a provider prefix or alias (``kimi`` -> moonshot)."""
     return _BY_PREFIX.get(prefix)
@@ -171,8 +189,10 @@ def known_context_window(model: str) -> int | None:
 __all__ = [
     "CONTEXT_WINDOWS",
     "PRESETS",
+    "VISION_HINTS",
     "Preset",
     "find_preset",
     "known_context_window",
+    "known_supports_images",
     "provider_prefixes",
 ]

@@ -117,3 +117,11 @@ async def test_the_history_of_a_real_run_round_trips_and_continues():
     seen = model.calls[-1].messages
     assert [m for m in seen if m.role != "system"][: len(history)] == history
     model.assert_complete()
+
+
+def test_message_list_loads_back_a_dump_made_with_exclude_defaults():
+    from agentica.messages import ImagePart, Message, MessageList, TextPart
+
+    history = [Message.user([TextPart(text="look"), ImagePart(data="aGk=")])]
+    dumped = MessageList.dump_json(history, exclude_defaults=True)
+    assert MessageList.validate_json(dumped) == history

@@ -204,7 +204,7 @@ async def test_messages_are_converted_to_chat_completions_form():
         Message.tool("c1", "ls", "a.py\nb.py"),
         Message.assistant(None, reasoning_content="only thought"),
     ]
-    await make(mock).response(history)
+    await make(mock, supports_images=True).response(history)
     assert mock.bodies[0]["messages"] == [
         {"role": "system", "content": "be brief"},
         {

@@ -185,3 +185,14 @@ def test_importing_the_registry_and_naming_a_model_does_not_import_openai():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "ok"
+
+
+def test_text_only_models_do_not_claim_images_and_vision_models_do():
+    from agentica.models.registry import get_model
+
+    assert get_model("deepseek/deepseek-chat").supports_images is False
+    assert get_model("zhipu/glm-4.6").supports_images is False
+    assert get_model("demo").supports_images is False
+    assert get_model("openai/gpt-4o-mini").supports_images is True
+    assert get_model("qwen/qwen-vl-max").supports_images is True
+    assert get_model("ollama/llava").supports_images is True

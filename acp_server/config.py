@@ -9,6 +9,7 @@ Precedence, highest first: flags > environment > config file > defaults.
 | log_level         | ``--log-level``                        | ``AGENTICA_LOG_LEVEL``    |
 | log_file          | ``--log-file``                         | ``AGENTICA_LOG_FILE``     |
 | request_timeout   | ``--request-timeout``                  | ``AGENTICA_REQUEST_TIMEOUT`` |
+| model_timeout     | ``--model-timeout``                    | ``AGENTICA_MODEL_TIMEOUT``|
 | max_turns         | ``--max-turns``                        | ``AGENTICA_MAX_TURNS``    |
 | work_dir          | ``--work-dir`` / ``--work_dir``        | ``AGENTICA_WORK_DIR``     |
 | base_url          | ``--base-url`` / ``--base_url``        | ``OPENAI_BASE_URL``       |
@@ -40,6 +41,7 @@ _ENV = {
     "log_level": "AGENTICA_LOG_LEVEL",
     "log_file": "AGENTICA_LOG_FILE",
     "request_timeout": "AGENTICA_REQUEST_TIMEOUT",
+    "model_timeout": "AGENTICA_MODEL_TIMEOUT",
     "max_turns": "AGENTICA_MAX_TURNS",
     "work_dir": "AGENTICA_WORK_DIR",
     "base_url": "OPENAI_BASE_URL",
@@ -64,6 +66,8 @@ class ServerConfig:
     """Append logs to this file instead of stderr."""
     request_timeout: float | None = None
     """Seconds to wait for the client to answer our requests (None: wait forever)."""
+    model_timeout: float | None = None
+    """Seconds to wait for the model's answer (None: the model's own default, 120 s)."""
     max_turns: int = 50
     """Cap on model requests within one prompt turn."""
     work_dir: str | None = None
@@ -153,6 +157,14 @@ def build_parser(prog: str = "agentica-acp") -> argparse.ArgumentParser:
         dest="request_timeout",
         metavar="SECONDS",
         help="how long to wait for the editor to answer our requests (0: forever)",
+    )
+    add(
+        "--model-timeout",
+        "--model_timeout",
+        dest="model_timeout",
+        metavar="SECONDS",
+        help="how long to wait for the model to answer before giving up "
+        "(env AGENTICA_MODEL_TIMEOUT; default 120)",
     )
     add(
         "--max-turns",
@@ -259,17 +271,17 @@ def _coerce(key: str, value: Any) -> Any:
         if text not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
             raise ConfigError(f"allow_outside must be true or false, got {value!r}")
         return text in ("1", "true", "yes", "on")
-    if key == "request_timeout":
+    if key in ("request_timeout", "model_timeout"):
         if isinstance(value, str) and value.strip().lower() in ("", "0", "none", "off"):
             return None
         try:
+            if isinstance(value, bool):
+                raise TypeError
             seconds = float(value)
         except (TypeError, ValueError):
-            raise ConfigError(
-                f"request_timeout must be a number of seconds, got {value!r}"
-            ) from None
-        if seconds < 0:
-            raise ConfigError(f"request_timeout must be >= 0, got {value!r}")
+            raise ConfigError(f"{key} must be a number of seconds, got {value!r}") from None
+        if not seconds >= 0 or seconds == float("inf"):
+            raise ConfigError(f"{key} must be >= 0 (a finite number of seconds), got {value!r}")
         return seconds or None
     if key == "max_turns":
         try:

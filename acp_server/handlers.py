@@ -45,7 +45,7 @@ from acp_server.handshake import (
     quick_initialize_params,
     spec_supports_images,
 )
-from acp_server.sessions import Session, SessionStore, describe_setup_error
+from acp_server.sessions import CallLedger, Session, SessionStore, describe_setup_error
 
 if TYPE_CHECKING:
     from acp_server import wire
@@ -166,7 +166,7 @@ class _State:
             try:
                 from agentica.models.registry import get_model
 
-                self.model = get_model(self.model_spec)
+                self.model = get_model(self.model_spec, **model_options(self.config))
             except Exception as e:  # Reported to the user in the session, not fatal.
                 logger.error("could not set up model %r: %s", self.model_spec, e)
                 self.model_error = e
@@ -183,6 +183,18 @@ class _State:
             return factory(), False
         model = self.shared_model()
         return model, _is_demo(model, self.model_spec)
+
+
+def model_options(config: Any) -> dict[str, Any]:
+    """Options for ``get_model`` from the server config (``model_timeout``).
+
+    With a model timeout, an unanswered request is not retried either: the user hears
+    about it after ``model_timeout`` seconds, not after several attempts.
+    """
+    timeout = getattr(config, "model_timeout", None)
+    if not timeout:
+        return {}
+    return {"timeout": timeout, "connect_timeout": min(timeout, 10.0), "max_retries": 0}
 
 
 def _is_demo(model: Any, spec: str) -> bool:
@@ -242,6 +254,12 @@ def build_handlers(conn: Any, config: Any) -> Handlers:
         if not await anyio.Path(p.cwd).is_dir():
             raise RpcError.invalid_params(f"cwd {p.cwd!r} is not an existing directory")
         session_id = f"sess_{uuid.uuid4().hex[:16]}"
+        for server in p.mcp_servers:  # MCP support is planned; say so rather than be silent.
+            logger.warning(
+                "session %s: MCP server %r ignored: this agent does not support MCP servers yet",
+                session_id,
+                server.get("name") if isinstance(server, dict) else server,
+            )
         session = _create_session(state, session_id, p)
         state.sessions.add(session)
         logger.info("session %s created in %s", session_id, p.cwd)
@@ -310,10 +328,11 @@ def _create_session(state: _State, session_id: str, p: wire.NewSessionParams) ->
         )
 
     from acp_server.permissions import PermissionApprover
-    from acp_server.workspace import ClientWorkspace
+    from acp_server.workspace import KILL_GRACE, ClientWorkspace
     from agentica.agent import Agent
     from agentica.tools.builtin import WorkspaceTools
 
+    ledger = CallLedger()
     workspace = ClientWorkspace(
         p.cwd,
         extra_roots=tuple(p.additional_directories or ()),
@@ -321,8 +340,10 @@ def _create_session(state: _State, session_id: str, p: wire.NewSessionParams) ->
         conn=state.conn,
         session_id=session_id,
         capabilities=state.client_caps,
+        kill_grace=KILL_GRACE,
+        ledger=ledger,
     )
-    approver = PermissionApprover(state.conn, session_id)
+    approver = PermissionApprover(state.conn, session_id, announced=ledger.announced)
     agent = Agent(
         model=model,
         name="agentica",
@@ -342,7 +363,8 @@ def _create_session(state: _State, session_id: str, p: wire.NewSessionParams) ->
         approver=approver,
         context_size=getattr(model, "context_window", None),
         demo_notice=is_demo and not _demo_explains_itself(),
+        ledger=ledger,
     )
 
 
-__all__ = ["TEST_MODEL_ENV", "Handlers", "build_handlers"]
+__all__ = ["TEST_MODEL_ENV", "Handlers", "build_handlers", "model_options"]

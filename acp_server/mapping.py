@@ -13,6 +13,7 @@ ThinkingDelta             ``agent_thought_chunk``
 ToolCallStarted           ``tool_call`` (pending; title, kind, locations, rawInput)
 ToolCallProgress          ``tool_call_update`` (in_progress, content, title, locations)
 ToolCallFinished          ``tool_call_update`` (completed / failed; content, rawOutput)
+                          (a terminal is never re-sent: see ``finished_content``)
 PlanUpdated               ``plan`` (the complete list)
 UsageUpdated              ``usage_update`` (only when the context size is known)
 RunFinished               nothing: it becomes the ``session/prompt`` result
@@ -141,14 +142,10 @@ def event_to_updates(event: RunEvent, *, context_size: int | None = None) -> lis
             )
             return [wire.dump(update)]
         case ToolCallFinished():
-            content = tool_content(event.content)
-            text = event.error if event.status != "completed" and event.error else event.result
-            if not content and text:
-                content = tool_content([TextContent(text=text)])
             update = wire.ToolCallUpdate(
                 tool_call_id=event.call_id,
                 status="completed" if event.status == "completed" else "failed",
-                content=content,
+                content=finished_content(event),
                 locations=None if event.locations is None else locations(event.locations),
                 raw_output=_raw_output(event),
             )
@@ -171,6 +168,24 @@ def event_to_updates(event: RunEvent, *, context_size: int | None = None) -> lis
             return []
         case _:
             assert_never(event)
+
+
+def finished_content(event: ToolCallFinished) -> list[wire.ToolCallContent] | None:
+    """The content of a call's final update; ``None`` leaves the shown content as it is.
+
+    A result carrying a ``TerminalContent`` comes from an editor terminal that was
+    embedded while the command ran and has been released since (the workspace releases
+    it before the tool returns). Mentioning a released terminal is forbidden (acp-spec
+    §5.4, §18.54), so such an update omits ``content``: the editor keeps showing the
+    embedded terminal, and the output text is in ``rawOutput``.
+    """
+    kept = [item for item in event.content if not isinstance(item, TerminalContent)]
+    if len(kept) < len(event.content):
+        return tool_content(kept) if kept else None
+    text = event.error if event.status != "completed" and event.error else event.result
+    if not kept and text:
+        kept = [TextContent(text=text)]
+    return tool_content(kept)
 
 
 def _raw_output(event: ToolCallFinished) -> dict[str, Any]:
@@ -239,6 +254,7 @@ def _join_text(texts: Iterable[str]) -> str:
 __all__ = [
     "event_to_updates",
     "failed_update",
+    "finished_content",
     "locations",
     "prompt_to_message",
     "stop_reason",

@@ -11,6 +11,10 @@ Outcomes map onto the agent's decisions:
 - a ``reject_*`` option -> ``"deny"`` (the model is told the user rejected the call);
 - ``{"outcome": "cancelled"}`` (the client cancelled the turn) -> ``"cancel"``.
 
+The request is sent only once the call's ``tool_call`` update has been written
+(``announced``, see ``acp_server.sessions.CallLedger``): the editor must know the call
+before it is asked about it (acp-spec §8).
+
 If the awaiting task is cancelled (``session/cancel`` cancelled the turn), the
 connection sends ``$/cancel_request`` for the outstanding request and the cancellation
 propagates: the tool never runs.
@@ -19,6 +23,7 @@ propagates: the tool never runs.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from acp_server import wire
@@ -54,11 +59,20 @@ class PermissionApprover:
     Args:
         conn: The connection to the client (``request()`` is used).
         session_id: The session whose tool calls this approver decides.
+        announced: ``await announced(call_id)`` returns once the call's ``tool_call``
+            update has been written; awaited before asking (None: ask at once).
     """
 
-    def __init__(self, conn: Requester, session_id: str) -> None:
+    def __init__(
+        self,
+        conn: Requester,
+        session_id: str,
+        *,
+        announced: Callable[[str], Awaitable[None]] | None = None,
+    ) -> None:
         self._conn = conn
         self._session_id = session_id
+        self._announced = announced
         self._remembered: dict[tuple[str, str], ApprovalDecision] = {}
 
     @property
@@ -88,6 +102,8 @@ class PermissionApprover:
             ),
             options=list(OPTIONS),
         )
+        if self._announced is not None:
+            await self._announced(request.call_id)
         try:
             raw = await self._conn.request("session/request_permission", wire.dump(params))
         except RequestTimeout as e:

@@ -13,7 +13,17 @@ session's ``cwd``) and its permission memory. ``Session.prompt()`` runs one turn
    ``failed`` update (v1 has no ``cancelled`` status), so nothing of the turn follows
    the ``session/prompt`` response;
 5. the stop reason is ``cancelled`` after a cancel, never an error. A model failure
-   ends the turn with a readable message and ``end_turn``; the session stays usable.
+   (any exception out of the run, not only ``ModelError``) ends the turn with a
+   readable message and ``end_turn``, the traceback logged; the session stays usable.
+
+Ordering (acp-spec §8, §18.40, §18.54). The engine runs ahead of this event pump (the
+run stream buffers events), while the approver and the client workspace send their
+requests directly. So every request made for a tool call first awaits
+``CallLedger.announced(call_id)``, set by the pump once the call's ``tool_call``
+notification has been handed to the connection's writer (whose queue order is wire
+order); and the workspace's terminal embed is emitted through
+``CallLedger.emit_written()``, which returns once that update has been handed over,
+so ``terminal/release`` always follows it.
 """
 
 from __future__ import annotations
@@ -40,6 +50,13 @@ logger = logging.getLogger(__name__)
 Notify = Callable[[dict[str, Any]], Awaitable[None]]
 """Sends one ``session/update`` ``update`` payload for the session."""
 
+ANNOUNCE_TIMEOUT = 30.0
+"""Seconds a request for a tool call waits for its ``tool_call`` to be written, at most.
+
+Only a client that stops reading our output can make this wait long; after it the
+request goes out anyway (logged), rather than failing the tool call.
+"""
+
 DEMO_NOTICE = (
     "*You are talking to the offline demo model.* To use a real model, start the server "
     "with `--model provider/model` (for example `--model deepseek/deepseek-chat` with "
@@ -56,6 +73,76 @@ def model_error_message(error: BaseException) -> str:
         "Check the model name and API key (for example `--model provider/model` and the "
         "provider's `*_API_KEY` environment variable), then send the prompt again."
     )
+
+
+class CallLedger:
+    """What of the running turn has been handed to the writer (see the module doc).
+
+    Tool call ids are assumed unique within a turn (providers guarantee it; the
+    history would be ambiguous otherwise); the ledger is cleared after every turn.
+
+    Args:
+        timeout: Seconds ``announced()`` and ``emit_written()`` wait at most.
+    """
+
+    def __init__(self, timeout: float = ANNOUNCE_TIMEOUT) -> None:
+        self.timeout = timeout
+        self._announced: dict[str, anyio.Event] = {}
+        self._written: dict[int, tuple[object, anyio.Event]] = {}
+
+    def _event(self, call_id: str) -> anyio.Event:
+        event = self._announced.get(call_id)
+        if event is None:
+            event = self._announced[call_id] = anyio.Event()
+        return event
+
+    def mark_announced(self, call_id: str) -> None:
+        """The call's ``tool_call`` notification has been handed to the writer."""
+        self._event(call_id).set()
+
+    def mark_written(self, event: object) -> None:
+        """``event``'s updates have been handed to the writer."""
+        entry = self._written.get(id(event))
+        if entry is not None and entry[0] is event:
+            del self._written[id(event)]
+            entry[1].set()
+
+    def is_announced(self, call_id: str) -> bool:
+        """Whether the call's ``tool_call`` has been handed to the writer."""
+        event = self._announced.get(call_id)
+        return event is not None and event.is_set()
+
+    async def announced(self, call_id: str) -> None:
+        """Return once the call's ``tool_call`` has been handed to the writer."""
+        event = self._event(call_id)
+        if event.is_set():
+            return
+        with anyio.move_on_after(self.timeout) as scope:
+            await event.wait()
+        if scope.cancelled_caught:
+            logger.warning(
+                "tool call %s was not announced within %gs; sending its request anyway",
+                call_id,
+                self.timeout,
+            )
+
+    async def emit_written(self, emit: Callable[[Any], Awaitable[None]], event: object) -> None:
+        """``await emit(event)`` into the run, then wait until its update has been written."""
+        done = anyio.Event()
+        self._written[id(event)] = (event, done)
+        try:
+            await emit(event)
+            with anyio.move_on_after(self.timeout) as scope:
+                await done.wait()
+            if scope.cancelled_caught:
+                logger.warning("a tool call update was not written within %gs", self.timeout)
+        finally:
+            self._written.pop(id(event), None)
+
+    def clear(self) -> None:
+        """Forget the turn (waiters still waiting keep their events)."""
+        self._announced.clear()
+        self._written.clear()
 
 
 @dataclass(eq=False, kw_only=True)
@@ -80,6 +167,8 @@ class Session:
     demo_notice: bool = False
     """Send ``DEMO_NOTICE`` before the first reply."""
     setup_error: str | None = None
+    ledger: CallLedger = field(default_factory=CallLedger)
+    """Shared with the approver and the workspace (see the module doc)."""
     turns: int = 0
     _scope: anyio.CancelScope | None = field(default=None, repr=False)
     _cancelled: bool = field(default=False, repr=False)
@@ -97,11 +186,20 @@ class Session:
         self._scope.cancel()
         return True
 
+    async def announced(self, call_id: str) -> None:
+        """Return once the call's ``tool_call`` has been written (see ``CallLedger``)."""
+        await self.ledger.announced(call_id)
+
     async def prompt(self, message: Message) -> wire.AcpStopReason:
         """Run one turn for ``message`` and return its ACP stop reason (see module doc)."""
         if self._scope is not None:
-            raise RpcError.invalid_request(
-                f"session {self.id} is already running a prompt; send session/cancel first"
+            # acp-spec §12: -32600 means "not a valid JSON-RPC request object", which this
+            # is not. The request is well-formed but names a session that cannot take a
+            # prompt now; like an unknown sessionId (for which §12 suggests -32602) this is
+            # a problem with the params, so -32602 with a message saying what to do.
+            raise RpcError.invalid_params(
+                f"session {self.id} is already running a prompt; wait for its response "
+                "or send session/cancel first"
             )
         scope = anyio.CancelScope()
         self._scope, self._cancelled = scope, False
@@ -113,19 +211,23 @@ class Session:
                 result = await self._run(message, open_calls)
         except Exception as exc:
             error = _model_error(exc)
-            if error is None:
-                raise
-            logger.warning("session %s: model call failed: %s", self.id, error)
+            if error is not None:
+                logger.warning("session %s: model call failed: %s", self.id, error)
+                text, reason = model_error_message(error), "The model call failed"
+            else:  # A bug or an unexpected failure: readable for the user, logged for us.
+                logger.exception("session %s: the turn failed", self.id)
+                text, reason = turn_error_message(_unwrap(exc)), "The turn failed"
             from acp_server.mapping import text_chunk
 
             with anyio.CancelScope(shield=True):
-                await self._close_calls(open_calls, "The model call failed")
-                await self.notify(text_chunk(model_error_message(error)))
+                await self._close_calls(open_calls, reason)
+                await self.notify(text_chunk(text))
             result = "end_turn"
         finally:
             self._scope = None
             with anyio.CancelScope(shield=True):
                 await self._close_calls(open_calls, "Cancelled")
+            self.ledger.clear()
         if self._cancelled or scope.cancelled_caught:
             return "cancelled"
         return result
@@ -151,6 +253,10 @@ class Session:
                     result = stop_reason(event.stop_reason)
                 for update in event_to_updates(event, context_size=self.context_size):
                     await self.notify(update)
+                if isinstance(event, ToolCallStarted):
+                    self.ledger.mark_announced(event.call_id)
+                else:
+                    self.ledger.mark_written(event)
         return result
 
     async def _close_calls(self, open_calls: dict[str, None], reason: str) -> None:
@@ -164,12 +270,27 @@ class Session:
             await self.notify(failed_update(call_id, reason))
 
 
+def turn_error_message(error: BaseException) -> str:
+    """What the user reads when the turn failed unexpectedly (not a model call error)."""
+    return (
+        f"**The turn failed:** {type(error).__name__}: {error}\n\n"
+        "This is likely a problem with the model or the agent, not with your prompt; the "
+        "details are in the agent's log. You can send another prompt."
+    )
+
+
+def _unwrap(exc: BaseException) -> BaseException:
+    """``exc`` without exception groups of a single exception around it."""
+    while isinstance(exc, BaseExceptionGroup) and len(exc.exceptions) == 1:
+        exc = exc.exceptions[0]
+    return exc
+
+
 def _model_error(exc: BaseException) -> ModelError | None:
     """The ``ModelError`` behind ``exc`` (possibly wrapped in exception groups), if only that."""
     from agentica.exceptions import ModelError
 
-    while isinstance(exc, BaseExceptionGroup) and len(exc.exceptions) == 1:
-        exc = exc.exceptions[0]
+    exc = _unwrap(exc)
     return exc if isinstance(exc, ModelError) else None
 
 
@@ -218,9 +339,12 @@ def describe_setup_error(error: AgenticaError | Exception) -> str:
 
 
 __all__ = [
+    "ANNOUNCE_TIMEOUT",
     "DEMO_NOTICE",
+    "CallLedger",
     "Session",
     "SessionStore",
     "describe_setup_error",
     "model_error_message",
+    "turn_error_message",
 ]

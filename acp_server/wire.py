@@ -139,10 +139,19 @@ class McpCapabilities(WireModel):
     sse: bool = False
 
 
+class SessionAdditionalDirectoriesCapabilities(WireModel):
+    """Present (``{}``): ``additionalDirectories`` of ``session/new`` is honoured."""
+
+
+class SessionCapabilities(WireModel):
+    additional_directories: SessionAdditionalDirectoriesCapabilities | None = None
+
+
 class AgentCapabilities(WireModel):
     load_session: bool = False
     prompt_capabilities: PromptCapabilities = Field(default_factory=PromptCapabilities)
     mcp_capabilities: McpCapabilities = Field(default_factory=McpCapabilities)
+    session_capabilities: SessionCapabilities = Field(default_factory=SessionCapabilities)
 
 
 class InitializeResult(WireModel):
@@ -438,6 +447,8 @@ __all__ = [
     "RequestPermissionParams",
     "RequestPermissionResult",
     "ResourceLinkBlock",
+    "SessionAdditionalDirectoriesCapabilities",
+    "SessionCapabilities",
     "TerminalExitStatus",
     "TerminalOutputResult",
     "TextBlock",

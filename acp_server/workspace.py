@@ -14,22 +14,32 @@ Terminal recipe (acp-spec §5.4): ``create`` -> embed -> race ``wait_for_exit`` 
 the timeout -> on timeout ``kill`` -> ``output`` -> ``release``. The release always
 happens, also when the call is cancelled (it runs shielded, bounded by a short timeout),
 and it kills the command if it is still running.
+
+Ordering (acp-spec §18.40, §18.54), with the session's ``ledger`` (see
+``acp_server.sessions.CallLedger``): every request made during a tool call waits until
+that call's ``tool_call`` update has been written, and the terminal embed is written
+before ``terminal/release`` is sent. The call's final update does not mention the
+terminal again (``acp_server.mapping``), so nothing refers to it after its release.
+
+A file that exists only in the editor (an unsaved new buffer) exists for the tools too:
+``exists()`` asks the editor when the file is not on disk, so ``edit_file`` works on it.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
 
 import anyio
 
 from acp_server import wire
 from acp_server.errors import RESOURCE_NOT_FOUND, RpcError
 from acp_server.permissions import Requester
-from agentica.events import TerminalContent
+from agentica.events import TerminalContent, ToolCallProgress
 from agentica.exceptions import ToolError
-from agentica.tools.base import current_call
+from agentica.tools.base import ToolCallContext, current_call
 from agentica.workspace.base import CommandResult, WorkspaceFileNotFound
 from agentica.workspace.local import LocalWorkspace
 
@@ -40,6 +50,20 @@ CREATE_TIMEOUT = 30.0
 """Seconds to wait for ``terminal/create`` (it is not interrupted by a cancel)."""
 RELEASE_TIMEOUT = 5.0
 """Seconds a shielded ``terminal/release`` may take before we give up on it."""
+KILL_GRACE = 0.2
+"""Seconds between SIGTERM and SIGKILL of a local command's process group.
+
+Short, so ``session/cancel`` and shutdown finish well within a second even when a
+command ignores SIGTERM.
+"""
+
+
+class Ledger(Protocol):
+    """What the workspace needs of the session's ``CallLedger``."""
+
+    async def announced(self, call_id: str) -> None: ...
+
+    async def emit_written(self, emit: Callable[[Any], Awaitable[None]], event: object) -> None: ...
 
 
 class ClientWorkspace(LocalWorkspace):
@@ -53,6 +77,7 @@ class ClientWorkspace(LocalWorkspace):
         session_id: The session the requests belong to.
         capabilities: The client's capabilities from ``initialize``.
         kill_grace: Seconds between SIGTERM and SIGKILL for local commands.
+        ledger: The session's ``CallLedger`` (orders requests after their tool call).
     """
 
     def __init__(
@@ -64,7 +89,8 @@ class ClientWorkspace(LocalWorkspace):
         capabilities: wire.ClientCapabilities | None = None,
         extra_roots: tuple[str, ...] = (),
         allow_outside: bool = False,
-        kill_grace: float = 1.0,
+        kill_grace: float = KILL_GRACE,
+        ledger: Ledger | None = None,
     ) -> None:
         super().__init__(
             root, extra_roots=extra_roots, allow_outside=allow_outside, kill_grace=kill_grace
@@ -72,12 +98,32 @@ class ClientWorkspace(LocalWorkspace):
         self.conn = conn
         self.session_id = session_id
         self.capabilities = capabilities or wire.ClientCapabilities()
+        self.ledger = ledger
 
     def __repr__(self) -> str:
         return f"ClientWorkspace({str(self.root)!r}, session_id={self.session_id!r})"
 
+    async def _announced(self) -> None:
+        """Wait until the running tool call (if any) has been announced to the client."""
+        ctx = current_call()
+        if ctx is not None and self.ledger is not None:
+            await self.ledger.announced(ctx.call_id)
+
     async def _request(self, method: str, params: dict[str, Any]) -> Any:
+        await self._announced()
         return await self.conn.request(method, {"sessionId": self.session_id, **params})
+
+    async def exists(self, path: str) -> bool:
+        """Whether the path exists on disk or, failing that, as a file in the editor."""
+        if await super().exists(path):
+            return True
+        if not self.capabilities.fs.read_text_file:
+            return False
+        try:  # An unsaved buffer the editor knows but the disk does not (yet).
+            await self._request("fs/read_text_file", {"path": str(self.resolve(path)), "limit": 1})
+        except RpcError:
+            return False
+        return True
 
     # --- Files ---------------------------------------------------------------------------
 
@@ -149,6 +195,7 @@ class ClientWorkspace(LocalWorkspace):
             cwd=str(workdir),
             output_byte_limit=max(output_limit, 0),
         )
+        await self._announced()
         # Shielded: a cancel arriving meanwhile must not lose the terminal id, or the
         # command would never be released (the client may ignore ``$/cancel_request``).
         with anyio.CancelScope(shield=True, deadline=anyio.current_time() + CREATE_TIMEOUT) as cs:
@@ -172,10 +219,11 @@ class ClientWorkspace(LocalWorkspace):
                     logger.warning("terminal/release %s failed: %s", terminal_id, e.message)
 
     async def _follow(self, terminal_id: str, ids: dict[str, Any], timeout: float) -> CommandResult:
-        # 1. Embed the terminal in the running tool call right away (before any release).
+        # 1. Embed the terminal in the running tool call right away; it is written
+        #    before anything else of this call (and so before the release).
         ctx = current_call()
         if ctx is not None:
-            await ctx.progress(content=(TerminalContent(terminal_id=terminal_id),))
+            await self._embed(ctx, terminal_id)
         # 2. Race the command against the timeout; kill it when time is up.
         exit_status: wire.TerminalExitStatus | None = None
         with anyio.move_on_after(timeout) as scope:
@@ -197,5 +245,14 @@ class ClientWorkspace(LocalWorkspace):
             terminal_id=terminal_id,
         )
 
+    async def _embed(self, ctx: ToolCallContext, terminal_id: str) -> None:
+        event = ToolCallProgress(
+            call_id=ctx.call_id, content=(TerminalContent(terminal_id=terminal_id),)
+        )
+        if self.ledger is None:
+            await ctx.emit(event)
+        else:
+            await self.ledger.emit_written(ctx.emit, event)
 
-__all__ = ["ClientWorkspace"]
+
+__all__ = ["KILL_GRACE", "ClientWorkspace", "Ledger"]

@@ -56,6 +56,8 @@ class FakeClient:
         self.release_permission = anyio.Event()
         self.terminal_created = anyio.Event()
         self.update_seen: Callable[[dict[str, Any]], None] | None = None
+        self.buffers: dict[str, str] = {}
+        """Unsaved editor buffers by absolute path: read before the disk, dropped on write."""
         self._next_terminal = 0
 
     # -- The Connection API ------------------------------------------------------------
@@ -109,9 +111,12 @@ class FakeClient:
 
     async def _fs_read_text_file(self, params: dict[str, Any]) -> Any:
         path = anyio.Path(params["path"])
-        if not await path.is_file():
+        if params["path"] in self.buffers:
+            text = self.buffers[params["path"]]
+        elif not await path.is_file():
             raise RpcError.resource_not_found(path.as_uri())
-        text = (await path.read_bytes()).decode(errors="replace")
+        else:
+            text = (await path.read_bytes()).decode(errors="replace")
         if "line" in params or "limit" in params:
             lines = text.splitlines(keepends=True)
             start = params.get("line", 1) - 1
@@ -120,6 +125,7 @@ class FakeClient:
         return {"content": text}
 
     async def _fs_write_text_file(self, params: dict[str, Any]) -> Any:
+        self.buffers.pop(params["path"], None)  # Written and saved.
         path = anyio.Path(params["path"])
         await path.parent.mkdir(parents=True, exist_ok=True)
         await path.write_bytes(params["content"].encode())

@@ -146,6 +146,63 @@ async def test_command_cwd_outside_roots_is_refused(tmp_path):
     assert client.requests == []
 
 
+class RecordingLedger:
+    """A ledger double: logs the waits and writes the workspace asks for."""
+
+    def __init__(self, client: FakeClient) -> None:
+        self.client = client
+        self.log: list[str] = []
+
+    async def announced(self, call_id: str) -> None:
+        self.log.append(f"announced? {call_id} (after {len(self.client.requests)} requests)")
+
+    async def emit_written(self, emit, event) -> None:
+        await emit(event)
+        self.log.append(f"written {event.content[0].terminal_id}")
+
+
+async def test_requests_wait_for_the_announced_call_and_the_embed_precedes_release(tmp_path):
+    events: list = []
+    async with FakeClient() as client:
+        ledger = RecordingLedger(client)
+        ws = ClientWorkspace(
+            tmp_path, conn=client, session_id="s1", capabilities=ALL, ledger=ledger
+        )
+        await run_in_call(ws, events, "echo hi")
+    # Each request of the call waited for the call's tool_call first, and the terminal
+    # embed was written (not just emitted) before terminal/release was sent.
+    assert ledger.log[0] == "announced? c1 (after 0 requests)"
+    assert "written term_1" in ledger.log
+    written = ledger.log.index("written term_1")
+    assert ledger.log[written - 1] == "announced? c1 (after 0 requests)"
+    assert client.methods()[-1] == "terminal/release"
+    assert ledger.log[-1] == "announced? c1 (after 3 requests)"  # before the release
+
+
+async def test_edit_of_a_file_only_in_an_editor_buffer_works(tmp_path):
+    from agentica.tools.builtin import WorkspaceTools
+
+    client = FakeClient()
+    draft = str(tmp_path / "draft.py")
+    client.buffers[draft] = "x = 1\n"
+    tools = WorkspaceTools(make(tmp_path, client))
+    assert await tools.workspace.exists("draft.py")
+    assert not await tools.workspace.exists("missing.py")
+    result = await tools.edit_file("draft.py", "x = 1", "x = 2")
+    assert (tmp_path / "draft.py").read_text() == "x = 2\n"  # Saved through fs/write.
+    (diff,) = result.content
+    assert (diff.old_text, diff.new_text) == ("x = 1\n", "x = 2\n")
+    assert "x = 2" in await tools.read_file("draft.py")
+
+
+async def test_editor_only_files_do_not_exist_without_the_fs_capability(tmp_path):
+    client = FakeClient()
+    client.buffers[str(tmp_path / "draft.py")] = "x = 1\n"
+    ws = make(tmp_path, client, NONE)
+    assert not await ws.exists("draft.py")
+    assert client.requests == []
+
+
 # --- H4's Workspace conformance suite, against the client-backed workspace ---------------
 
 

@@ -94,6 +94,10 @@ def test_invalid_toml_is_an_error_naming_the_file(config_home: Path) -> None:
         ([], {}, "model = 3\n", "model must be a string"),
         ([], {"AGENTICA_LOG_LEVEL": "loud"}, "", "log_level must be one of"),
         (["--request-timeout", "-1"], {}, "", "request_timeout must be >= 0.*command line"),
+        ([], {"AGENTICA_MODEL_TIMEOUT": "soon"}, "", "model_timeout must be a number.*environ"),
+        ([], {}, "model_timeout = -5\n", "model_timeout must be >= 0.*config file"),
+        ([], {}, "model_timeout = true\n", "model_timeout must be a number.*config file"),
+        (["--model-timeout", "inf"], {}, "", "model_timeout must be >= 0.*command line"),
     ],
 )
 def test_unusable_values_are_errors_naming_their_source(
@@ -116,6 +120,17 @@ def test_request_timeout_zero_means_no_timeout(config_home: Path) -> None:
     env = {"XDG_CONFIG_HOME": str(config_home)}
     assert load_config(["--request-timeout", "0"], env).request_timeout is None
     assert load_config(["--request-timeout", "2.5"], env).request_timeout == 2.5
+
+
+def test_model_timeout_from_file_env_and_flag(config_home: Path) -> None:
+    env = {"XDG_CONFIG_HOME": str(config_home)}
+    assert load_config([], env).model_timeout is None  # The model's own default.
+    write_config(config_home, "model_timeout = 45\n")
+    assert load_config([], env).model_timeout == 45.0
+    env["AGENTICA_MODEL_TIMEOUT"] = "30"
+    assert load_config([], env).model_timeout == 30.0
+    assert load_config(["--model-timeout", "2.5"], env).model_timeout == 2.5
+    assert load_config(["--model_timeout", "0"], env).model_timeout is None
 
 
 def test_compat_flags_map_onto_the_settings(config_home: Path) -> None:

@@ -11,7 +11,7 @@ from fake_client import FakeClient
 from schema_util import validate_def
 
 from acp_server.errors import RpcError
-from acp_server.handlers import TEST_MODEL_ENV, build_handlers
+from acp_server.handlers import TEST_MODEL_ENV, build_handlers, model_options
 from agentica.testing import FunctionModel, ScriptedModel, tool_call
 
 SCRIPT: list[Any] = []
@@ -28,6 +28,11 @@ def make_model() -> Any:
 class Config:
     model: str = "demo"
     max_turns: int = 5
+
+
+@dataclass
+class ModelTimeoutConfig(Config):
+    model_timeout: float | None = None
 
 
 @pytest.fixture
@@ -129,7 +134,12 @@ async def test_tool_call_with_permission_writes_through_fs_when_advertised(hooke
     sid = await new_session(h, tmp_path)
     assert await prompt(h, sid, "write it") == "end_turn"
     assert (tmp_path / "a.txt").read_text() == "hi"
-    assert client.methods() == ["session/request_permission", "fs/write_text_file"]
+    # The editor is asked whether it has the file (an unsaved buffer) before writing it.
+    assert client.methods() == [
+        "session/request_permission",
+        "fs/read_text_file",
+        "fs/write_text_file",
+    ]
     kinds = [u["sessionUpdate"] for u in client.updates]
     assert kinds.index("tool_call") < kinds.index("tool_call_update")
 
@@ -183,4 +193,47 @@ async def test_demo_model_first_reply_says_how_to_configure_a_real_model(tmp_pat
     with anyio.fail_after(20):
         assert await prompt(h, sid, "hello") == "end_turn"
     assert "--model" in client.text()
+    await h.aclose()
+
+
+async def test_each_ignored_mcp_server_is_logged_once(hooked, tmp_path, caplog):
+    h = await start(FakeClient())
+    servers = [
+        {"name": "files", "command": "/usr/bin/mcp-files", "args": [], "env": []},
+        {"name": "web", "command": "/usr/bin/mcp-web", "args": [], "env": []},
+    ]
+    with caplog.at_level("WARNING", logger="acp_server.handlers"):
+        result = await h.requests["session/new"]({"cwd": str(tmp_path), "mcpServers": servers})
+    assert result["sessionId"]
+    warnings = [r.getMessage() for r in caplog.records if "MCP server" in r.getMessage()]
+    assert len(warnings) == 2
+    assert "'files' ignored" in warnings[0] and "'web' ignored" in warnings[1]
+
+
+@pytest.mark.parametrize(
+    ("config", "expected"),
+    [
+        (Config(), {}),
+        (
+            ModelTimeoutConfig(model_timeout=1.5),
+            {"timeout": 1.5, "connect_timeout": 1.5, "max_retries": 0},
+        ),
+        (
+            ModelTimeoutConfig(model_timeout=300.0),
+            {"timeout": 300.0, "connect_timeout": 10.0, "max_retries": 0},
+        ),
+    ],
+)
+def test_model_timeout_becomes_get_model_options(config, expected):
+    assert model_options(config) == expected
+
+
+async def test_configured_model_timeout_reaches_the_model(tmp_path, monkeypatch):
+    monkeypatch.delenv(TEST_MODEL_ENV, raising=False)
+    config = ModelTimeoutConfig(model="openai/gpt-4o-mini", model_timeout=2.0)
+    h = await start(FakeClient(), config)
+    await new_session(h, tmp_path)
+    (session,) = h.sessions
+    model = session.agent.model
+    assert (model.timeout, model.connect_timeout, model.max_retries) == (2.0, 2.0, 0)
     await h.aclose()

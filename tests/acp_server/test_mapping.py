@@ -138,7 +138,8 @@ def test_tool_call_finished_failed_or_cancelled_maps_to_failed_with_error(status
     assert u["rawOutput"]["error"] == "boom"
 
 
-def test_tool_call_finished_keeps_text_content_and_terminal():
+def test_tool_call_finished_never_mentions_a_released_terminal():
+    # The terminal was embedded while the command ran and is released by now (§18.54).
     u = one(
         ToolCallFinished(
             call_id="c1",
@@ -149,11 +150,23 @@ def test_tool_call_finished_keeps_text_content_and_terminal():
             locations=(Location(path="/p/x"),),
         )
     )
-    assert u["content"] == [
-        {"type": "content", "content": {"type": "text", "text": "out"}},
-        {"type": "terminal", "terminalId": "t9"},
-    ]
+    assert u["content"] == [{"type": "content", "content": {"type": "text", "text": "out"}}]
     assert u["locations"] == [{"path": "/p/x"}]
+
+
+def test_tool_call_finished_with_only_a_terminal_leaves_the_content_unchanged():
+    u = one(
+        ToolCallFinished(
+            call_id="c1",
+            tool_name="execute",
+            status="completed",
+            result="hi\n[exit code 0]",
+            content=(TerminalContent(terminal_id="t9"),),
+        )
+    )
+    assert "content" not in u
+    assert u["status"] == "completed"
+    assert u["rawOutput"]["result"] == "hi\n[exit code 0]"
 
 
 def test_plan_updated_maps_to_complete_plan():

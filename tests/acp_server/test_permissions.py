@@ -45,6 +45,33 @@ async def test_permission_request_carries_the_tool_call_and_four_options():
     ]
 
 
+async def test_permission_is_asked_only_once_the_tool_call_is_announced():
+    client = FakeClient(["allow_once"])
+    order: list[str] = []
+    announce = anyio.Event()
+
+    async def announced(call_id: str) -> None:
+        order.append(f"wait {call_id}")
+        await announce.wait()
+        order.append(f"announced {call_id}")
+
+    approver = PermissionApprover(client, "s1", announced=announced)
+    decisions: list[str] = []
+
+    async def decide() -> None:
+        decisions.append(await approver(req(call_id="c7")))
+
+    with anyio.fail_after(5):
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(decide)
+            await anyio.wait_all_tasks_blocked()
+            assert client.requests == []  # Not before the tool_call is written.
+            announce.set()
+    assert decisions == ["allow"]
+    assert order == ["wait c7", "announced c7"]
+    assert client.methods() == ["session/request_permission"]
+
+
 @pytest.mark.parametrize(
     ("answer", "decision"),
     [("allow_once", "allow"), ("reject_once", "deny"), ("cancelled", "cancel"), ("bogus", "deny")],

@@ -9,11 +9,13 @@ import pytest
 from schema_util import validate_update
 
 from acp_server.errors import RpcError
-from acp_server.sessions import Session, SessionStore
+from acp_server.sessions import CallLedger, Session, SessionStore
 from agentica.events import (
     RunFinished,
+    TerminalContent,
     TextDelta,
     ToolCallFinished,
+    ToolCallProgress,
     ToolCallStarted,
     Usage,
 )
@@ -96,8 +98,9 @@ async def test_second_prompt_while_busy_is_rejected_with_a_clear_error():
             await started.wait()
             with pytest.raises(RpcError) as e:
                 await session.prompt(Message.user("two"))
-            assert e.value.code == -32600
-            assert "already running a prompt; send session/cancel first" in e.value.message
+            assert e.value.code == -32602  # Invalid params (see Session.prompt for why)
+            assert "already running a prompt" in e.value.message
+            assert "send session/cancel first" in e.value.message
             assert session.cancel()
 
 
@@ -174,6 +177,104 @@ async def test_session_without_agent_answers_with_its_setup_error():
     session.agent, session.setup_error = None, "no key for the model"
     assert await session.prompt(Message.user("hi")) == "end_turn"
     assert updates[0]["content"]["text"] == "no key for the model"
+
+
+async def test_any_failure_of_the_run_is_a_readable_message_and_the_session_stays_usable(caplog):
+    async def script(message):
+        yield ToolCallStarted(call_id="c1", tool_name="ls", title="List")
+        raise TypeError("unsupported operand type(s) for +: 'int' and 'str'")
+
+    session, updates = make_session(script)
+    with caplog.at_level("ERROR", logger="acp_server.sessions"):
+        assert await session.prompt(Message.user("hi")) == "end_turn"
+    text = updates[-1]["content"]["text"]
+    assert updates[-1]["sessionUpdate"] == "agent_message_chunk"
+    assert "The turn failed" in text and "TypeError" in text and "'int' and 'str'" in text
+    # The started call was closed before the message, and the traceback was logged.
+    assert updates[-2] == {**updates[-2], "toolCallId": "c1", "status": "failed"}
+    assert any(r.exc_info and r.exc_info[0] is TypeError for r in caplog.records)
+    session.agent.script = lambda m: _one_text("fine")
+    assert await session.prompt(Message.user("again")) == "end_turn"
+    assert updates[-1]["content"]["text"] == "fine"
+
+
+def fed_session() -> tuple[Session, Any, list[str], anyio.Event]:
+    """A session playing the events sent to ``feed``, whose writer is stalled until
+    ``release`` is set (the engine running ahead of the pump); ``log`` records writes."""
+    log: list[str] = []
+    release = anyio.Event()
+    feed, events = anyio.create_memory_object_stream[Any](16)
+
+    async def script(message):
+        with events:
+            async for event in events:
+                yield event
+
+    async def notify(update: dict[str, Any]) -> None:
+        validate_update(update)
+        await release.wait()
+        log.append(f"write {update['sessionUpdate']} {update.get('toolCallId')}")
+
+    session = Session(id="s1", cwd="/tmp", agent=ScriptAgent(script), notify=notify)
+    return session, feed, log, release
+
+
+def done(call_id: str) -> ToolCallFinished:
+    return ToolCallFinished(call_id=call_id, tool_name="t", status="completed", result="ok")
+
+
+async def run_fed(session: Session, release: anyio.Event, engine: Any) -> str:
+    result: list[str] = []
+
+    async def turn() -> None:
+        result.append(await session.prompt(Message.user("go")))
+
+    with anyio.fail_after(5):
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(turn)
+            tg.start_soon(engine)
+            await anyio.wait_all_tasks_blocked()
+            release.set()
+    return result[0]
+
+
+async def test_requests_for_a_tool_call_wait_until_its_tool_call_is_written():
+    session, feed, log, release = fed_session()
+
+    async def engine() -> None:  # Runs ahead: asks before the tool_call is written.
+        with feed:
+            await feed.send(ToolCallStarted(call_id="c1", tool_name="write_file", title="W"))
+            await session.announced("c1")
+            log.append("request c1")
+            await feed.send(done("c1"))
+            await feed.send(finished())
+
+    assert await run_fed(session, release, engine) == "end_turn"
+    assert log[:2] == ["write tool_call c1", "request c1"]
+    assert not session.ledger.is_announced("c1")  # Forgotten after the turn.
+
+
+async def test_emit_written_returns_once_the_update_is_written():
+    session, feed, log, release = fed_session()
+    progress = ToolCallProgress(call_id="c1", content=(TerminalContent(terminal_id="t1"),))
+
+    async def engine() -> None:
+        with feed:
+            await feed.send(ToolCallStarted(call_id="c1", tool_name="execute", title="Run"))
+            await session.ledger.emit_written(feed.send, progress)
+            log.append("release t1")
+            await feed.send(done("c1"))
+            await feed.send(finished())
+
+    assert await run_fed(session, release, engine) == "end_turn"
+    assert log[:3] == ["write tool_call c1", "write tool_call_update c1", "release t1"]
+
+
+async def test_announced_gives_up_after_its_timeout_and_logs(caplog):
+    ledger = CallLedger(timeout=0.01)
+    with anyio.fail_after(5):
+        await ledger.announced("never")
+    assert "not announced" in caplog.text
 
 
 def test_store_names_the_unknown_session():

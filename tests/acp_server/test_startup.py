@@ -108,6 +108,9 @@ def test_initialize_result_equals_the_wire_models_dump(image: bool) -> None:
                     image=image, audio=False, embedded_context=True
                 ),
                 mcp_capabilities=wire.McpCapabilities(http=False, sse=False),
+                session_capabilities=wire.SessionCapabilities(
+                    additional_directories=wire.SessionAdditionalDirectoriesCapabilities()
+                ),
             ),
             auth_methods=[],
             agent_info=wire.Implementation(name="agentica", title="Agentica", version="1.2.3"),

@@ -7,11 +7,15 @@ on ``PYTHONPATH``). The model reads its instructions from the user's prompt:
   ``think``);
 - ``slow``: stream chunks every 20 ms for a long time (to be cancelled);
 - ``fail``: raise a ``ModelResponseError`` after a first chunk;
+- ``crash``: raise a ``TypeError`` (a bug, not a model error) after a first chunk;
 - ``call <json>``: ask for the tool calls in the JSON list ``[{"name", "args"}]`` at
   once, then answer ``done: <tool results>``;
 - ``loop``: ask for ``ls`` forever (hits ``--max-turns``);
 - ``bench <n>``: stream ``n`` small chunks as fast as possible;
-- anything else: answer ``You said: <prompt>``.
+- anything else: answer ``You said: <prompt>`` (``[N images] `` first when the prompt
+  carries images).
+
+``vision_model`` is the same model with ``supports_images=True``.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ import anyio
 
 from agentica.events import Usage
 from agentica.exceptions import ModelResponseError
-from agentica.messages import Message, ToolCall
+from agentica.messages import ImagePart, Message, ToolCall
 from agentica.models.base import (
     ModelDelta,
     ModelFinish,
@@ -62,6 +66,9 @@ async def _answer(messages: list[Message], tools: list[ToolSpec]) -> AsyncIterat
     elif prompt == "fail":
         yield ModelTextDelta(text="Starting... ")
         raise ModelResponseError("the upstream API returned 502", status=502, model="e2e")
+    elif prompt == "crash":
+        yield ModelTextDelta(text="Starting... ")
+        raise TypeError("unsupported operand type(s) for +: 'int' and 'str'")
     elif prompt.startswith("call "):
         if since:
             results = [m for m in since if m.role == "tool"]
@@ -86,7 +93,11 @@ async def _answer(messages: list[Message], tools: list[ToolSpec]) -> AsyncIterat
         for i in range(int(prompt[6:])):
             yield ModelTextDelta(text=f"w{i} ")
     else:
-        yield ModelTextDelta(text=f"You said: {prompt}")
+        content = messages[start].content
+        images = (
+            sum(isinstance(p, ImagePart) for p in content or []) if isinstance(content, list) else 0
+        )
+        yield ModelTextDelta(text=(f"[{images} images] " if images else "") + f"You said: {prompt}")
     yield ModelFinish(reason="stop")
 
 
@@ -97,3 +108,8 @@ def _fn(messages: Sequence[Message], tools: Sequence[ToolSpec]) -> AsyncIterator
 def model() -> FunctionModel:
     """The e2e model (see the module docstring)."""
     return FunctionModel(_fn, name="e2e", context_window=100_000, supports_images=False)
+
+
+def vision_model() -> FunctionModel:
+    """The e2e model, taking images."""
+    return FunctionModel(_fn, name="e2e-vision", context_window=100_000, supports_images=True)

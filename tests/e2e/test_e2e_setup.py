@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-import json
-import sys
-
 import anyio
 import pytest
 from acp import RequestError
-from conftest import kill_group, open_server, server_env
-from schema_util import validate_agent_message
+from e2e_util import open_server
 
 
 async def test_initialize_answers_version_1_with_capabilities_and_agent_info(workdir):
@@ -55,53 +50,6 @@ async def test_prompt_for_unknown_session_is_an_error_naming_it(workdir):
                 await server.prompt("sess_nope", "hi")
     assert e.value.code == -32602
     assert "sess_nope" in str(e.value)
-
-
-class RawPipe:
-    """The server over raw pipes, for input the SDK cannot produce."""
-
-    def __init__(self, process: asyncio.subprocess.Process) -> None:
-        self.process = process
-
-    async def send(self, obj: object) -> None:
-        data = obj if isinstance(obj, str) else json.dumps(obj)
-        assert self.process.stdin is not None
-        self.process.stdin.write(data.encode() + b"\n")
-        await self.process.stdin.drain()
-
-    async def receive(self, method: str | None = None) -> dict:
-        assert self.process.stdout is not None
-        with anyio.fail_after(10):
-            line = await self.process.stdout.readline()
-        msg = json.loads(line)
-        validate_agent_message(msg, request_method=method)
-        return msg
-
-    async def call(self, id_: int, method: str, params: object) -> dict:
-        await self.send({"jsonrpc": "2.0", "id": id_, "method": method, "params": params})
-        msg = await self.receive(method)
-        assert msg["id"] == id_
-        return msg
-
-
-@pytest.fixture
-async def raw(workdir):
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "acp_server",
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.DEVNULL,
-        env=server_env(),
-        cwd=str(workdir),
-        start_new_session=True,
-    )
-    try:
-        yield RawPipe(process)
-    finally:
-        kill_group(process.pid)
-        await process.wait()
 
 
 @pytest.mark.parametrize("version", [1, 2, 0, 99])

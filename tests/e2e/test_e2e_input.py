@@ -1,0 +1,142 @@
+"""End to end over real stdio: prompt content, malformed input, in-flight request
+cancellation and additional session directories."""
+
+from __future__ import annotations
+
+import json
+
+import anyio
+import pytest
+from acp import (
+    embedded_text_resource,
+    image_block,
+    resource_block,
+    resource_link_block,
+    text_block,
+)
+from e2e_util import open_raw, open_server
+
+PIXEL = (
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYGD4DwABBAEAfbLI3w"
+    "AAAABJRU5ErkJggg=="
+)
+
+
+async def test_resource_link_and_embedded_resource_reach_the_model(workdir):
+    uri = (workdir / "main.py").as_uri()
+    blocks = [
+        text_block("look at"),
+        resource_link_block(name="main.py", uri=uri),
+        resource_block(embedded_text_resource(uri=uri, text="print('hi')")),
+    ]
+    async with open_server(workdir) as server:
+        with anyio.fail_after(15):
+            await server.initialize()
+            sid = await server.new_session()
+            result = await server.conn.prompt(session_id=sid, prompt=blocks)
+    assert result.stop_reason == "end_turn"
+    text = server.text(sid)  # The e2e model echoes the user message it was given.
+    assert f"You said: look at @main.py ({uri})" in text
+    assert f"<context uri=\"{uri}\">\nprint('hi')\n</context>" in text
+
+
+@pytest.mark.parametrize("vision", [False, True], ids=["text-only", "vision"])
+async def test_image_capability_follows_the_model_and_gates_images(workdir, vision):
+    env = {"AGENTICA_TEST_MODEL": "e2e_models:vision_model"} if vision else None
+    blocks = [text_block("what is this"), image_block(data=PIXEL, mime_type="image/png")]
+    async with open_server(workdir, env=env) as server:
+        with anyio.fail_after(15):
+            init = await server.initialize()
+            sid = await server.new_session()
+            result = await server.conn.prompt(session_id=sid, prompt=blocks)
+    assert result.stop_reason == "end_turn"
+    assert init.agent_capabilities.prompt_capabilities.image is vision
+    text = server.text(sid)
+    if vision:
+        assert text.startswith("[1 images] You said: what is this")
+    else:  # The model never sees the image, and is told one was left out.
+        assert "[1 images]" not in text
+        assert "[image omitted: the model has no vision]" in text
+
+
+async def test_malformed_input_gets_json_rpc_errors_and_the_connection_survives(raw):
+    await raw.send("{not json")
+    msg = await raw.receive()
+    assert (msg["id"], msg["error"]["code"]) == (None, -32700)
+    await raw.send("5")
+    msg = await raw.receive()
+    assert (msg["id"], msg["error"]["code"]) == (None, -32600)
+    await raw.send({"jsonrpc": "2.0", "id": 7, "params": {}})  # No method.
+    msg = await raw.receive()
+    assert (msg["id"], msg["error"]["code"]) == (7, -32600)
+    await raw.send([])
+    msg = await raw.receive()
+    assert (msg["id"], msg["error"]["code"]) == (None, -32600)
+    await raw.send([1, {"jsonrpc": "2.0", "id": 8, "method": "foo/bar"}])
+    batch = await raw.receive()
+    assert isinstance(batch, list)
+    assert sorted((m["id"] is None, m["error"]["code"]) for m in batch) == [
+        (False, -32601),
+        (True, -32600),
+    ]
+    msg = await raw.call(9, "initialize", {"protocolVersion": 1})
+    assert msg["result"]["protocolVersion"] == 1
+
+
+async def test_cancel_request_of_an_in_flight_prompt_answers_32800_once(workdir):
+    async with open_raw(workdir) as raw:
+        await raw.call(1, "initialize", {"protocolVersion": 1})
+        sid = (await raw.call(2, "session/new", {"cwd": str(workdir), "mcpServers": []}))["result"][
+            "sessionId"
+        ]
+        prompt = {"sessionId": sid, "prompt": [{"type": "text", "text": "slow"}]}
+        await raw.send({"jsonrpc": "2.0", "id": 3, "method": "session/prompt", "params": prompt})
+        first = await raw.receive()
+        assert first["method"] == "session/update"  # The turn is running.
+        await raw.send({"jsonrpc": "2.0", "method": "$/cancel_request", "params": {"requestId": 3}})
+        msg = await raw.receive_response(3, "session/prompt")
+        assert msg["error"]["code"] == -32800
+        # The session takes the next prompt, and nothing more answers request 3.
+        again = {"sessionId": sid, "prompt": [{"type": "text", "text": "say again"}]}
+        await raw.send({"jsonrpc": "2.0", "id": 4, "method": "session/prompt", "params": again})
+        seen: list[dict] = []
+        while True:
+            m = await raw.receive("session/prompt")
+            seen.append(m)
+            if m.get("id") == 4 and "method" not in m:
+                break
+    assert m["result"]["stopReason"] == "end_turn"
+    assert not any(x.get("id") == 3 for x in seen)
+
+
+async def test_additional_directories_are_advertised_and_are_roots(workdir, tmp_path):
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "notes.txt").write_text("extra notes\n")
+    outside = tmp_path / "outside.txt"
+    outside.write_text("secret\n")
+    reads = [
+        {"name": "read_file", "args": {"file_path": str(extra / "notes.txt")}},
+        {"name": "read_file", "args": {"file_path": str(outside)}},
+    ]
+    async with open_server(workdir) as server:
+        with anyio.fail_after(15):
+            init = await server.initialize()
+            session = await server.conn.new_session(
+                cwd=str(workdir), additional_directories=[str(extra)], mcp_servers=[]
+            )
+            sid = session.session_id
+            assert await server.prompt(sid, "call " + json.dumps(reads)) == "end_turn"
+    caps = init.agent_capabilities.model_dump(by_alias=True, exclude_none=True)
+    assert caps["sessionCapabilities"]["additionalDirectories"] == {}
+    finals = {
+        u["toolCallId"]: u
+        for u in server.updates(sid)
+        if u.get("status") in ("completed", "failed")
+    }
+    statuses = sorted(u["status"] for u in finals.values())
+    assert statuses == ["completed", "failed"]
+    text = server.text(sid)
+    assert "extra notes" in text
+    assert "secret" not in text
+    assert "outside" in text

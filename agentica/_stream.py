@@ -94,10 +94,16 @@ async def _drive(state: RunState, send: MemoryObjectSendStream[Any]) -> None:
     """Run the pump and send its events (an exception last, as a ``_Failure``)."""
 
     async def put(event: Any) -> None:
+        # Tool tasks emit through here too: once the consumer has left, an event is
+        # dropped (nobody can see it) and the run is cancelled, rather than the closed
+        # stream being reported as the tool's own failure.
         try:
-            send.send_nowait(event)
-        except anyio.WouldBlock:
-            await send.send(event)
+            try:
+                send.send_nowait(event)
+            except anyio.WouldBlock:
+                await send.send(event)
+        except (anyio.BrokenResourceError, anyio.ClosedResourceError):
+            state.cancel()
 
     pump = Pump(state, put)
     with send:

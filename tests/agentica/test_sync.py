@@ -185,3 +185,25 @@ async def test_run_stream_sync_on_the_loop_running_an_agent_raises():
 def test_print_response_sync_runs_from_plain_code(capsys):
     Agent(model=ScriptedModel(["printed answer"])).print_response_sync("hi")
     assert "printed answer" in capsys.readouterr().out
+
+
+def test_breaking_out_during_a_sync_tool_reports_no_tool_failure(caplog):
+    import logging
+    import time
+
+    from agentica.testing import ScriptedModel, tool_call
+
+    def slow(x: int) -> int:
+        """Block for a moment."""
+        time.sleep(0.5)
+        return x
+
+    model = ScriptedModel([ScriptedModel.tool_calls(tool_call("slow", {"x": 1})), "done"])
+    agent = Agent(model=model, tools=[slow])
+    caplog.set_level(logging.WARNING)
+    for event in agent.run_stream_sync("go"):
+        if event.type == "tool_call_progress":
+            break
+    assert not [r for r in caplog.records if "failed unexpectedly" in r.getMessage()]
+    # The agent is free again: the next run gets the model's next scripted reply.
+    assert agent.run_sync("next").content == "done"

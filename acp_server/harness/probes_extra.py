@@ -24,6 +24,8 @@ INVALID_PARAMS = -32602
 METHOD_NOT_FOUND = -32601
 CANCEL_REQUEST_WAIT = 5.0
 """How long an agent gets to answer a ``$/cancel_request`` before we assume it ignores it."""
+DUPLICATE_WAIT = 1.0
+"""How long to watch for a second response to one request before calling it answered once."""
 
 
 def _response_to(req_id: Any) -> Any:
@@ -141,6 +143,11 @@ async def _judge_cancel_request(
             )
         return
     await _sentinel(h)
+    # A second answer may still be on its way from another thread of the agent: give it a
+    # moment to show up before concluding there is exactly one.
+    await h.wait_for(
+        lambda m: answered(m) and m is not response, start=start, timeout=DUPLICATE_WAIT
+    )
     count = sum(1 for m in h.messages[start:] if answered(m))
     err, result = response.get("error"), response.get("result")
     stop = result.get("stopReason") if isinstance(result, dict) else None

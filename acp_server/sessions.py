@@ -245,17 +245,21 @@ class Session:
         result: wire.AcpStopReason = "end_turn"
         async with self.agent.run_stream(message) as stream:
             async for event in stream:
+                if isinstance(event, RunFinished):
+                    result = stop_reason(event.stop_reason)
+                # Each update is queued whole or not at all (a cancel waits for the queue
+                # put), and a call counts as open only once its ``tool_call`` is queued, so
+                # the final "failed" updates of a cancelled turn never name a call the
+                # client has not seen, nor miss one it has.
+                with anyio.CancelScope(shield=True):
+                    for update in event_to_updates(event, context_size=self.context_size):
+                        await self.notify(update)
                 if isinstance(event, ToolCallStarted):
                     open_calls[event.call_id] = None
-                elif isinstance(event, ToolCallFinished):
-                    open_calls.pop(event.call_id, None)
-                elif isinstance(event, RunFinished):
-                    result = stop_reason(event.stop_reason)
-                for update in event_to_updates(event, context_size=self.context_size):
-                    await self.notify(update)
-                if isinstance(event, ToolCallStarted):
                     self.ledger.mark_announced(event.call_id)
                 else:
+                    if isinstance(event, ToolCallFinished):
+                        open_calls.pop(event.call_id, None)
                     self.ledger.mark_written(event)
         return result
 

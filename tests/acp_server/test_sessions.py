@@ -283,3 +283,30 @@ def test_store_names_the_unknown_session():
         store.get("nope")
     assert e.value.code == -32602
     assert "'nope'" in e.value.message
+
+
+async def test_a_cancel_while_a_tool_call_is_being_announced_never_orphans_its_updates():
+    # The cancel lands while the ``tool_call`` update is on its way to the writer. Either
+    # the client sees the call and then its final update, or neither: never a
+    # ``tool_call_update`` for a call it was not told about.
+    async def script(message: Message) -> Any:
+        yield ToolCallStarted(call_id="c1", tool_name="execute", title="Run", kind="execute")
+        await anyio.sleep_forever()
+
+    updates: list[dict[str, Any]] = []
+    session: Session
+
+    async def notify(update: dict[str, Any]) -> None:
+        validate_update(update)
+        if update["sessionUpdate"] == "tool_call":
+            session.cancel()
+            await anyio.sleep(0)  # The writer's queue put is a checkpoint.
+        updates.append(update)
+
+    session = Session(id="s1", cwd="/tmp", agent=ScriptAgent(script), notify=notify)
+    with anyio.fail_after(5):
+        assert await session.prompt(Message.user("go")) == "cancelled"
+    announced = {u["toolCallId"] for u in updates if u["sessionUpdate"] == "tool_call"}
+    closed = {u["toolCallId"] for u in updates if u["sessionUpdate"] == "tool_call_update"}
+    assert closed <= announced
+    assert announced == closed == {"c1"}

@@ -50,6 +50,10 @@ HOW_TO_SWITCH = (
 )
 
 
+DEFAULT_DELAY = 0.002
+"""Seconds before each streamed delta of the demo (a few hundred deltas a prompt)."""
+
+
 def _todos(*statuses: str) -> dict[str, Any]:
     return {"todos": [{"content": c, "status": s} for c, s in zip(PLAN, statuses, strict=True)]}
 
@@ -57,11 +61,14 @@ def _todos(*statuses: str) -> dict[str, Any]:
 class DemoModel(Model):
     """The offline demo model (``--model demo``): deterministic, no key, no network.
 
+    It streams at a readable pace, like a real model (about half a second a prompt), so
+    the demo shows streaming and there is time to press Stop.
+
     Args:
         delay: Seconds to sleep before each streamed delta (0: as fast as possible).
     """
 
-    def __init__(self, *, delay: float = 0.0) -> None:
+    def __init__(self, *, delay: float = DEFAULT_DELAY) -> None:
         self.delay = delay
         self.name = "demo"
         self.context_window = 32_768

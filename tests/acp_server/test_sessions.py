@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import anyio
+import anyio.lowlevel
 import pytest
 from schema_util import validate_update
 
@@ -300,7 +301,7 @@ async def test_a_cancel_while_a_tool_call_is_being_announced_never_orphans_its_u
         validate_update(update)
         if update["sessionUpdate"] == "tool_call":
             session.cancel()
-            await anyio.sleep(0)  # The writer's queue put is a checkpoint.
+            await anyio.lowlevel.checkpoint()  # The writer's queue put is a checkpoint.
         updates.append(update)
 
     session = Session(id="s1", cwd="/tmp", agent=ScriptAgent(script), notify=notify)

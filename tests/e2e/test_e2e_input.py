@@ -83,7 +83,7 @@ async def test_malformed_input_gets_json_rpc_errors_and_the_connection_survives(
     assert msg["result"]["protocolVersion"] == 1
 
 
-async def test_cancel_request_of_an_in_flight_prompt_answers_32800_once(workdir):
+async def test_cancel_request_of_an_in_flight_prompt_is_answered_once_as_cancelled(workdir):
     async with open_raw(workdir) as raw:
         await raw.call(1, "initialize", {"protocolVersion": 1})
         sid = (await raw.call(2, "session/new", {"cwd": str(workdir), "mcpServers": []}))["result"][
@@ -95,7 +95,13 @@ async def test_cancel_request_of_an_in_flight_prompt_answers_32800_once(workdir)
         assert first["method"] == "session/update"  # The turn is running.
         await raw.send({"jsonrpc": "2.0", "method": "$/cancel_request", "params": {"requestId": 3}})
         msg = await raw.receive_response(3, "session/prompt")
-        assert msg["error"]["code"] == -32800
+        # acp-spec §10.3: exactly one response, either -32800 or a normal result that
+        # marks the cancellation (which one depends on where the turn was when the cancel
+        # landed).
+        if "error" in msg:
+            assert msg["error"]["code"] == -32800
+        else:
+            assert msg["result"]["stopReason"] == "cancelled"
         # The session takes the next prompt, and nothing more answers request 3.
         again = {"sessionId": sid, "prompt": [{"type": "text", "text": "say again"}]}
         await raw.send({"jsonrpc": "2.0", "id": 4, "method": "session/prompt", "params": again})

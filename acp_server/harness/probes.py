@@ -24,6 +24,10 @@ if TYPE_CHECKING:
 ProbeFn = Callable[["CheckRun", "CheckConfig", AcpHarness, str], Awaitable[str | None]]
 
 
+RACED = "it may have finished first"
+"""Marks an inconclusive SKIP: the turn ended before the cancel under test reached the agent."""
+
+
 @dataclass(frozen=True, slots=True)
 class Probe:
     """One named check that runs on a connection."""
@@ -244,7 +248,7 @@ def connection_probes(extra: Sequence[Probe] = ()) -> list[Probe]:
                 pid,
                 name,
                 f"the turn ended with {outcome.stop_reason!r} right after the cancel was "
-                "sent (it may have finished first); use a slower --slow-prompt",
+                f"sent ({RACED}); use a slower --slow-prompt",
             )
 
     async def method_not_found(run: CheckRun, cfg: CheckConfig, h: AcpHarness, cwd: str) -> None:

@@ -14,7 +14,7 @@ import anyio
 from .driver import AcpHarness
 from .errors import AgentRpcError, HarnessError, HarnessTimeout
 from .outcome import Message, PromptOutcome
-from .probes import Probe, _err, _sentinel
+from .probes import RACED, Probe, _err, _sentinel
 
 if TYPE_CHECKING:
     from .checks import CheckConfig, CheckRun
@@ -171,8 +171,8 @@ async def _judge_cancel_request(
             "SKIP",
             pid,
             name,
-            f"the turn ended with {stop!r} right after the cancel (it may have finished "
-            "first); use a slower --slow-prompt",
+            f"the turn ended with {stop!r} right after the cancel ({RACED}); use a slower "
+            "--slow-prompt",
         )
 
 

@@ -133,3 +133,26 @@ async def test_check_interoperates_with_an_agent_built_on_the_official_sdk(
     assert skipped is not None and "ignores $/cancel_request" in skipped.reason
     assert got["prompt.basic"] == got["cancel.prompt"] == got["client.requests"] == "PASS"
     assert got["cancel.permission"] == got["client.request-order"] == "PASS"
+
+
+async def test_a_cancel_that_lost_the_race_is_retried(fake_agent: FakeAgent) -> None:
+    # The first two slow turns end before the cancel lands; the third waits for it.
+    run = await check(fake_agent("hasty"))
+    result = result_of(run, "cancel.prompt")
+    assert result is not None
+    assert result.status == "PASS"
+    assert result.reason.endswith("answered cancelled (attempt 3 of 3)")
+    assert [r.line() for r in run.results if r.status != "PASS"] == []
+
+
+async def test_a_cancel_that_always_loses_the_race_is_skipped_not_failed(
+    fake_agent: FakeAgent,
+) -> None:
+    run = await check(fake_agent("always-hasty"))
+    for check_id in ("cancel.prompt", "cancel.request"):
+        result = result_of(run, check_id)
+        assert result is not None
+        assert result.status == "SKIP"
+        assert "it may have finished first" in result.reason
+        assert result.reason.endswith("(attempt 3 of 3)")
+    assert run.counts[1] == 0

@@ -17,6 +17,9 @@ FAULT is one of:
   embed-after-release  embeds a terminal in a tool call update after terminal/release
   cancel-request-twice  answers a $/cancel_request'ed prompt twice (-32800, then a result)
   run-after-cancel  runs the tool after a cancelled permission outcome and ends end_turn
+  hasty           ends its first two slow turns end_turn right after their first update
+                  (so a cancel loses the race); later slow turns wait for the cancel
+  always-hasty    ends every slow turn end_turn right after its first update
   accept-invalid  accepts initialize without protocolVersion, session/load (not advertised)
                   and a text block without text
 
@@ -40,6 +43,7 @@ _sessions: dict[str, str] = {}
 _cancel: dict[str, threading.Event] = {}
 _client_caps: dict = {}
 _prompt_ids: dict = {}
+_slow_turns = count(1)
 
 
 def send(msg: dict) -> None:
@@ -92,6 +96,10 @@ def run_turn(req_id, sid: str, text: str) -> None:
         return
     if "Take your time" in text:
         chunk(sid, "Working on it")
+        hasty = FAULT == "always-hasty" or (FAULT == "hasty" and next(_slow_turns) <= 2)
+        if hasty:  # Done before the client's cancel can arrive: a race the cancel lost.
+            respond(req_id, {"stopReason": "end_turn"})
+            return
         cancel.wait(30)
         if FAULT == "error-on-cancel":
             respond(req_id, error={"code": -32603, "message": "Internal error", "data": "aborted"})

@@ -32,10 +32,11 @@ import logging
 import sys
 import threading
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import anyio
 import anyio.abc
+import anyio.lowlevel
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from agentica import _sync
@@ -180,6 +181,19 @@ def _abandon(recv: MemoryObjectReceiveStream[Any] | None, state: RunState) -> No
         state.finish(None)
 
 
+async def _end_of_stream(recv: MemoryObjectReceiveStream[Any]) -> NoReturn:
+    """The driver closed the stream: end the iteration, or raise a pending cancellation.
+
+    In an ``async with`` block the driver runs in the consumer's task tree, so cancelling
+    an enclosing scope ends the driver too, and its closing the stream can wake the
+    consumer before the cancellation reaches it. Ending the loop quietly then would turn
+    a cancelled caller into one that saw its run end normally.
+    """
+    recv.close()
+    await anyio.lowlevel.checkpoint_if_cancelled()
+    raise StopAsyncIteration from None
+
+
 class RunStream:
     """The events of one run: async-iterable and an async context manager.
 
@@ -237,6 +251,10 @@ class RunStream:
             self._tg.cancel_scope.cancel()
         # The caller's own exception (if any) propagates as is, not wrapped in a group.
         await self._tg.__aexit__(None, None, None)
+        if exc_info[0] is None:
+            # A cancellation of an enclosing scope that landed while the task group was
+            # closing is absorbed by the group's own (cancelled) scope: raise it again.
+            await anyio.lowlevel.checkpoint_if_cancelled()
         return None
 
     # --- Bare iteration ----------------------------------------------------------------
@@ -274,15 +292,13 @@ class RunStream:
             try:
                 item = await recv.receive()
             except (anyio.EndOfStream, anyio.ClosedResourceError):
-                recv.close()
-                raise StopAsyncIteration from None
+                await _end_of_stream(recv)
             except BaseException:
                 # The consumer was cancelled (or interrupted) while waiting: so is the run.
                 self.cancel()
                 raise
         except (anyio.EndOfStream, anyio.ClosedResourceError):
-            recv.close()
-            raise StopAsyncIteration from None
+            await _end_of_stream(recv)
         if item.__class__ is _Failure:
             raise item.error
         return item

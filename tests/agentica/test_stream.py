@@ -14,7 +14,8 @@ import pytest
 from agentica import Agent, tool
 from agentica.events import RunFinished, TextDelta, ToolCallFinished, ToolCallProgress
 from agentica.exceptions import ModelResponseError
-from agentica.testing import ScriptedModel, Step, tool_call
+from agentica.models.base import ModelTextDelta
+from agentica.testing import FunctionModel, ScriptedModel, Step, tool_call
 from agentica.tools.builtin import WorkspaceTools
 from agentica.workspace.local import LocalWorkspace
 
@@ -273,3 +274,31 @@ def test_bare_stream_is_live_on_trio_too():
         return order
 
     assert anyio.run(main, backend="trio") == ["f", "s"]
+
+
+async def test_cancelling_an_enclosing_scope_of_a_stream_block_is_never_lost():
+    # The ACP server's pattern: each event is handled under a shield. A cancel of an
+    # enclosing scope that lands during that work also ends the driver, which closes the
+    # stream; the block must still end by the cancellation, not as if the run finished.
+    async def endless(messages, tools):
+        for i in range(10_000):
+            await anyio.sleep(0.005)
+            yield ModelTextDelta(text=f"chunk{i} ")
+
+    agent = Agent(model=FunctionModel(endless))
+    seen: list[object] = []
+    ended_normally = False
+    with anyio.fail_after(5):
+        with anyio.CancelScope() as outer:
+            async with agent.run_stream("go") as stream:
+                async for event in stream:
+                    seen.append(event)
+                    if len(seen) == 1:
+                        outer.cancel()
+                        with anyio.CancelScope(shield=True):
+                            await anyio.sleep(0.05)  # The driver ends meanwhile.
+            ended_normally = True
+    assert outer.cancelled_caught
+    assert not ended_normally
+    assert not any(isinstance(e, RunFinished) for e in seen)
+    assert not agent.is_running

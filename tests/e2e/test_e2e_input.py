@@ -92,16 +92,16 @@ async def test_cancel_request_of_an_in_flight_prompt_is_answered_once_as_cancell
         prompt = {"sessionId": sid, "prompt": [{"type": "text", "text": "slow"}]}
         await raw.send({"jsonrpc": "2.0", "id": 3, "method": "session/prompt", "params": prompt})
         first = await raw.receive()
-        assert first["method"] == "session/update"  # The turn is running.
+        assert first.get("method") == "session/update", first  # The turn is running.
         await raw.send({"jsonrpc": "2.0", "method": "$/cancel_request", "params": {"requestId": 3}})
         msg = await raw.receive_response(3, "session/prompt")
         # acp-spec §10.3: exactly one response, either -32800 or a normal result that
         # marks the cancellation (which one depends on where the turn was when the cancel
         # landed).
         if "error" in msg:
-            assert msg["error"]["code"] == -32800
+            assert msg["error"]["code"] == -32800, msg
         else:
-            assert msg["result"]["stopReason"] == "cancelled"
+            assert msg["result"]["stopReason"] == "cancelled", msg
         # The session takes the next prompt, and nothing more answers request 3.
         again = {"sessionId": sid, "prompt": [{"type": "text", "text": "say again"}]}
         await raw.send({"jsonrpc": "2.0", "id": 4, "method": "session/prompt", "params": again})
@@ -111,8 +111,38 @@ async def test_cancel_request_of_an_in_flight_prompt_is_answered_once_as_cancell
             seen.append(m)
             if m.get("id") == 4 and "method" not in m:
                 break
-    assert m["result"]["stopReason"] == "end_turn"
-    assert not any(x.get("id") == 3 for x in seen)
+    assert m.get("result", {}).get("stopReason") == "end_turn", m
+    assert not any(x.get("id") == 3 for x in seen), seen
+
+
+async def test_every_cancel_request_of_a_running_prompt_ends_it_cancelled(workdir):
+    # A cancel landing at any point of the turn (while an update is being written, too)
+    # must end it: never as if the model had finished (stopReason end_turn).
+    async with open_raw(workdir) as raw:
+        await raw.call(1, "initialize", {"protocolVersion": 1})
+        new = await raw.call(2, "session/new", {"cwd": str(workdir), "mcpServers": []})
+        prompt = {
+            "sessionId": new["result"]["sessionId"],
+            "prompt": [{"type": "text", "text": "slow"}],
+        }
+        answers = []
+        for attempt in range(12):
+            request_id = 10 + attempt
+            await raw.send(
+                {"jsonrpc": "2.0", "id": request_id, "method": "session/prompt", "params": prompt}
+            )
+            await raw.receive("session/prompt")  # The first update: the turn is running.
+            await anyio.sleep(0.005 * attempt)  # Land at a different point each time.
+            await raw.send(
+                {
+                    "jsonrpc": "2.0",
+                    "method": "$/cancel_request",
+                    "params": {"requestId": request_id},
+                }
+            )
+            msg = await raw.receive_response(request_id, "session/prompt")
+            answers.append(msg.get("error", {}).get("code") or msg["result"]["stopReason"])
+    assert set(answers) <= {-32800, "cancelled"}, answers
 
 
 async def test_additional_directories_are_advertised_and_are_roots(workdir, tmp_path):

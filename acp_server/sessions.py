@@ -22,8 +22,9 @@ requests directly. So every request made for a tool call first awaits
 ``CallLedger.announced(call_id)``, set by the pump once the call's ``tool_call``
 notification has been handed to the connection's writer (whose queue order is wire
 order); and the workspace's terminal embed is emitted through
-``CallLedger.emit_written()``, which returns once that update has been handed over,
-so ``terminal/release`` always follows it.
+``CallLedger.emit_written()``, which returns once that update has been handed over
+or, when the call is cancelled meanwhile, withdrawn (the pump then drops it), so
+``terminal/release`` always follows it or goes out alone.
 """
 
 from __future__ import annotations
@@ -88,7 +89,7 @@ class CallLedger:
     def __init__(self, timeout: float = ANNOUNCE_TIMEOUT) -> None:
         self.timeout = timeout
         self._announced: dict[str, anyio.Event] = {}
-        self._written: dict[int, tuple[object, anyio.Event]] = {}
+        self._written: dict[int, _Handover] = {}
 
     def _event(self, call_id: str) -> anyio.Event:
         event = self._announced.get(call_id)
@@ -100,12 +101,26 @@ class CallLedger:
         """The call's ``tool_call`` notification has been handed to the writer."""
         self._event(call_id).set()
 
+    def claim(self, event: object) -> bool:
+        """Whether the pump may write ``event``'s updates now (see ``emit_written``).
+
+        ``False`` for an event its emitter has withdrawn: it must never be written.
+        """
+        entry = self._written.get(id(event))
+        if entry is None or entry.event is not event:
+            return True
+        if entry.withdrawn:
+            del self._written[id(event)]
+            return False
+        entry.writing = True
+        return True
+
     def mark_written(self, event: object) -> None:
         """``event``'s updates have been handed to the writer."""
         entry = self._written.get(id(event))
-        if entry is not None and entry[0] is event:
+        if entry is not None and entry.event is event:
             del self._written[id(event)]
-            entry[1].set()
+            entry.done.set()
 
     def is_announced(self, call_id: str) -> bool:
         """Whether the call's ``tool_call`` has been handed to the writer."""
@@ -127,22 +142,47 @@ class CallLedger:
             )
 
     async def emit_written(self, emit: Callable[[Any], Awaitable[None]], event: object) -> None:
-        """``await emit(event)`` into the run, then wait until its update has been written."""
-        done = anyio.Event()
-        self._written[id(event)] = (event, done)
+        """``await emit(event)`` into the run, then wait until its update has been written.
+
+        When this returns or raises (a cancel, a timeout), the update either has been
+        handed to the writer or never will be: one still queued in the run is withdrawn
+        (the pump drops it), one being written is waited for (shielded, bounded). So
+        whatever the caller sends next (``terminal/release``) follows it on the wire.
+        """
+        entry = _Handover(event)
+        self._written[id(event)] = entry
         try:
             await emit(event)
             with anyio.move_on_after(self.timeout) as scope:
-                await done.wait()
+                await entry.done.wait()
             if scope.cancelled_caught:
                 logger.warning("a tool call update was not written within %gs", self.timeout)
         finally:
-            self._written.pop(id(event), None)
+            if not entry.done.is_set():
+                if entry.writing:
+                    with anyio.CancelScope(shield=True), anyio.move_on_after(self.timeout):
+                        await entry.done.wait()
+                else:  # Still queued (or never queued): the pump must drop it.
+                    entry.withdrawn = True
+            if entry.done.is_set() and self._written.get(id(event)) is entry:
+                del self._written[id(event)]
 
     def clear(self) -> None:
         """Forget the turn (waiters still waiting keep their events)."""
         self._announced.clear()
         self._written.clear()
+
+
+@dataclass(eq=False)
+class _Handover:
+    """An update emitted through ``CallLedger.emit_written``, on its way to the writer."""
+
+    event: object
+    done: anyio.Event = field(default_factory=anyio.Event)
+    writing: bool = False
+    """The pump has claimed it and is writing it."""
+    withdrawn: bool = False
+    """Its emitter stopped waiting before the pump claimed it: never write it."""
 
 
 @dataclass(eq=False, kw_only=True)
@@ -251,6 +291,8 @@ class Session:
                 # put), and a call counts as open only once its ``tool_call`` is queued, so
                 # the final "failed" updates of a cancelled turn never name a call the
                 # client has not seen, nor miss one it has.
+                if not self.ledger.claim(event):
+                    continue  # Withdrawn by its emitter (see ``CallLedger.emit_written``).
                 with anyio.CancelScope(shield=True):
                     for update in event_to_updates(event, context_size=self.context_size):
                         await self.notify(update)

@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import anyio
-import anyio.from_thread
 import anyio.lowlevel
 
 from agentica.events import (
@@ -140,10 +139,14 @@ class RunState:
         if self._token is None or self._thread == threading.get_ident():
             self._cancel_now()
             return
+        # Scheduled without waiting for the run's loop: that loop may be busy waiting on
+        # this very thread (two loops cancelling each other's runs would deadlock).
+        self.cancel_requested = True
+        token = self._token
         try:
-            anyio.from_thread.run_sync(self._cancel_now, token=self._token)
-        except RuntimeError:  # the loop is gone: the run is over
-            self.cancel_requested = True
+            token.backend_class.run_sync_soon(self._cancel_now, (), token.native_token)
+        except RuntimeError:  # The loop is gone: the run is over.
+            pass
 
     # --- History --------------------------------------------------------------------------
 
@@ -170,9 +173,11 @@ class RunState:
         events: list[RunEvent] = list(self.pending)
         self.pending.clear()
         for call_id, name in self.open_calls.items():
-            events.append(ToolCallFinished(
-                call_id=call_id, tool_name=name, status="cancelled", result=note, error=note
-            ))
+            events.append(
+                ToolCallFinished(
+                    call_id=call_id, tool_name=name, status="cancelled", result=note, error=note
+                )
+            )
         self.open_calls.clear()
         if self.partial:
             self.content = "".join(self.partial)
@@ -192,7 +197,9 @@ class RunState:
     def run_finished(self) -> RunFinished:
         assert self.stop_reason is not None
         return RunFinished(
-            stop_reason=self.stop_reason, content=self.content, usage=self.usage,
+            stop_reason=self.stop_reason,
+            content=self.content,
+            usage=self.usage,
             run_id=self.run_id,
         )
 
@@ -269,9 +276,11 @@ async def run_events(state: RunState, live: Emit | None = None) -> AsyncIterator
         content = "".join(text)
         if thinking:
             state.reasoning.append("".join(thinking))
-        state.new_messages.append(Message.assistant(
-            content or None, tool_calls=calls, reasoning_content="".join(thinking) or None
-        ))
+        state.new_messages.append(
+            Message.assistant(
+                content or None, tool_calls=calls, reasoning_content="".join(thinking) or None
+            )
+        )
         state.content = content
         used = usage or Usage()
         if used.requests == 0:
@@ -291,10 +300,12 @@ async def run_events(state: RunState, live: Emit | None = None) -> AsyncIterator
                 except Exception as e:
                     if turn == state.max_turns:
                         raise
-                    state.new_messages.append(Message.user(
-                        f"Your reply could not be parsed: {e}. Reply again with only the "
-                        "JSON object."
-                    ))
+                    state.new_messages.append(
+                        Message.user(
+                            f"Your reply could not be parsed: {e}. Reply again with only the "
+                            "JSON object."
+                        )
+                    )
                     continue
             state.stop_reason = stop
             final = state.run_finished()
@@ -314,8 +325,12 @@ async def run_events(state: RunState, live: Emit | None = None) -> AsyncIterator
             desc = fn.describe_call(args)
             state.open_calls[call.id] = call.name
             yield ToolCallStarted(
-                call_id=call.id, tool_name=call.name, title=desc.title, kind=fn.kind,
-                arguments=args, locations=desc.locations,
+                call_id=call.id,
+                tool_name=call.name,
+                title=desc.title,
+                kind=fn.kind,
+                arguments=args,
+                locations=desc.locations,
             )
         await _tool_phase(state, fcalls, live)
         while state.pending:
@@ -345,11 +360,18 @@ async def _tool_phase(state: RunState, calls: list[FunctionCall], live: Emit | N
     async def finish(call: FunctionCall, result: FunctionCallResult) -> FunctionCallResult:
         state.results[call.call_id] = result
         state.open_calls.pop(call.call_id, None)
-        await emit(ToolCallFinished(
-            call_id=call.call_id, tool_name=call.function.name, status=result.status,
-            result=result.text, error=result.error, content=result.content,
-            locations=result.locations, duration=result.duration,
-        ))
+        await emit(
+            ToolCallFinished(
+                call_id=call.call_id,
+                tool_name=call.function.name,
+                status=result.status,
+                result=result.text,
+                error=result.error,
+                content=result.content,
+                locations=result.locations,
+                duration=result.duration,
+            )
+        )
         return result
 
     async def run_one(_index: int, call: FunctionCall) -> FunctionCallResult:
@@ -358,8 +380,12 @@ async def _tool_phase(state: RunState, calls: list[FunctionCall], live: Emit | N
         if state.approver is not None and fn.requires_approval:
             desc = fn.describe_call(args)
             request = ApprovalRequest(
-                call_id=call.call_id, tool_name=fn.name, title=desc.title, kind=fn.kind,
-                arguments=args, locations=desc.locations,
+                call_id=call.call_id,
+                tool_name=fn.name,
+                title=desc.title,
+                kind=fn.kind,
+                arguments=args,
+                locations=desc.locations,
             )
             try:
                 async with approval_lock:
@@ -374,14 +400,20 @@ async def _tool_phase(state: RunState, calls: list[FunctionCall], live: Emit | N
                 state._cancel_now()
                 await anyio.sleep_forever()
             if decision != "allow":
-                return await finish(call, FunctionCallResult(
-                    call_id=call.call_id, tool_name=fn.name, text=message, is_error=True,
-                    error=message,
-                ))
+                return await finish(
+                    call,
+                    FunctionCallResult(
+                        call_id=call.call_id,
+                        tool_name=fn.name,
+                        text=message,
+                        is_error=True,
+                        error=message,
+                    ),
+                )
         await emit(ToolCallProgress(call_id=call.call_id, status="in_progress"))
-        token = _current_call.set(ToolCallContext(
-            call_id=call.call_id, tool_name=fn.name, arguments=args, emit=emit
-        ))
+        token = _current_call.set(
+            ToolCallContext(call_id=call.call_id, tool_name=fn.name, arguments=args, emit=emit)
+        )
         try:
             result = await call.execute()
         finally:
@@ -392,7 +424,9 @@ async def _tool_phase(state: RunState, calls: list[FunctionCall], live: Emit | N
         state.attach(scope)
         try:
             await run_function_calls(
-                calls, parallel=state.parallel, max_concurrency=state.max_concurrency,
+                calls,
+                parallel=state.parallel,
+                max_concurrency=state.max_concurrency,
                 runner=run_one,
             )
         finally:

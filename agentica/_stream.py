@@ -294,8 +294,13 @@ class RunStream:
             except (anyio.EndOfStream, anyio.ClosedResourceError):
                 await _end_of_stream(recv)
             except BaseException:
-                # The consumer was cancelled (or interrupted) while waiting: so is the run.
-                self.cancel()
+                # The consumer was cancelled (or interrupted) while waiting: so is the run,
+                # and a hosted run is abandoned at once, as after a ``break`` (the agent is
+                # free for the next run while the run's tools are still ending).
+                if self._done is not None:
+                    _abandon(recv, self._state)
+                else:
+                    self.cancel()
                 raise
         except (anyio.EndOfStream, anyio.ClosedResourceError):
             await _end_of_stream(recv)

@@ -17,6 +17,9 @@ Design notes (why it looks like this):
 - **jsonrpcserver** routes each request object and binds its params
   (``acp_server.jsonrpc.Router``); the handler then runs in the request's own task.
   Envelope checks, batches and responses to *our* requests are handled here.
+- **``$/cancel_request``** is handled as soon as it is read: the named request's cancel
+  scope is cancelled, and it answers -32800, or the result ``Handlers.cancelled_results``
+  gives its method (a prompt answers ``stopReason: cancelled``).
 - **Outgoing requests** get string ids in our own namespace (``agentica-1``, …) and a
   pending slot resolved by the reader. A cancelled waiter sends ``$/cancel_request`` for
   its id and forgets it; a timeout does the same and raises ``RequestTimeout``.
@@ -65,6 +68,10 @@ class Handlers(Protocol):
 
     requests: Mapping[str, RequestHandler]
     notifications: Mapping[str, NotificationHandler]
+    cancelled_results: Mapping[str, Any]
+    """Per method, the result that answers a request the peer cancelled with
+    ``$/cancel_request`` (acp-spec §10.3 allows "a cancellation marker" instead of -32800;
+    a prompt answers ``stopReason: cancelled``, which clients do not show as an error)."""
 
     async def aclose(self) -> None:
         """Cancel running work and release resources; called once on shutdown."""
@@ -76,6 +83,7 @@ class SimpleHandlers:
 
     requests: dict[str, RequestHandler] = field(default_factory=dict)
     notifications: dict[str, NotificationHandler] = field(default_factory=dict)
+    cancelled_results: dict[str, Any] = field(default_factory=dict)
 
     async def aclose(self) -> None:
         """Nothing to release."""
@@ -115,6 +123,8 @@ class Connection:
         self._out_send, self._out_recv = anyio.create_memory_object_stream[bytes](_WRITE_QUEUE)
         self._pending: dict[str, _Pending] = {}
         self._incoming: dict[tuple[bool, Any], anyio.CancelScope] = {}
+        self._cancelled_by_peer: set[tuple[bool, Any]] = set()
+        self._cancelled_results: Mapping[str, Any] = {}
         self._idle: anyio.Event | None = None
         self._ids = itertools.count(1)
         self._router = Router({})
@@ -219,6 +229,7 @@ class Connection:
         """
         self._router = Router(handlers.requests)
         self._notifications = handlers.notifications
+        self._cancelled_results = getattr(handlers, "cancelled_results", {})
         try:
             async with anyio.create_task_group() as outer:
                 outer.start_soon(self._write_loop)
@@ -313,6 +324,10 @@ class Connection:
             return error_response(request_id, RpcError.invalid_request(problem))
         if kind == "response":
             self._on_response(message)
+        elif kind == "notification" and message["method"] == "$/cancel_request":
+            # At once, not in a task: a cancel read before the request's response is
+            # written then never finds the request finished meanwhile.
+            self._cancel_incoming(message.get("params"))
         elif kind == "notification":
             work.start_soon(self._run_notification, message)
         else:
@@ -331,16 +346,19 @@ class Connection:
             pending.result = message.get("result")
         pending.done.set()
 
+    def _cancel_incoming(self, params: Any) -> None:
+        """``$/cancel_request``: cancel the named request of the peer's, if it is running."""
+        request_id = params.get("requestId") if isinstance(params, dict) else None
+        key = id_key(request_id) if valid_id(request_id) else None
+        scope = self._incoming.get(key) if key is not None else None
+        if scope is not None:
+            logger.debug("cancelling request %r on the peer's request", request_id)
+            self._cancelled_by_peer.add(key)
+            scope.cancel()
+
     async def _run_notification(self, message: dict[str, Any]) -> None:
         method: str = message["method"]
         params = message.get("params")
-        if method == "$/cancel_request":
-            request_id = params.get("requestId") if isinstance(params, dict) else None
-            scope = self._incoming.get(id_key(request_id)) if valid_id(request_id) else None
-            if scope is not None:
-                logger.debug("cancelling request %r on the peer's request", request_id)
-                scope.cancel()
-            return
         handler = self._notifications.get(method)
         if handler is None:
             logger.debug("ignored notification %s", method)
@@ -368,11 +386,20 @@ class Connection:
             try:
                 response = await self._dispatch(message)
             finally:
+                by_peer = key in self._cancelled_by_peer and self._incoming.get(key) is scope
                 if self._incoming.get(key) is scope:
                     del self._incoming[key]
+                    self._cancelled_by_peer.discard(key)
                     if not self._incoming and self._idle is not None:
                         self._idle.set()
         if response is None:  # Cancelled by $/cancel_request or shutdown.
+            method = message.get("method")
+            if by_peer and method in self._cancelled_results:
+                return {
+                    "jsonrpc": "2.0",
+                    "id": request_id,
+                    "result": self._cancelled_results[method],
+                }
             return error_response(request_id, RpcError.request_cancelled())
         return response
 

@@ -79,6 +79,7 @@ class Handlers:
 
     requests: dict[str, Callable[[dict[str, Any]], Awaitable[Any]]]
     notifications: dict[str, Callable[[dict[str, Any]], Awaitable[None]]]
+    cancelled_results: dict[str, Any] = field(default_factory=dict)
     sessions: SessionStore = field(default_factory=SessionStore)
     _close: Callable[[], Awaitable[None]] | None = None
 
@@ -297,6 +298,9 @@ def build_handlers(conn: Any, config: Any) -> Handlers:
             "session/prompt": prompt,
         },
         notifications={"session/cancel": cancel},
+        # acp-spec §10.2: a cancelled prompt answers a result, never an error (clients show
+        # errors to users), also when it was cancelled with $/cancel_request (§10.3).
+        cancelled_results={"session/prompt": {"stopReason": "cancelled"}},
         sessions=state.sessions,
         _close=close,
     )

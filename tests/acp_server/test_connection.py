@@ -409,6 +409,32 @@ async def test_cancel_request_cancels_the_named_request_with_request_cancelled()
         assert (await peer.receive())["id"] == 2
 
 
+async def test_a_cancelled_request_answers_its_method_s_cancellation_marker() -> None:
+    # acp-spec §10.3: "a normal result (a cancellation marker) or -32800"; the server's
+    # handlers give session/prompt the marker, since clients show errors to users.
+    started = anyio.Event()
+
+    async def slow(params: dict[str, Any]) -> Any:
+        started.set()
+        await anyio.sleep_forever()
+
+    handlers = SimpleHandlers(
+        requests={"echo": echo, "prompt": slow, "other": slow},
+        cancelled_results={"prompt": {"stopReason": "cancelled"}},
+    )
+    async with serving(handlers) as (peer, _):
+        for request_id, method, expected in (
+            (1, "prompt", {"result": {"stopReason": "cancelled"}}),
+            (2, "other", {"error": {"code": -32800, "message": "Request cancelled"}}),
+        ):
+            started = anyio.Event()
+            await peer.request(request_id, method, {})
+            with anyio.fail_after(5):
+                await started.wait()
+            await peer.notify("$/cancel_request", {"requestId": request_id})
+            assert await peer.receive() == {"jsonrpc": "2.0", "id": request_id, **expected}
+
+
 async def test_cancel_request_matches_integer_and_string_ids_separately() -> None:
     started = anyio.Event()
 

@@ -23,6 +23,7 @@ from .errors import HarnessError
 from .observe import observed_checks
 from .probes import RACED, Probe, connection_probes, gating_probe, version_probe
 from .probes_extra import extra_connection_probes, invalid_version_probe
+from .probes_modes import mode_probes
 from .schema import SchemaValidator
 
 Status = Literal["PASS", "FAIL", "SKIP"]
@@ -195,7 +196,9 @@ async def run_checks(
             tg.start_soon(
                 _with_connection, version, cfg, cwd, [invalid_version_probe(), *version_probe()]
             )
-            await _with_connection(run, cfg, cwd, connection_probes(extra_connection_probes()))
+            await _with_connection(
+                run, cfg, cwd, connection_probes([*extra_connection_probes(), *mode_probes()])
+            )
         for sub in (gating, version):
             run.harnesses.extend(sub.harnesses)
             for r in sub.results:

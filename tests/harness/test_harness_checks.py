@@ -44,6 +44,10 @@ async def test_check_passes_every_check_on_a_correct_agent(fake_agent: FakeAgent
         ),
         ("cancel-request-twice", "cancel.request", "2 responses to one session/prompt"),
         ("run-after-cancel", "cancel.permission", "'call_1' ran to completed after a cancelled"),
+        ("bad-current-mode", "session.modes", "currentModeId 'plan' is not one of"),
+        ("boolean-option", "session.modes", "is boolean, not advertised by the client"),
+        ("lax-config", "config.set", "an unknown value was accepted"),
+        ("partial-config", "config.set", "the result lacks the complete option set"),
     ],
 )
 async def test_check_reports_the_fault_of_a_broken_agent(

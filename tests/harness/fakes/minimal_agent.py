@@ -20,6 +20,10 @@ FAULT is one of:
   hasty           ends its first two slow turns end_turn right after their first update
                   (so a cancel loses the race); later slow turns wait for the cancel
   always-hasty    ends every slow turn end_turn right after its first update
+  bad-current-mode  advertises a currentModeId that is not one of its modes
+  boolean-option  advertises a boolean config option the client did not opt in to
+  lax-config      accepts an unknown config value
+  partial-config  answers set_config_option with an empty option set
   accept-invalid  accepts initialize without protocolVersion, session/load (not advertised)
                   and a text block without text
 
@@ -44,6 +48,48 @@ _cancel: dict[str, threading.Event] = {}
 _client_caps: dict = {}
 _prompt_ids: dict = {}
 _slow_turns = count(1)
+MODES = [{"id": "ask", "name": "Ask"}, {"id": "auto", "name": "Auto"}]
+_modes: dict[str, str] = {}
+
+
+def config_options(sid: str) -> list:
+    """The session's complete config option set (a mode select)."""
+    options = [
+        {
+            "id": "mode",
+            "name": "Mode",
+            "category": "mode",
+            "type": "select",
+            "currentValue": _modes[sid],
+            "options": [{"value": m["id"], "name": m["name"]} for m in MODES],
+        }
+    ]
+    if FAULT == "boolean-option":
+        options.append({"id": "fast", "name": "Fast", "type": "boolean", "currentValue": False})
+    return options
+
+
+def set_config(req_id, params: dict) -> None:
+    sid, value = params.get("sessionId"), params.get("value")
+    if sid not in _sessions:
+        respond(req_id, error={"code": -32602, "message": f"unknown session {sid}"})
+    elif params.get("configId") != "mode" or (
+        value not in [m["id"] for m in MODES] and FAULT != "lax-config"
+    ):
+        respond(req_id, error={"code": -32602, "message": "unknown config option or value"})
+    else:
+        _modes[sid] = value
+        options = [] if FAULT == "partial-config" else config_options(sid)
+        respond(req_id, {"configOptions": options})
+
+
+def set_mode(req_id, params: dict) -> None:
+    sid = params.get("sessionId")
+    if sid not in _sessions or params.get("modeId") not in [m["id"] for m in MODES]:
+        respond(req_id, error={"code": -32602, "message": "unknown session or mode"})
+    else:
+        _modes[sid] = params["modeId"]
+        respond(req_id, {})
 
 
 def send(msg: dict) -> None:
@@ -285,7 +331,14 @@ def handle(msg: dict) -> None:
             return
         sid = f"sess-{next(_ids)}"
         _sessions[sid] = cwd
-        respond(req_id, {"sessionId": sid})
+        _modes[sid] = "ask"
+        current = "plan" if FAULT == "bad-current-mode" else "ask"
+        modes = {"currentModeId": current, "availableModes": MODES}
+        respond(req_id, {"sessionId": sid, "modes": modes, "configOptions": config_options(sid)})
+    elif method == "session/set_config_option":
+        set_config(req_id, params)
+    elif method == "session/set_mode":
+        set_mode(req_id, params)
     elif method == "session/prompt":
         sid, prompt = params.get("sessionId"), params.get("prompt")
         if sid not in _sessions:

@@ -3,7 +3,8 @@
 It echoes the prompt, makes one permission-gated tool call that reads a file through
 the client's ``fs/read_text_file`` when offered, and treats a prompt containing
 "Take your time" as a long task that runs until ``session/cancel``. A cancelled
-permission outcome ends the turn ``cancelled`` without running the tool.
+permission outcome ends the turn ``cancelled`` without running the tool. Sessions have
+two modes, offered both as ``modes`` and as a ``mode`` select config option.
 """
 
 from __future__ import annotations
@@ -27,8 +28,16 @@ from acp.schema import (
     NewSessionResponse,
     PermissionOption,
     PromptResponse,
+    SessionConfigOptionSelect,
+    SessionConfigSelectOption,
+    SessionMode,
+    SessionModeState,
+    SetSessionConfigOptionResponse,
+    SetSessionModeResponse,
     ToolCallUpdate,
 )
+
+MODES = {"ask": "Ask", "auto": "Auto"}
 
 
 class EchoAgent:
@@ -36,6 +45,7 @@ class EchoAgent:
         self.sessions: dict[str, str] = {}
         self.cancelled: dict[str, asyncio.Event] = {}
         self.client_caps: Any = None
+        self.modes: dict[str, str] = {}
 
     def on_connect(self, conn: Any) -> None:
         self.conn = conn
@@ -61,7 +71,47 @@ class EchoAgent:
             raise RequestError.invalid_params({"cwd": "must be an absolute path"})
         sid = f"sdk-{len(self.sessions) + 1}"
         self.sessions[sid] = cwd
-        return NewSessionResponse(session_id=sid)
+        self.modes[sid] = "ask"
+        return NewSessionResponse(
+            session_id=sid,
+            modes=SessionModeState(
+                current_mode_id="ask",
+                available_modes=[SessionMode(id=k, name=v) for k, v in MODES.items()],
+            ),
+            config_options=self._options(sid),
+        )
+
+    def _options(self, sid: str) -> list[Any]:
+        choices = [SessionConfigSelectOption(value=k, name=v) for k, v in MODES.items()]
+        return [
+            SessionConfigOptionSelect(
+                id="mode",
+                name="Mode",
+                category="mode",
+                type="select",
+                current_value=self.modes[sid],
+                options=choices,
+            )
+        ]
+
+    def _set(self, sid: str, mode: Any) -> None:
+        if sid not in self.sessions or mode not in MODES:
+            raise RequestError.invalid_params({"mode": f"unknown session or mode {mode!r}"})
+        self.modes[sid] = mode
+
+    async def set_session_mode(
+        self, session_id: str, mode_id: str, **kwargs: Any
+    ) -> SetSessionModeResponse:
+        self._set(session_id, mode_id)
+        return SetSessionModeResponse()
+
+    async def set_config_option(
+        self, config_id: str, session_id: str, value: Any, **kwargs: Any
+    ) -> SetSessionConfigOptionResponse:
+        if config_id != "mode":
+            raise RequestError.invalid_params({"configId": f"unknown option {config_id!r}"})
+        self._set(session_id, value)
+        return SetSessionConfigOptionResponse(config_options=self._options(session_id))
 
     async def prompt(self, session_id: str, prompt: list[Any], **kwargs: Any) -> PromptResponse:
         if session_id not in self.sessions:

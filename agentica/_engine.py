@@ -390,6 +390,8 @@ async def _tool_phase(state: RunState, calls: list[FunctionCall], live: Emit | N
             try:
                 async with approval_lock:
                     decision = await state.approver(request)
+            except ToolError as e:  # A denial with its own reason, for the model verbatim.
+                decision, message = "deny", str(e)
             except Exception as e:
                 logger.warning("approver failed for %r", fn.name, exc_info=True)
                 decision = "deny"

@@ -99,7 +99,11 @@ class ApprovalRequest:
 
 
 Approver: TypeAlias = Callable[[ApprovalRequest], Awaitable[ApprovalDecision]]
-"""Decides whether a call that changes things may run."""
+"""Decides whether a call that changes things may run.
+
+Raising ``ToolError`` denies the call with that message as the model's result (e.g. "this
+session is read-only"); any other exception denies it as a failed approval.
+"""
 
 __all__ = [
     "ApprovalDecision",

@@ -18,7 +18,7 @@ from agentica.events import (
     ToolCallStarted,
     UsageUpdated,
 )
-from agentica.exceptions import ModelResponseError, StopRun
+from agentica.exceptions import ModelResponseError, StopRun, ToolError
 from agentica.models.base import ModelFinish, ModelResponse, ModelTextDelta
 from agentica.testing import ScriptedModel, Step, tool_call, usage
 from agentica.tools.base import ApprovalRequest, CallDescription, ToolResult, current_call
@@ -363,3 +363,27 @@ async def test_engine_without_approver_runs_tools_that_need_approval():
 async def test_engine_model_response_object_step_is_supported():
     model = ScriptedModel([ModelResponse(content="whole")])
     assert (await Agent(model=model).run("x")).content == "whole"
+
+
+async def test_an_approver_raising_tool_error_denies_with_its_message():
+    ran = []
+
+    @tool(is_destructive=True)
+    def wipe() -> str:
+        """Wipe everything."""
+        ran.append(True)
+        return "wiped"
+
+    async def approver(request):
+        raise ToolError("Not run: the session is read-only.")
+
+    model = ScriptedModel([ScriptedModel.tool_calls(tool_call("wipe", {})), "ok"])
+    agent = Agent(model=model, tools=[wipe], approver=approver)
+    events = [e async for e in agent.run_stream("go")]
+    finished = [e for e in events if isinstance(e, ToolCallFinished)]
+    assert not ran
+    assert [(f.status, f.error) for f in finished] == [
+        ("failed", "Not run: the session is read-only.")
+    ]
+    tool_message = next(m for m in agent.messages if m.role == "tool")
+    assert tool_message.text == "Not run: the session is read-only."

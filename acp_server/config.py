@@ -15,6 +15,7 @@ Precedence, highest first: flags > environment > config file > defaults.
 | base_url          | ``--base-url`` / ``--base_url``        | ``OPENAI_BASE_URL``       |
 | api_key           | ``--api-key`` / ``--api_key``          | ``OPENAI_API_KEY``        |
 | allow_outside     | ``--allow-outside``                    | ``AGENTICA_ALLOW_OUTSIDE``|
+| mode              | ``--mode``                             | ``AGENTICA_MODE``         |
 
 The config file is ``--config PATH``, else ``$AGENTICA_CONFIG``, else
 ``$XDG_CONFIG_HOME/agentica/acp.toml`` (``~/.config/agentica/acp.toml``); a missing
@@ -33,6 +34,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from acp_server.modes import DEFAULT_MODE, MODE_IDS
+
 __all__ = ["ConfigError", "ServerConfig", "build_parser", "default_config_path", "load_config"]
 
 _LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -47,6 +50,7 @@ _ENV = {
     "base_url": "OPENAI_BASE_URL",
     "api_key": "OPENAI_API_KEY",
     "allow_outside": "AGENTICA_ALLOW_OUTSIDE",
+    "mode": "AGENTICA_MODE",
 }
 
 
@@ -78,6 +82,9 @@ class ServerConfig:
     """API key; exported as ``OPENAI_API_KEY``."""
     allow_outside: bool = False
     """Let file tools reach paths outside the session's roots."""
+    mode: str = DEFAULT_MODE
+    """The permission mode new sessions start in (``acp_server.modes``: ask, accept_edits,
+    read_only, full_access); the user can switch it per session in the editor."""
     config_file: str | None = None
     """The TOML file these settings were read from, if any."""
     handlers: str | None = None
@@ -193,6 +200,13 @@ def build_parser(prog: str = "agentica-acp") -> argparse.ArgumentParser:
         default=None,
         help="let file tools reach paths outside the session's directories",
     )
+    add(
+        "--mode",
+        dest="mode",
+        metavar="MODE",
+        help=f"permission mode new sessions start in: {', '.join(MODE_IDS)} "
+        "(env AGENTICA_MODE; default ask)",
+    )
     add("--handlers", dest="handlers", help=argparse.SUPPRESS)
     add("--version", action=_VersionAction)
     return parser
@@ -271,6 +285,11 @@ def _coerce(key: str, value: Any) -> Any:
         if text not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
             raise ConfigError(f"allow_outside must be true or false, got {value!r}")
         return text in ("1", "true", "yes", "on")
+    if key == "mode":
+        mode = str(value).strip().lower().replace("-", "_")
+        if not isinstance(value, str) or mode not in MODE_IDS:
+            raise ConfigError(f"mode must be one of {', '.join(MODE_IDS)}, got {value!r}")
+        return mode
     if key in ("request_timeout", "model_timeout"):
         if isinstance(value, str) and value.strip().lower() in ("", "0", "none", "off"):
             return None

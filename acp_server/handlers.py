@@ -6,7 +6,12 @@
   client's capabilities remembered for routing files and commands;
 - ``session/new``: a session with its own agent, rooted at the absolute ``cwd``;
 - ``session/prompt``: one turn (``Session.prompt``), answered with ``{stopReason}``;
-- ``session/cancel`` (notification): cancels the session's running turn.
+- ``session/cancel`` (notification): cancels the session's running turn;
+- ``session/set_mode`` / ``session/set_config_option``: switch the session's permission
+  mode (``acp_server.modes``), idle or mid-turn. Each sends the other view's update
+  (``config_option_update`` / ``current_mode_update``) so the editor stays in sync; the
+  notification is queued before the response, so a client holding the response already
+  has both views agreeing.
 
 Startup: answering ``initialize`` imports nothing heavy. Its params are checked and
 its result built from plain dicts by ``acp_server.handshake`` (a request the quick
@@ -36,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
+from acp_server import modes
 from acp_server.errors import RpcError
 from acp_server.handshake import (
     PROTOCOL_VERSION,
@@ -263,8 +269,43 @@ def build_handlers(conn: Any, config: Any) -> Handlers:
             )
         session = _create_session(state, session_id, p)
         state.sessions.add(session)
-        logger.info("session %s created in %s", session_id, p.cwd)
-        return wire.dump(wire.NewSessionResult(session_id=session_id))
+        logger.info("session %s created in %s (mode %s)", session_id, p.cwd, session.mode)
+        return wire.dump(
+            wire.NewSessionResult(
+                session_id=session_id,
+                modes=modes.mode_state(session.mode),
+                config_options=modes.config_options(session.mode),
+            )
+        )
+
+    async def set_mode(params: dict[str, Any]) -> dict[str, Any]:
+        session = state.sessions.get((params or {}).get("sessionId"))
+        await state.ready()
+        from acp_server import wire
+
+        p = wire.parse(wire.SetModeParams, params)
+        session.set_mode(p.mode_id)
+        await session.notify(modes.config_option_update(session.mode))
+        return {}
+
+    async def set_config_option(params: dict[str, Any]) -> dict[str, Any]:
+        session = state.sessions.get((params or {}).get("sessionId"))
+        await state.ready()
+        from acp_server import wire
+
+        p = wire.parse(wire.SetConfigOptionParams, params)
+        if p.config_id != modes.MODE_CONFIG_ID:
+            raise RpcError.invalid_params(
+                f"unknown config option {p.config_id!r}; this agent has: {modes.MODE_CONFIG_ID}"
+            )
+        if isinstance(p.value, bool) or p.type == "boolean":
+            raise RpcError.invalid_params(
+                f"config option {p.config_id!r} is a select: its value must be one of "
+                f"{', '.join(modes.MODE_IDS)}, not a boolean"
+            )
+        session.set_mode(p.value)
+        await session.notify(modes.current_mode_update(session.mode))
+        return {"configOptions": modes.config_options(session.mode)}
 
     async def prompt(params: dict[str, Any]) -> dict[str, Any]:
         session = state.sessions.get((params or {}).get("sessionId"))
@@ -296,6 +337,8 @@ def build_handlers(conn: Any, config: Any) -> Handlers:
             "initialize": initialize,
             "session/new": new_session,
             "session/prompt": prompt,
+            "session/set_mode": set_mode,
+            "session/set_config_option": set_config_option,
         },
         notifications={"session/cancel": cancel},
         # acp-spec §10.2: a cancelled prompt answers a result, never an error (clients show
@@ -324,11 +367,17 @@ def _create_session(state: _State, session_id: str, p: wire.NewSessionParams) ->
     async def notify(update: dict[str, Any]) -> None:
         await state.conn.notify("session/update", {"sessionId": session_id, "update": update})
 
+    mode = modes.default_mode(getattr(state.config, "mode", None))
     try:
         model, is_demo = state.session_model()
     except Exception as e:
         return Session(
-            id=session_id, cwd=p.cwd, agent=None, notify=notify, setup_error=describe_setup_error(e)
+            id=session_id,
+            cwd=p.cwd,
+            agent=None,
+            notify=notify,
+            setup_error=describe_setup_error(e),
+            mode=mode,
         )
 
     from acp_server.permissions import PermissionApprover
@@ -347,7 +396,9 @@ def _create_session(state: _State, session_id: str, p: wire.NewSessionParams) ->
         kill_grace=KILL_GRACE,
         ledger=ledger,
     )
-    approver = PermissionApprover(state.conn, session_id, announced=ledger.announced)
+    approver = PermissionApprover(
+        state.conn, session_id, announced=ledger.announced, mode=mode, roots=workspace.roots
+    )
     agent = Agent(
         model=model,
         name="agentica",
@@ -368,6 +419,7 @@ def _create_session(state: _State, session_id: str, p: wire.NewSessionParams) ->
         context_size=getattr(model, "context_window", None),
         demo_notice=is_demo and not _demo_explains_itself(),
         ledger=ledger,
+        mode=mode,
     )
 
 

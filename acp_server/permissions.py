@@ -18,17 +18,39 @@ before it is asked about it (acp-spec §8).
 If the awaiting task is cancelled (``session/cancel`` cancelled the turn), the
 connection sends ``$/cancel_request`` for the outstanding request and the cancellation
 propagates: the tool never runs.
+
+Modes (``acp_server.modes``) are a session-wide policy on top of the remembered answers.
+The approver reads its ``mode`` at each decision, so a mode change mid-turn applies to the
+next call decided. Precedence, first match wins:
+
+1. ``read_only``: refused without asking, whatever was remembered; the model is told the
+   session is read-only and that the user can switch modes (``ModeRefusal``).
+2. A remembered "always reject" for the tool: ``"deny"``, in every mode (an explicit
+   "never" from the user beats a permissive mode).
+3. A remembered "always allow" for the tool: ``"allow"`` (as without modes).
+4. ``full_access``: ``"allow"`` when the call stays inside the session's roots (every
+   location inside a root; a path tool without a resolvable location does not qualify).
+5. ``accept_edits``: ``"allow"`` for file changes (kinds edit/delete/move) whose every
+   location is inside a root; commands and everything else fall through.
+6. Ask the client (``ask``, and whatever the steps above did not decide).
+
+So a path outside the roots is never allowed by a mode alone: it asks, as in ``ask``
+(and the workspace still refuses it unless the server allows paths outside).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+import os
+from collections.abc import Awaitable, Callable, Iterable
+from pathlib import Path
 from typing import Any, Protocol
 
 from acp_server import wire
 from acp_server.errors import REQUEST_CANCELLED, ConnectionClosed, RequestTimeout, RpcError
 from acp_server.mapping import locations
+from acp_server.modes import ACCEPT_EDITS, DEFAULT_MODE, FULL_ACCESS, READ_ONLY, read_only_refusal
+from agentica.exceptions import ToolError
 from agentica.tools.base import ApprovalDecision, ApprovalRequest
 
 logger = logging.getLogger(__name__)
@@ -45,6 +67,21 @@ OPTIONS: tuple[wire.PermissionOption, ...] = (
     wire.PermissionOption(option_id=REJECT_ALWAYS, name="Always reject", kind="reject_always"),
 )
 """The options offered with every permission request."""
+
+FILE_CHANGE_KINDS = frozenset({"edit", "delete", "move"})
+"""Tool kinds ``accept_edits`` allows inside the roots."""
+
+PATH_KINDS = FILE_CHANGE_KINDS | {"read", "search"}
+"""Tool kinds that act on paths: allowed by a mode only with every location inside a root."""
+
+
+class ModeRefusal(ToolError):
+    """Raised by the approver for a call the session's mode refuses (``read_only``).
+
+    The engine turns an approver's exception into a failed call (never run) whose text,
+    shown to the model and the user, includes this message. A ``ToolError``: its message
+    is meant for the model verbatim.
+    """
 
 
 class Requester(Protocol):
@@ -69,11 +106,50 @@ class PermissionApprover:
         session_id: str,
         *,
         announced: Callable[[str], Awaitable[None]] | None = None,
+        mode: str = DEFAULT_MODE,
+        roots: Iterable[str | os.PathLike[str]] = (),
     ) -> None:
         self._conn = conn
         self._session_id = session_id
         self._announced = announced
         self._remembered: dict[tuple[str, str], ApprovalDecision] = {}
+        self.mode = mode
+        """The session's permission mode (``acp_server.modes``), read at each decision."""
+        self._roots = tuple(Path(r) for r in roots)
+
+    def inside_roots(self, request: ApprovalRequest) -> bool:
+        """Whether every location of the call is inside a root (see the module doc)."""
+        if not request.locations:
+            return request.kind not in PATH_KINDS
+        for loc in request.locations:
+            path = Path(os.path.normpath(loc.path))
+            if not path.is_absolute() or not any(
+                path == root or path.is_relative_to(root) for root in self._roots
+            ):
+                return False
+        return True
+
+    def mode_decision(self, request: ApprovalRequest) -> ApprovalDecision | None:
+        """The decision the mode and remembered answers make, or None: ask the client.
+
+        Raises:
+            ModeRefusal: The session is read-only.
+        """
+        if self.mode == READ_ONLY:
+            raise ModeRefusal(read_only_refusal(request.tool_name))
+        remembered = self._remembered.get((request.tool_name, request.kind))
+        if remembered is not None:
+            return remembered
+        if self.mode == FULL_ACCESS and self.inside_roots(request):
+            return "allow"
+        if (
+            self.mode == ACCEPT_EDITS
+            and request.kind in FILE_CHANGE_KINDS
+            and request.locations
+            and self.inside_roots(request)
+        ):
+            return "allow"
+        return None
 
     @property
     def remembered(self) -> dict[tuple[str, str], ApprovalDecision]:
@@ -85,10 +161,12 @@ class PermissionApprover:
         self._remembered.clear()
 
     async def __call__(self, request: ApprovalRequest) -> ApprovalDecision:
-        """Decide one call: a remembered answer, or ask the client."""
+        """Decide one call: by mode or remembered answer, or ask the client."""
         key = (request.tool_name, request.kind)
-        if key in self._remembered:
-            return self._remembered[key]
+        decided = self.mode_decision(request)
+        if decided is not None:
+            logger.debug("call %s decided %s in mode %s", request.call_id, decided, self.mode)
+            return decided
         params = wire.RequestPermissionParams(
             session_id=self._session_id,
             tool_call=wire.ToolCallUpdate(
@@ -140,4 +218,4 @@ class PermissionApprover:
                 return "deny"
 
 
-__all__ = ["OPTIONS", "PermissionApprover", "Requester"]
+__all__ = ["FILE_CHANGE_KINDS", "OPTIONS", "ModeRefusal", "PermissionApprover", "Requester"]

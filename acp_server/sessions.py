@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 
 from acp_server.errors import RpcError
+from acp_server.modes import DEFAULT_MODE, check_mode_id
 
 if TYPE_CHECKING:
     from acp_server import wire
@@ -209,6 +210,8 @@ class Session:
     setup_error: str | None = None
     ledger: CallLedger = field(default_factory=CallLedger)
     """Shared with the approver and the workspace (see the module doc)."""
+    mode: str = DEFAULT_MODE
+    """The permission mode (``acp_server.modes``); change it with ``set_mode``."""
     turns: int = 0
     _scope: anyio.CancelScope | None = field(default=None, repr=False)
     _cancelled: bool = field(default=False, repr=False)
@@ -217,6 +220,26 @@ class Session:
     def busy(self) -> bool:
         """Whether a prompt turn is running."""
         return self._scope is not None
+
+    def __post_init__(self) -> None:
+        if self.approver is not None:
+            self.approver.mode = self.mode
+
+    def set_mode(self, mode_id: str) -> None:
+        """Switch the permission mode, also mid-turn: the next permission decision uses it.
+
+        Raises:
+            RpcError: ``invalid_params`` for an unknown mode (the mode is unchanged).
+        """
+        try:
+            mode_id = check_mode_id(mode_id)
+        except ValueError as e:
+            raise RpcError.invalid_params(str(e)) from None
+        if mode_id != self.mode:
+            logger.info("session %s: mode %s -> %s", self.id, self.mode, mode_id)
+        self.mode = mode_id
+        if self.approver is not None:
+            self.approver.mode = mode_id
 
     def cancel(self) -> bool:
         """Cancel the running turn, if any. Returns whether there was one."""

@@ -21,7 +21,9 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
     StrictInt,
+    StrictStr,
     ValidationError,
     field_validator,
 )
@@ -195,6 +197,25 @@ class NewSessionParams(WireModel):
 
 class NewSessionResult(WireModel):
     session_id: str
+    modes: dict[str, Any] | None = None
+    """``SessionModeState``, built by ``acp_server.modes.mode_state``."""
+    config_options: list[dict[str, Any]] | None = None
+    """``SessionConfigOption[]``, built by ``acp_server.modes.config_options``."""
+
+
+class SetModeParams(WireModel):
+    __method__ = "session/set_mode"
+    session_id: str
+    mode_id: str
+
+
+class SetConfigOptionParams(WireModel):
+    __method__ = "session/set_config_option"
+    session_id: str
+    config_id: str
+    value: StrictStr | StrictBool
+    """A select's value id, or a boolean (``type: "boolean"``); checked by the handler."""
+    type: str | None = None
 
 
 # --- content blocks ------------------------------------------------------------------------
@@ -449,6 +470,8 @@ __all__ = [
     "ResourceLinkBlock",
     "SessionAdditionalDirectoriesCapabilities",
     "SessionCapabilities",
+    "SetConfigOptionParams",
+    "SetModeParams",
     "TerminalExitStatus",
     "TerminalOutputResult",
     "TextBlock",

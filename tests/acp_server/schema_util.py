@@ -44,6 +44,8 @@ RESPONSES = {
     "session/prompt": "PromptResponse",
     "session/load": "LoadSessionResponse",
     "authenticate": "AuthenticateResponse",
+    "session/set_mode": "SetSessionModeResponse",
+    "session/set_config_option": "SetSessionConfigOptionResponse",
 }
 """Client -> agent request methods and the schema type of the agent's result."""
 

@@ -404,6 +404,10 @@ read_file to read, edit_file for small changes, write_file for new files, execut
 commands (tests, builds). Keep a short plan with write_todos for multi-step work.
 Be concise; report what you changed."""
 
+DEEP_AGENT_TASK_INSTRUCTIONS = """\
+Delegate self-contained pieces of work (a search across many files, an independent
+change) to a sub-agent with task; several task calls in one turn run in parallel."""
+
 
 class DeepAgent(Agent):
     """The batteries-included agent: workspace tools (files, search, shell, todos), history on.
@@ -413,6 +417,8 @@ class DeepAgent(Agent):
         workspace: A ``Workspace`` to act on instead of a local one at ``work_dir``.
         tools: Extra tools, after the built-in ones.
         instructions: Replaces the default coding-agent instructions.
+        subagents: Include the ``task`` tool (delegate work to a sub-agent, see
+            ``agentica.tools.task``).
         **kwargs: As for ``Agent``.
     """
 
@@ -423,9 +429,11 @@ class DeepAgent(Agent):
         workspace: Workspace | None = None,
         tools: Sequence[Any] = (),
         instructions: str | list[str] | Callable[..., Any] | None = None,
+        subagents: bool = True,
         **kwargs: Any,
     ) -> None:
         from agentica.tools.builtin import WorkspaceTools
+        from agentica.tools.task import TaskTool
 
         if workspace is None:
             from agentica.workspace.local import LocalWorkspace
@@ -433,12 +441,19 @@ class DeepAgent(Agent):
             workspace = LocalWorkspace(os.fspath(work_dir or os.getcwd()))
         self.workspace = workspace
         kwargs.setdefault("add_history_to_context", True)
+        task = TaskTool() if subagents else None
+        if instructions is None:
+            instructions = DEEP_AGENT_INSTRUCTIONS
+            if task is not None:
+                instructions += "\n" + DEEP_AGENT_TASK_INSTRUCTIONS
         super().__init__(
-            tools=[WorkspaceTools(workspace), *tools],
+            tools=[WorkspaceTools(workspace), *([task] if task else []), *tools],
             work_dir=work_dir or os.getcwd(),
-            instructions=DEEP_AGENT_INSTRUCTIONS if instructions is None else instructions,
+            instructions=instructions,
             **kwargs,
         )
+        if task is not None:
+            task.bind(self)
 
 
 __all__ = ["Agent", "DeepAgent", "RunConfig", "RunResponse", "RunResult"]

@@ -14,7 +14,6 @@ import signal
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import anyio
@@ -226,15 +225,6 @@ class FakeClient:
                 await term.process.aclose()
         self.task_group.cancel_scope.cancel()
         await self._tg_cm.__aexit__(*exc)
-
-
-def alive(pid: int) -> bool:
-    """Whether the process exists and is not a zombie."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def _killpg(pid: int) -> None:

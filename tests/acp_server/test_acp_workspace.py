@@ -7,7 +7,8 @@ from pathlib import Path
 
 import anyio
 import pytest
-from fake_client import FakeClient, alive
+from fake_client import FakeClient
+from proc_util import alive
 
 from acp_server import wire
 from acp_server.workspace import ClientWorkspace

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-from fake_client import FakeClient, alive
+from fake_client import FakeClient
+from proc_util import alive
 from schema_util import validate_update
 
 from acp_server import wire

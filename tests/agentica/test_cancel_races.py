@@ -6,6 +6,7 @@ import threading
 
 import anyio
 import anyio.to_thread
+from proc_util import alive
 
 from agentica import Agent, tool
 from agentica.events import ToolCallStarted
@@ -119,14 +120,6 @@ print("exiting", flush=True)
 """
 
 
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
 def test_an_unclosed_run_stream_sync_does_not_block_interpreter_exit(tmp_path):
     # The loop thread of run_stream_sync() used to be a blocking portal's (non-daemon)
     # thread, which the interpreter joins at exit before finalising the generator that
@@ -156,10 +149,10 @@ def test_an_unclosed_run_stream_sync_does_not_block_interpreter_exit(tmp_path):
         assert proc.returncode == 0, err.decode()
         assert b"exiting" in out
         assert sleep_pid is not None
-        assert not _alive(sleep_pid), "the run's command outlived the program"
+        assert not alive(sleep_pid), "the run's command outlived the program"
     finally:
         groups = {proc.pid}
-        if sleep_pid is not None and _alive(sleep_pid):
+        if sleep_pid is not None and alive(sleep_pid):
             groups.add(os.getpgid(sleep_pid))
         for pgid in groups:
             try:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import anyio
 import pytest
+from proc_util import group_alive
 
 from agentica import Agent, tool
 from agentica.events import RunFinished, TextDelta, ToolCallFinished, ToolCallProgress
@@ -164,19 +165,6 @@ async def test_cancelling_the_consumer_of_a_bare_stream_cancels_the_run():
         assert (await agent.run("again")).content == "next run"
 
 
-def _group_alive(pgid: int) -> bool:
-    """Whether a live (non-zombie) process of process group ``pgid`` exists."""
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        with contextlib.suppress(OSError):
-            stat = (entry / "stat").read_text()
-            fields = stat.rsplit(")", 1)[1].split()
-            if int(fields[2]) == pgid and fields[0] != "Z":
-                return True
-    return False
-
-
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
 async def test_breaking_a_bare_stream_kills_the_running_command(tmp_path):
     model = ScriptedModel(
@@ -197,9 +185,9 @@ async def test_breaking_a_bare_stream_kills_the_running_command(tmp_path):
                     pid = int(pid_file.read_text())
                     break
             assert not agent.is_running
-            assert _group_alive(pid)  # the command was still running when the loop broke
+            assert group_alive(pid)  # the command was still running when the loop broke
             await wait_until(
-                lambda: not _group_alive(pid) and len(asyncio.all_tasks()) <= tasks_before
+                lambda: not group_alive(pid) and len(asyncio.all_tasks()) <= tasks_before
             )
             assert (await agent.run("again")).content == "ran again"
     finally:

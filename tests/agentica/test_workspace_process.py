@@ -9,6 +9,7 @@ from pathlib import Path
 
 import anyio
 import pytest
+from proc_util import alive
 
 from agentica.workspace.local import LocalWorkspace
 
@@ -26,14 +27,6 @@ async def _wait_gone(pid: int) -> None:
             await anyio.wait_readable(fd)
     finally:
         os.close(fd)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
 
 
 def _kill_quietly(pid: int) -> None:
@@ -102,7 +95,7 @@ async def test_a_background_child_with_redirected_output_is_left_running(tmp_pat
         child = int(result.output.split()[0])
         assert result.output == f"{child}\n"
         assert result.exit_code == 0
-        assert _alive(child)
+        assert alive(child)
     finally:
         if child is not None:
             _kill_quietly(child)

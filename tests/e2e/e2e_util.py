@@ -32,6 +32,7 @@ from acp.client.connection import ClientSideConnection  # noqa: E402
 from acp.connection import StreamDirection, StreamEvent  # noqa: E402
 from acp.schema import ClientCapabilities, FileSystemCapabilities  # noqa: E402
 from fake_client import FakeClient  # noqa: E402
+from proc_util import alive  # noqa: E402
 from schema_util import validate_agent_message  # noqa: E402
 
 TEST_MODEL = "e2e_models:model"
@@ -299,15 +300,6 @@ def kill_group(pgid: int) -> None:
         os.killpg(pgid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass
-
-
-def alive(pid: int) -> bool:
-    """Whether the process exists and is not a zombie."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 async def wait_gone(pid: int, timeout: float = 5.0) -> bool:

@@ -9,7 +9,8 @@ from pathlib import Path
 import anyio
 import pytest
 from acp import RequestError
-from e2e_util import alive, open_server, wait_gone
+from e2e_util import open_server, wait_gone
+from proc_util import alive
 
 
 def call(*calls: tuple[str, dict]) -> str:

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import anyio
 import pytest
-from e2e_util import alive, open_server, wait_gone
+from e2e_util import open_server, wait_gone
+from proc_util import alive
 
 logger = logging.getLogger(__name__)
 

@@ -43,6 +43,13 @@ def _err(error: Any) -> str:
     return f"error {error!r}"
 
 
+def _err_expecting(error: Any, code: int) -> str:
+    """``_err(error)``, noting the code the spec asks for when the agent used another."""
+    if isinstance(error, dict) and error.get("code") == code:
+        return _err(error)
+    return f"{_err(error)} ({code} expected)"
+
+
 def _is_error_response(msg: Message) -> bool:
     return "method" not in msg and "error" in msg
 
@@ -189,10 +196,8 @@ def connection_probes(extra: Sequence[Probe] = ()) -> list[Probe]:
         )
         if "error" not in response:
             run.add("FAIL", pid, name, f'accepted prompt: "hello": {response.get("result")}')
-        elif isinstance(response["error"], dict) and response["error"].get("code") == -32602:
-            run.add("PASS", pid, name, f"answered {_err(response['error'])}")
         else:
-            run.add("PASS", pid, name, f"answered {_err(response['error'])} (-32602 expected)")
+            run.add("PASS", pid, name, f"answered {_err_expecting(response['error'], -32602)}")
 
     async def cancel_prompt(run: CheckRun, cfg: CheckConfig, h: AcpHarness, cwd: str) -> None:
         pid, name = "cancel.prompt", "session/cancel ends the turn with stopReason cancelled"

@@ -14,7 +14,7 @@ import anyio
 from .driver import AcpHarness
 from .errors import AgentRpcError, HarnessError, HarnessTimeout
 from .outcome import Message, PromptOutcome
-from .probes import RACED, Probe, _err, _sentinel
+from .probes import RACED, Probe, _err, _err_expecting, _sentinel
 
 if TYPE_CHECKING:
     from .checks import CheckConfig, CheckRun
@@ -59,10 +59,8 @@ def _judge_code(
     err = response.get("error")
     if err is None:
         run.add("FAIL", pid, name, f"{accepted}: {str(response.get('result'))[:120]}")
-    elif isinstance(err, dict) and err.get("code") == code:
-        run.add("PASS", pid, name, f"answered {_err(err)}")
     else:
-        run.add("PASS", pid, name, f"answered {_err(err)} ({code} expected)")
+        run.add("PASS", pid, name, f"answered {_err_expecting(err, code)}")
 
 
 # -- cancellation -------------------------------------------------------------------------
@@ -294,12 +292,7 @@ async def invalid_version(run: CheckRun, cfg: CheckConfig, h: AcpHarness, cwd: s
                 f"{str(response.get('result'))[:100]}",
             )
             return
-        note = (
-            ""
-            if isinstance(err, dict) and err.get("code") == INVALID_PARAMS
-            else " (-32602 expected)"
-        )
-        verdicts.append(f"{label}: {_err(err)}{note}")
+        verdicts.append(f"{label}: {_err_expecting(err, INVALID_PARAMS)}")
     run.add("PASS", pid, name, "; ".join(verdicts))
 
 

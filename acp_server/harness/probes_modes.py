@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from .driver import AcpHarness
 from .errors import AgentRpcError
-from .probes import Probe, _err
+from .probes import Probe, _err, _err_expecting
 from .probes_extra import INVALID_PARAMS, _session
 
 if TYPE_CHECKING:
@@ -143,13 +143,12 @@ async def set_config_option(run: CheckRun, cfg: CheckConfig, h: AcpHarness, cwd:
     if values.get(oid) != old:
         run.add("FAIL", pid, name, f"could not set {oid!r} back to {old!r}: {restored}")
         return
-    note = "" if bad["error"].get("code") == INVALID_PARAMS else " (-32602 expected)"
     run.add(
         "PASS",
         pid,
         name,
         f"{oid!r}: {old!r} -> {new!r} -> {old!r}, complete set each time; a bad value "
-        f"answered {_err(bad['error'])}{note}",
+        f"answered {_err_expecting(bad['error'], INVALID_PARAMS)}",
     )
 
 
@@ -181,8 +180,8 @@ async def set_mode(run: CheckRun, cfg: CheckConfig, h: AcpHarness, cwd: str) -> 
     if not isinstance(err, dict):
         run.add("FAIL", pid, name, f"an unknown modeId was accepted: {bad.get('result')!r}")
         return
-    note = "" if err.get("code") == INVALID_PARAMS else " (-32602 expected)"
-    run.add("PASS", pid, name, f"{old!r} -> {new!r}; an unknown modeId answered {_err(err)}{note}")
+    answered = _err_expecting(err, INVALID_PARAMS)
+    run.add("PASS", pid, name, f"{old!r} -> {new!r}; an unknown modeId answered {answered}")
 
 
 def mode_probes() -> list[Probe]:

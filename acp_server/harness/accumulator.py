@@ -44,11 +44,12 @@ class ToolCallState:
         if update.get("sessionUpdate") == "tool_call":
             self.announced = True
         for key, attr in _TOOL_FIELDS.items():
-            if key not in update or update[key] is None:
+            value = update.get(key)
+            if value is None:
                 continue
-            value = update[key]
             if attr in ("content", "locations"):
-                value = list(value) if isinstance(value, list) else []
+                setattr(self, attr, list(value) if isinstance(value, list) else [])
+                continue
             setattr(self, attr, value)
             if attr == "status" and (not self.statuses or self.statuses[-1] != value):
                 self.statuses.append(value)

@@ -11,90 +11,39 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any, Literal
 
 import anyio
 
+from .checkbase import (
+    DEFAULT_PROMPT,
+    DEFAULT_SLOW_PROMPT,
+    RACED,
+    CheckConfig,
+    CheckResult,
+    CheckRun,
+    Probe,
+    Status,
+    result_of,
+)
 from .driver import AcpHarness
 from .errors import HarnessError
 from .observe import observed_checks
-from .probes import RACED, Probe, connection_probes, gating_probe, version_probe
+from .probes import connection_probes, gating_probe, version_probe
 from .probes_extra import extra_connection_probes, invalid_version_probe
 from .probes_modes import mode_probes
-from .schema import SchemaValidator
 
-Status = Literal["PASS", "FAIL", "SKIP"]
-
-DEFAULT_PROMPT = "Say hello in one short sentence."
-DEFAULT_SLOW_PROMPT = (
-    "Take your time: list every file in this directory, read each one, and summarise them "
-    "in detail."
-)
-
-
-@dataclass(frozen=True, slots=True)
-class CheckResult:
-    """The verdict of one check."""
-
-    status: Status
-    id: str
-    name: str
-    reason: str
-
-    def line(self) -> str:
-        """The report line: ``PASS|FAIL|SKIP <id> <name> — reason``."""
-        return f"{self.status} {self.id} {self.name} — {self.reason}"
-
-
-@dataclass(slots=True)
-class CheckConfig:
-    """Inputs of a conformance run."""
-
-    argv: Sequence[str]
-    cwd: str | None = None
-    """Session directory; a temporary one with a couple of files when None."""
-    timeout: float = 10.0
-    """Per-request timeout."""
-    startup_timeout: float = 30.0
-    """Timeout of each connection's ``initialize`` (covers the agent's start-up)."""
-    schema: SchemaValidator = field(default_factory=SchemaValidator)
-    env: dict[str, str] | None = None
-    prompt: str = DEFAULT_PROMPT
-    slow_prompt: str = DEFAULT_SLOW_PROMPT
-
-
-@dataclass(slots=True)
-class CheckRun:
-    """Collected results plus free-form notes."""
-
-    results: list[CheckResult] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    harnesses: list[AcpHarness] = field(default_factory=list)
-    on_result: Callable[[CheckResult], None] | None = None
-
-    def add(self, status: Status, check_id: str, name: str, reason: str) -> None:
-        """Record a verdict (and report it at once)."""
-        result = CheckResult(status, check_id, name, reason)
-        self.results.append(result)
-        if self.on_result is not None:
-            self.on_result(result)
-
-    @property
-    def counts(self) -> tuple[int, int, int]:
-        """(passed, failed, skipped)."""
-        return (
-            sum(r.status == "PASS" for r in self.results),
-            sum(r.status == "FAIL" for r in self.results),
-            sum(r.status == "SKIP" for r in self.results),
-        )
-
-    def summary(self) -> str:
-        """The closing line: ``N passed, N failed, N skipped``."""
-        p, f, s = self.counts
-        return f"{p} passed, {f} failed, {s} skipped"
+__all__ = [
+    "DEFAULT_PROMPT",
+    "DEFAULT_SLOW_PROMPT",
+    "CheckConfig",
+    "CheckResult",
+    "CheckRun",
+    "Status",
+    "result_of",
+    "run_checks",
+]
 
 
 def _workdir() -> tempfile.TemporaryDirectory[str]:
@@ -162,12 +111,14 @@ async def _attempt(
     still running. On a loaded machine a short turn can finish first; that proves nothing
     either way, so the probe gets another try before its SKIP is reported.
     """
-    for attempt in range(1, RACE_ATTEMPTS + 1):
+    attempt = 1
+    while True:
         scratch = CheckRun()
         broken = await probe.fn(scratch, cfg, harness, cwd)
         raced = any(r.status == "SKIP" and RACED in r.reason for r in scratch.results)
         if not raced or attempt == RACE_ATTEMPTS or broken is not None:
             break
+        attempt += 1
     for result in scratch.results:
         reason = result.reason
         if attempt > 1:
@@ -212,15 +163,3 @@ async def run_checks(
         if tmp is not None:
             tmp.cleanup()
     return run
-
-
-def result_of(run: CheckRun, check_id: str) -> CheckResult | None:
-    """The result of ``check_id`` in ``run`` (helper for tests and tools)."""
-    return next((r for r in run.results if r.id == check_id), None)
-
-
-def describe_error(error: Any) -> str:
-    """``code message`` of a JSON-RPC error object."""
-    if isinstance(error, dict):
-        return f"{error.get('code')} {error.get('message')!r}"
-    return repr(error)

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from .checkbase import Verdict, is_absolute
 from .driver import AcpHarness
-from .outcome import Message
+from .outcome import Message, as_dict
 from .schema import CLIENT_METHOD_DEFS, SchemaValidator
-
-Verdict = tuple[str, str, str, str]
 
 _TURN_UPDATES = {
     "agent_message_chunk",
@@ -109,10 +107,6 @@ def _update_schema(harnesses: Sequence[AcpHarness], schema: SchemaValidator) -> 
     return "PASS", cid, name, f"{count} updates valid"
 
 
-def _abs(path: Any) -> bool:
-    return isinstance(path, str) and os.path.isabs(path)
-
-
 def _tool_calls(harnesses: Sequence[AcpHarness]) -> Verdict:
     cid, name = "updates.tool-calls", "tool calls are announced once with absolute paths"
     calls = 0
@@ -133,14 +127,16 @@ def _tool_calls(harnesses: Sequence[AcpHarness]) -> Verdict:
             elif tid not in ids:
                 return "FAIL", cid, name, f"tool_call_update for unannounced toolCallId {tid!r}"
             for loc in update.get("locations") or []:
-                if not isinstance(loc, dict) or not _abs(loc.get("path")):
+                if not isinstance(loc, dict) or not is_absolute(loc.get("path")):
                     return "FAIL", cid, name, f"location path not absolute: {loc!r}"
                 line = loc.get("line")
                 if line is not None and (type(line) is not int or line < 1):
                     return "FAIL", cid, name, f"location line must be >= 1: {loc!r}"
             for item in update.get("content") or []:
                 if isinstance(item, dict) and item.get("type") == "diff":
-                    if not _abs(item.get("path")) or not isinstance(item.get("newText"), str):
+                    if not is_absolute(item.get("path")) or not isinstance(
+                        item.get("newText"), str
+                    ):
                         return (
                             "FAIL",
                             cid,
@@ -204,7 +200,7 @@ def _client_requests(harnesses: Sequence[AcpHarness], schema: SchemaValidator) -
             if method not in CLIENT_METHOD_DEFS or "id" not in msg:
                 continue
             count += 1
-            params = msg.get("params") if isinstance(msg.get("params"), dict) else {}
+            params = as_dict(msg.get("params"))
             problems = schema.errors(CLIENT_METHOD_DEFS[method], params)
             gate = _FS_GATES.get(str(method))
             if gate is not None and not caps["fs"].get(gate):
@@ -213,14 +209,14 @@ def _client_requests(harnesses: Sequence[AcpHarness], schema: SchemaValidator) -
                 problems.append("terminal was not advertised")
             if params.get("sessionId") not in h.client.session_cwds:
                 problems.append(f"sessionId {params.get('sessionId')!r} is not a live session")
-            if method in ("fs/read_text_file", "fs/write_text_file") and not _abs(
+            if method in ("fs/read_text_file", "fs/write_text_file") and not is_absolute(
                 params.get("path")
             ):
                 problems.append(f"path {params.get('path')!r} is not absolute")
             if (
                 method == "terminal/create"
                 and params.get("cwd") is not None
-                and not _abs(params.get("cwd"))
+                and not is_absolute(params.get("cwd"))
             ):
                 problems.append(f"terminal cwd {params.get('cwd')!r} is not absolute")
             if method == "session/request_permission":
@@ -272,7 +268,7 @@ def _request_order(harnesses: Sequence[AcpHarness]) -> Verdict:
             if not isinstance(msg, dict):
                 continue
             method = msg.get("method")
-            params = msg.get("params") if isinstance(msg.get("params"), dict) else {}
+            params = as_dict(msg.get("params"))
             sid = str(params.get("sessionId"))
             if entry.direction == "send":
                 if method == "session/prompt":
@@ -281,7 +277,7 @@ def _request_order(harnesses: Sequence[AcpHarness]) -> Verdict:
             if method is None:
                 prompts.pop(msg.get("id"), None)
             elif method == "session/update":
-                update = params.get("update") if isinstance(params.get("update"), dict) else {}
+                update = as_dict(params.get("update"))
                 kind, tid = update.get("sessionUpdate"), update.get("toolCallId")
                 if kind == "tool_call":
                     announced.setdefault(sid, set()).add(tid)
@@ -327,13 +323,13 @@ def _terminal_release(harnesses: Sequence[AcpHarness]) -> Verdict:
             msg = entry.message
             if entry.direction != "recv" or not isinstance(msg, dict):
                 continue
-            params = msg.get("params") if isinstance(msg.get("params"), dict) else {}
+            params = as_dict(msg.get("params"))
             if msg.get("method") == "terminal/release" and "id" in msg:
                 released.add(params.get("terminalId"))
                 continue
             if msg.get("method") != "session/update":
                 continue
-            update = params.get("update") if isinstance(params.get("update"), dict) else {}
+            update = as_dict(params.get("update"))
             for item in update.get("content") or []:
                 if not isinstance(item, dict) or item.get("type") != "terminal":
                     continue

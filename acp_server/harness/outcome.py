@@ -11,6 +11,11 @@ Message = dict[str, Any]
 """A decoded JSON-RPC message."""
 
 
+def as_dict(value: Any) -> dict[str, Any]:
+    """``value`` when it is a JSON object, else an empty one (for reading agent payloads)."""
+    return value if isinstance(value, dict) else {}
+
+
 @dataclass(slots=True)
 class TranscriptEntry:
     """One line on the wire, in either direction, or a framing fault."""

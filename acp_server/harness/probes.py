@@ -6,52 +6,25 @@ remaining probes of its connection cannot run (for example, ``initialize`` faile
 
 from __future__ import annotations
 
-import os
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import Any
 
 import anyio
 
+from .checkbase import (
+    RACED,
+    CheckConfig,
+    CheckRun,
+    Probe,
+    error_text,
+    error_text_expecting,
+    is_error_response,
+    open_session,
+    ping,
+)
 from .driver import AcpHarness
 from .errors import AgentExited, AgentRpcError, HarnessError, HarnessTimeout
-from .outcome import Message
 from .schema import STOP_REASONS
-
-if TYPE_CHECKING:
-    from .checks import CheckConfig, CheckRun
-
-ProbeFn = Callable[["CheckRun", "CheckConfig", AcpHarness, str], Awaitable[str | None]]
-
-
-RACED = "it may have finished first"
-"""Marks an inconclusive SKIP: the turn ended before the cancel under test reached the agent."""
-
-
-@dataclass(frozen=True, slots=True)
-class Probe:
-    """One named check that runs on a connection."""
-
-    id: str
-    name: str
-    fn: ProbeFn
-
-
-def _err(error: Any) -> str:
-    if isinstance(error, dict):
-        return f"error {error.get('code')} {error.get('message')!r}"
-    return f"error {error!r}"
-
-
-def _err_expecting(error: Any, code: int) -> str:
-    """``_err(error)``, noting the code the spec asks for when the agent used another."""
-    if isinstance(error, dict) and error.get("code") == code:
-        return _err(error)
-    return f"{_err(error)} ({code} expected)"
-
-
-def _is_error_response(msg: Message) -> bool:
-    return "method" not in msg and "error" in msg
 
 
 def connection_probes(extra: Sequence[Probe] = ()) -> list[Probe]:
@@ -67,7 +40,7 @@ def connection_probes(extra: Sequence[Probe] = ()) -> list[Probe]:
         try:
             result = await h.initialize(1, timeout=cfg.startup_timeout)
         except AgentRpcError as exc:
-            run.add("FAIL", pid, name, f"initialize answered {_err(exc.error)}")
+            run.add("FAIL", pid, name, f"initialize answered {error_text(exc.error)}")
             return "initialize failed"
         except HarnessError as exc:
             run.add("FAIL", pid, name, str(exc))
@@ -107,7 +80,7 @@ def connection_probes(extra: Sequence[Probe] = ()) -> list[Probe]:
             result = h.last_session_result
             second = await h.new_session(cwd)
         except AgentRpcError as exc:
-            run.add("FAIL", pid, name, f"session/new answered {_err(exc.error)}")
+            run.add("FAIL", pid, name, f"session/new answered {error_text(exc.error)}")
             return "session/new failed"
         problems = cfg.schema.errors("NewSessionResponse", result)
         if not first or first == second:
@@ -133,7 +106,7 @@ def connection_probes(extra: Sequence[Probe] = ()) -> list[Probe]:
             "session/new", {"cwd": "relative/project", "mcpServers": []}
         )
         if "error" in response:
-            run.add("PASS", pid, name, f"answered {_err(response['error'])}")
+            run.add("PASS", pid, name, f"answered {error_text(response['error'])}")
         else:
             run.add("FAIL", pid, name, f"accepted cwd 'relative/project': {response.get('result')}")
 
@@ -144,7 +117,12 @@ def connection_probes(extra: Sequence[Probe] = ()) -> list[Probe]:
             "session/new", {"cwd": cwd, "mcpServers": [], "_meta": {"traceparent": trace}}
         )
         if "error" in response:
-            run.add("FAIL", pid, name, f"session/new with _meta answered {_err(response['error'])}")
+            run.add(
+                "FAIL",
+                pid,
+                name,
+                f"session/new with _meta answered {error_text(response['error'])}",
+            )
         else:
             run.add("PASS", pid, name, "session/new with params._meta.traceparent succeeded")
 
@@ -159,7 +137,7 @@ def connection_probes(extra: Sequence[Probe] = ()) -> list[Probe]:
             run.add("FAIL", pid, name, f"{exc} (updates so far: {_count(h)})")
             return
         if outcome.error is not None:
-            run.add("FAIL", pid, name, f"answered {_err(outcome.error)}")
+            run.add("FAIL", pid, name, f"answered {error_text(outcome.error)}")
             return
         problems = cfg.schema.errors("PromptResponse", outcome.result)
         if outcome.stop_reason not in STOP_REASONS:
@@ -182,7 +160,7 @@ def connection_probes(extra: Sequence[Probe] = ()) -> list[Probe]:
             {"sessionId": "harness-no-such-session", "prompt": [{"type": "text", "text": "hi"}]},
         )
         if "error" in response:
-            run.add("PASS", pid, name, f"answered {_err(response['error'])}")
+            run.add("PASS", pid, name, f"answered {error_text(response['error'])}")
         else:
             run.add("FAIL", pid, name, f"answered a result: {response.get('result')}")
 
@@ -197,14 +175,14 @@ def connection_probes(extra: Sequence[Probe] = ()) -> list[Probe]:
         if "error" not in response:
             run.add("FAIL", pid, name, f'accepted prompt: "hello": {response.get("result")}')
         else:
-            run.add("PASS", pid, name, f"answered {_err_expecting(response['error'], -32602)}")
+            run.add(
+                "PASS", pid, name, f"answered {error_text_expecting(response['error'], -32602)}"
+            )
 
     async def cancel_prompt(run: CheckRun, cfg: CheckConfig, h: AcpHarness, cwd: str) -> None:
         pid, name = "cancel.prompt", "session/cancel ends the turn with stopReason cancelled"
-        try:
-            sid = await h.new_session(cwd)
-        except AgentRpcError as exc:
-            run.add("SKIP", pid, name, f"session/new answered {_err(exc.error)}")
+        sid = await open_session(run, h, pid, name, cwd)
+        if sid is None:
             return
         try:
             outcome = await h.prompt(
@@ -233,9 +211,9 @@ def connection_probes(extra: Sequence[Probe] = ()) -> list[Probe]:
                 verdict,
                 pid,
                 name,
-                f"answered {_err(outcome.error)} instead of stopReason cancelled"
+                f"answered {error_text(outcome.error)} instead of stopReason cancelled"
                 if outcome.cancel_sent
-                else f"the turn failed before any update: {_err(outcome.error)}",
+                else f"the turn failed before any update: {error_text(outcome.error)}",
             )
             return
         if not outcome.cancel_sent:
@@ -289,7 +267,7 @@ def connection_probes(extra: Sequence[Probe] = ()) -> list[Probe]:
         ]
         for method, params in sent:
             await h.notify(method, params)
-        sentinel = await _sentinel(h)
+        sentinel = await ping(h)
         replies = [m for m in h.messages[start:] if "method" not in m and m is not sentinel]
         if replies:
             run.add("FAIL", pid, name, f"got a response to a notification: {replies[0]}")
@@ -364,20 +342,13 @@ def _count(h: AcpHarness) -> int:
     return len(h.last_outcome.updates) if h.last_outcome is not None else 0
 
 
-async def _sentinel(h: AcpHarness) -> Message | None:
-    """A round trip that proves the agent is still reading; its response message."""
-    return await h.request_message(
-        "harness/ping_unknown_method", {}, request_id=f"harness-sentinel-{h.next_id()}"
-    )
-
-
 async def _malformed(
     run: CheckRun, h: AcpHarness, pid: str, name: str, line: str, code: int
 ) -> str | None:
     start = len(h.messages)
     await h.send_raw(line)
     try:
-        await _sentinel(h)
+        await ping(h)
     except AgentExited as exc:
         run.add("FAIL", pid, name, f"the agent exited after {line.strip()!r}: {exc}")
         return "the agent exited"
@@ -385,7 +356,7 @@ async def _malformed(
         run.add("FAIL", pid, name, f"the agent stopped answering after {line.strip()!r}")
         return "the agent stopped answering"
     error = await h.wait_for(
-        lambda m: _is_error_response(m) and m.get("id") is None, start=start, timeout=0.5
+        lambda m: is_error_response(m) and m.get("id") is None, start=start, timeout=0.5
     )
     if error is None:
         run.add(
@@ -397,7 +368,7 @@ async def _malformed(
     elif isinstance(error["error"], dict) and error["error"].get("code") == code:
         run.add("PASS", pid, name, f"answered {code} with id null; the connection survived")
     else:
-        run.add("FAIL", pid, name, f"answered {_err(error['error'])}, expected {code}")
+        run.add("FAIL", pid, name, f"answered {error_text(error['error'])}, expected {code}")
     return None
 
 
@@ -414,7 +385,7 @@ def gating_probe() -> Probe:
             run.add("SKIP", pid, name, f"the turn did not finish: {exc}")
             return
         gated = [
-            m.get("method")
+            str(m.get("method"))
             for e in h.transcript
             if e.direction == "recv"
             and isinstance(m := e.message, dict)
@@ -432,7 +403,7 @@ def gating_probe() -> Probe:
                 "PASS",
                 pid,
                 name,
-                f"a full turn ({outcome.stop_reason or _err(outcome.error)}) with fs and "
+                f"a full turn ({outcome.stop_reason or error_text(outcome.error)}) with fs and "
                 "terminal off made no fs/* or terminal/* request",
             )
 
@@ -458,7 +429,9 @@ def version_probe() -> list[Probe]:
         result = response.get("result")
         version = result.get("protocolVersion") if isinstance(result, dict) else None
         if "error" in response:
-            run.add("FAIL", pid, name, f"answered {_err(response['error'])} instead of a version")
+            run.add(
+                "FAIL", pid, name, f"answered {error_text(response['error'])} instead of a version"
+            )
         elif type(version) is int and 0 <= version < 99:
             run.add("PASS", pid, name, f"asked for 99, answered protocolVersion {version}")
         else:
@@ -479,8 +452,3 @@ def version_probe() -> list[Probe]:
         Probe("init.v99", "initialize with version 99 answers a supported version", v99),
         Probe("transport.eof", "the agent exits when stdin closes", eof),
     ]
-
-
-def is_absolute(path: Any) -> bool:
-    """True for an absolute path string."""
-    return isinstance(path, str) and os.path.isabs(path)

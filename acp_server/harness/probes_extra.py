@@ -7,21 +7,27 @@ Each probe opens its own session, so a failure here cannot disturb the others.
 from __future__ import annotations
 
 from contextlib import suppress
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import anyio
 
+from .checkbase import (
+    INVALID_PARAMS,
+    METHOD_NOT_FOUND,
+    RACED,
+    REQUEST_CANCELLED,
+    CheckConfig,
+    CheckRun,
+    Probe,
+    error_text,
+    error_text_expecting,
+    open_session,
+    ping,
+)
 from .driver import AcpHarness
-from .errors import AgentRpcError, HarnessError, HarnessTimeout
+from .errors import HarnessError, HarnessTimeout
 from .outcome import Message, PromptOutcome
-from .probes import RACED, Probe, _err, _err_expecting, _sentinel
 
-if TYPE_CHECKING:
-    from .checks import CheckConfig, CheckRun
-
-REQUEST_CANCELLED = -32800
-INVALID_PARAMS = -32602
-METHOD_NOT_FOUND = -32601
 CANCEL_REQUEST_WAIT = 5.0
 """How long an agent gets to answer a ``$/cancel_request`` before we assume it ignores it."""
 DUPLICATE_WAIT = 1.0
@@ -44,14 +50,6 @@ def _update_for(sid: str) -> Any:
     return match
 
 
-async def _session(run: CheckRun, h: AcpHarness, pid: str, name: str, cwd: str) -> str | None:
-    try:
-        return await h.new_session(cwd)
-    except AgentRpcError as exc:
-        run.add("SKIP", pid, name, f"session/new answered {_err(exc.error)}")
-        return None
-
-
 def _judge_code(
     run: CheckRun, pid: str, name: str, response: Message, code: int, accepted: str
 ) -> None:
@@ -60,7 +58,7 @@ def _judge_code(
     if err is None:
         run.add("FAIL", pid, name, f"{accepted}: {str(response.get('result'))[:120]}")
     else:
-        run.add("PASS", pid, name, f"answered {_err_expecting(err, code)}")
+        run.add("PASS", pid, name, f"answered {error_text_expecting(err, code)}")
 
 
 # -- cancellation -------------------------------------------------------------------------
@@ -69,7 +67,7 @@ def _judge_code(
 async def cancel_request(run: CheckRun, cfg: CheckConfig, h: AcpHarness, cwd: str) -> None:
     """§18.48: ``$/cancel_request`` of a running prompt gets exactly one response."""
     pid, name = "cancel.request", "$/cancel_request of a running prompt gets exactly one response"
-    sid = await _session(run, h, pid, name, cwd)
+    sid = await open_session(run, h, pid, name, cwd)
     if sid is None:
         return
     req_id = f"harness-prompt-{h.next_id()}"
@@ -140,7 +138,7 @@ async def _judge_cancel_request(
                 "after session/cancel",
             )
         return
-    await _sentinel(h)
+    await ping(h)
     # A second answer may still be on its way from another thread of the agent: give it a
     # moment to show up before concluding there is exactly one.
     await h.wait_for(
@@ -154,13 +152,14 @@ async def _judge_cancel_request(
     if count > 1:
         run.add("FAIL", pid, name, f"{count} responses to one session/prompt (exactly one allowed)")
     elif isinstance(err, dict) and err.get("code") == REQUEST_CANCELLED:
-        run.add("PASS", pid, name, f"answered {_err(err)} once")
+        run.add("PASS", pid, name, f"answered {error_text(err)} once")
     elif err is not None:
         run.add(
             "FAIL",
             pid,
             name,
-            f"answered {_err(err)}; expected stopReason cancelled or error {REQUEST_CANCELLED}",
+            f"answered {error_text(err)}; expected stopReason cancelled or error "
+            f"{REQUEST_CANCELLED}",
         )
     elif stop == "cancelled":
         run.add("PASS", pid, name, "answered stopReason cancelled once")
@@ -181,7 +180,7 @@ async def cancel_permission(run: CheckRun, cfg: CheckConfig, h: AcpHarness, cwd:
     ``cancelled``; the turn must end ``cancelled`` and the tool must not run.
     """
     pid, name = "cancel.permission", "cancel during a permission request: tool not run, cancelled"
-    sid = await _session(run, h, pid, name, cwd)
+    sid = await open_session(run, h, pid, name, cwd)
     if sid is None:
         return
     asked = anyio.Event()
@@ -242,7 +241,9 @@ def _judge_permission_cancel(
     tid = tool_call.get("toolCallId") if isinstance(tool_call, dict) else None
     state = ended.tool_calls.get(tid) if isinstance(tid, str) else None
     if ended.error is not None:
-        run.add("FAIL", pid, name, f"answered {_err(ended.error)} instead of stopReason cancelled")
+        run.add(
+            "FAIL", pid, name, f"answered {error_text(ended.error)} instead of stopReason cancelled"
+        )
     elif state is not None and "completed" in state.statuses:
         run.add("FAIL", pid, name, f"tool call {tid!r} ran to completed after a cancelled outcome")
     elif ended.stop_reason != "cancelled":
@@ -264,7 +265,7 @@ def _judge_permission_cancel(
 
 
 def _end(outcome: PromptOutcome) -> str:
-    return outcome.stop_reason or _err(outcome.error)
+    return outcome.stop_reason or error_text(outcome.error)
 
 
 # -- invalid input --------------------------------------------------------------------------
@@ -292,7 +293,7 @@ async def invalid_version(run: CheckRun, cfg: CheckConfig, h: AcpHarness, cwd: s
                 f"{str(response.get('result'))[:100]}",
             )
             return
-        verdicts.append(f"{label}: {_err_expecting(err, INVALID_PARAMS)}")
+        verdicts.append(f"{label}: {error_text_expecting(err, INVALID_PARAMS)}")
     run.add("PASS", pid, name, "; ".join(verdicts))
 
 
@@ -319,7 +320,7 @@ async def load_unadvertised(run: CheckRun, cfg: CheckConfig, h: AcpHarness, cwd:
 async def text_without_text(run: CheckRun, cfg: CheckConfig, h: AcpHarness, cwd: str) -> None:
     """§18.36: a text block without ``text`` is a malformed prompt (-32602)."""
     pid, name = "prompt.text-without-text", "a text block without text is rejected"
-    sid = await _session(run, h, pid, name, cwd)
+    sid = await open_session(run, h, pid, name, cwd)
     if sid is None:
         return
     response = await h.request_message(

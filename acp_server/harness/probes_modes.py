@@ -7,15 +7,20 @@ session and puts back what it changed.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from .checkbase import (
+    INVALID_PARAMS,
+    CheckConfig,
+    CheckRun,
+    Probe,
+    error_text,
+    error_text_expecting,
+    open_session,
+)
 from .driver import AcpHarness
 from .errors import AgentRpcError
-from .probes import Probe, _err, _err_expecting
-from .probes_extra import INVALID_PARAMS, _session
-
-if TYPE_CHECKING:
-    from .checks import CheckConfig, CheckRun
+from .outcome import as_dict
 
 UNKNOWN = "harness-no-such-id"
 
@@ -73,7 +78,7 @@ def _options(result: Any) -> list[dict[str, Any]]:
 async def session_modes(run: CheckRun, cfg: CheckConfig, h: AcpHarness, cwd: str) -> None:
     """§18.21-23: advertised modes and config options are well-formed."""
     pid, name = "session.modes", "advertised modes and config options are well-formed"
-    sid = await _session(run, h, pid, name, cwd)
+    sid = await open_session(run, h, pid, name, cwd)
     if sid is None:
         return
     result = h.last_session_result
@@ -99,7 +104,7 @@ async def session_modes(run: CheckRun, cfg: CheckConfig, h: AcpHarness, cwd: str
 async def set_config_option(run: CheckRun, cfg: CheckConfig, h: AcpHarness, cwd: str) -> None:
     """§18.60-61: set_config_option returns the complete set; bad values are errors."""
     pid, name = "config.set", "set_config_option returns the whole set; a bad value is an error"
-    sid = await _session(run, h, pid, name, cwd)
+    sid = await open_session(run, h, pid, name, cwd)
     if sid is None:
         return
     options = _options(h.last_session_result)
@@ -120,11 +125,13 @@ async def set_config_option(run: CheckRun, cfg: CheckConfig, h: AcpHarness, cwd:
     try:
         changed = await h.request("session/set_config_option", {**params, "value": new})
     except AgentRpcError as exc:
-        run.add("FAIL", pid, name, f"setting {oid!r} to {new!r} answered {_err(exc.error)}")
+        run.add("FAIL", pid, name, f"setting {oid!r} to {new!r} answered {error_text(exc.error)}")
         return
     got = {o.get("id"): o for o in _options(changed)}
     if set(got) != {o.get("id") for o in options}:
-        run.add("FAIL", pid, name, f"the result lacks the complete option set: {sorted(got)}")
+        run.add(
+            "FAIL", pid, name, f"the result lacks the complete option set: {sorted(got, key=str)}"
+        )
         return
     if got[oid].get("currentValue") != new:
         run.add("FAIL", pid, name, f"{oid!r} reads {got[oid].get('currentValue')!r}, not {new!r}")
@@ -148,18 +155,18 @@ async def set_config_option(run: CheckRun, cfg: CheckConfig, h: AcpHarness, cwd:
         pid,
         name,
         f"{oid!r}: {old!r} -> {new!r} -> {old!r}, complete set each time; a bad value "
-        f"answered {_err_expecting(bad['error'], INVALID_PARAMS)}",
+        f"answered {error_text_expecting(bad['error'], INVALID_PARAMS)}",
     )
 
 
 async def set_mode(run: CheckRun, cfg: CheckConfig, h: AcpHarness, cwd: str) -> None:
     """§18.61: session/set_mode switches to an advertised mode; an unknown one is an error."""
     pid, name = "modes.set", "set_mode switches modes; an unknown modeId is an error"
-    sid = await _session(run, h, pid, name, cwd)
+    sid = await open_session(run, h, pid, name, cwd)
     if sid is None:
         return
-    modes = (h.last_session_result or {}).get("modes")
-    available = (modes or {}).get("availableModes") or []
+    modes = as_dict(h.last_session_result.get("modes"))
+    available = modes.get("availableModes") or []
     ids = [m.get("id") for m in available if isinstance(m, dict)]
     if len(ids) < 2:
         run.add("SKIP", pid, name, "session/new advertised fewer than two modes")
@@ -169,7 +176,7 @@ async def set_mode(run: CheckRun, cfg: CheckConfig, h: AcpHarness, cwd: str) -> 
     try:
         result = await h.request("session/set_mode", {"sessionId": sid, "modeId": new})
     except AgentRpcError as exc:
-        run.add("FAIL", pid, name, f"set_mode {new!r} answered {_err(exc.error)}")
+        run.add("FAIL", pid, name, f"set_mode {new!r} answered {error_text(exc.error)}")
         return
     if not isinstance(result, dict):
         run.add("FAIL", pid, name, f"set_mode answered {result!r}, not an object")
@@ -180,7 +187,7 @@ async def set_mode(run: CheckRun, cfg: CheckConfig, h: AcpHarness, cwd: str) -> 
     if not isinstance(err, dict):
         run.add("FAIL", pid, name, f"an unknown modeId was accepted: {bad.get('result')!r}")
         return
-    answered = _err_expecting(err, INVALID_PARAMS)
+    answered = error_text_expecting(err, INVALID_PARAMS)
     run.add("PASS", pid, name, f"{old!r} -> {new!r}; an unknown modeId answered {answered}")
 
 

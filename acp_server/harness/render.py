@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any, TextIO
 
 from .accumulator import ToolCallState
-from .outcome import PromptOutcome, TranscriptEntry
+from .outcome import PromptOutcome, TranscriptEntry, as_dict
 
 _CODES = {
     "dim": "2",
@@ -195,7 +195,7 @@ class Renderer:
     def request(self, msg: dict[str, Any], reply: dict[str, Any]) -> None:
         """An agent->client request and how we answered it."""
         method = str(msg.get("method"))
-        params = msg.get("params") if isinstance(msg.get("params"), dict) else {}
+        params = as_dict(msg.get("params"))
         err = reply.get("error")
         suffix = (
             self.style(f" → error {err.get('code')}: {err.get('message')}", "red")
@@ -203,9 +203,9 @@ class Renderer:
             else ""
         )
         if method == "session/request_permission":
-            call = params.get("toolCall") or {}
-            title = call.get("title") or self._titles.get(call.get("toolCallId"), "tool call")
-            outcome = (reply.get("result") or {}).get("outcome") or {}
+            call = as_dict(params.get("toolCall"))
+            title = call.get("title") or self._titles.get(str(call.get("toolCallId")), "tool call")
+            outcome = as_dict(as_dict(reply.get("result")).get("outcome"))
             choice = outcome.get("optionId") or outcome.get("outcome")
             self._line(
                 self.style("  ? ", "magenta")
@@ -270,8 +270,8 @@ class Renderer:
     def ask_permission(self, params: dict[str, Any]) -> str | None:
         """Ask on the terminal which option to pick (blocking; run in a thread)."""
         options = [o for o in params.get("options") or [] if isinstance(o, dict)]
-        call = params.get("toolCall") or {}
-        title = call.get("title") or self._titles.get(call.get("toolCallId"), "a tool call")
+        call = as_dict(params.get("toolCall"))
+        title = call.get("title") or self._titles.get(str(call.get("toolCallId")), "a tool call")
         self._line(self.style(f"? The agent asks permission for {title}:", "magenta", "bold"))
         for i, opt in enumerate(options, 1):
             self._line(f"  {i}) {opt.get('name')} ({opt.get('kind')})")

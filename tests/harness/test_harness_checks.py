@@ -48,6 +48,7 @@ async def test_check_passes_every_check_on_a_correct_agent(fake_agent: FakeAgent
         ("boolean-option", "session.modes", "is boolean, not advertised by the client"),
         ("lax-config", "config.set", "an unknown value was accepted"),
         ("partial-config", "config.set", "the result lacks the complete option set"),
+        ("anonymous-option", "config.set", "lacks the complete option set: [None, 'mode']"),
     ],
 )
 async def test_check_reports_the_fault_of_a_broken_agent(

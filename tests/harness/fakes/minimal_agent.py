@@ -24,6 +24,7 @@ FAULT is one of:
   boolean-option  advertises a boolean config option the client did not opt in to
   lax-config      accepts an unknown config value
   partial-config  answers set_config_option with an empty option set
+  anonymous-option  answers set_config_option with an extra option that has no id
   accept-invalid  accepts initialize without protocolVersion, session/load (not advertised)
                   and a text block without text
 
@@ -80,6 +81,8 @@ def set_config(req_id, params: dict) -> None:
     else:
         _modes[sid] = value
         options = [] if FAULT == "partial-config" else config_options(sid)
+        if FAULT == "anonymous-option":
+            options.append({"name": "Nameless", "type": "select", "currentValue": "x"})
         respond(req_id, {"configOptions": options})
 
 

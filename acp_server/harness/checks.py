@@ -30,9 +30,10 @@ from .checkbase import (
 from .driver import AcpHarness
 from .errors import HarnessError
 from .observe import observed_checks
-from .probes import connection_probes, gating_probe, version_probe
-from .probes_extra import extra_connection_probes, invalid_version_probe
+from .probes import connection_probes
+from .probes_extra import extra_connection_probes
 from .probes_modes import mode_probes
+from .probes_side import gating_probe, invalid_version_probe, version_probe
 
 __all__ = [
     "DEFAULT_PROMPT",

@@ -9,8 +9,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import anyio
-
 from .checkbase import (
     RACED,
     CheckConfig,
@@ -370,85 +368,3 @@ async def _malformed(
     else:
         run.add("FAIL", pid, name, f"answered {error_text(error['error'])}, expected {code}")
     return None
-
-
-def gating_probe() -> Probe:
-    """A full turn with fs and terminal off: the agent must not call them."""
-
-    async def gating(run: CheckRun, cfg: CheckConfig, h: AcpHarness, cwd: str) -> None:
-        pid, name = "caps.gating", "no fs/terminal requests when the client does not offer them"
-        await h.initialize(1, timeout=cfg.startup_timeout)
-        sid = await h.new_session(cwd)
-        try:
-            outcome = await h.prompt(sid, cfg.prompt, timeout=cfg.timeout)
-        except HarnessTimeout as exc:
-            run.add("SKIP", pid, name, f"the turn did not finish: {exc}")
-            return
-        gated = [
-            str(m.get("method"))
-            for e in h.transcript
-            if e.direction == "recv"
-            and isinstance(m := e.message, dict)
-            and str(m.get("method", "")).startswith(("fs/", "terminal/"))
-        ]
-        if gated:
-            run.add(
-                "FAIL",
-                pid,
-                name,
-                f"with fs and terminal off the agent still called {sorted(set(gated))}",
-            )
-        else:
-            run.add(
-                "PASS",
-                pid,
-                name,
-                f"a full turn ({outcome.stop_reason or error_text(outcome.error)}) with fs and "
-                "terminal off made no fs/* or terminal/* request",
-            )
-
-    return Probe(
-        "caps.gating", "no fs/terminal requests when the client does not offer them", gating
-    )
-
-
-def version_probe() -> list[Probe]:
-    """Version negotiation with an unsupported version, then shutdown on stdin EOF."""
-
-    async def v99(run: CheckRun, cfg: CheckConfig, h: AcpHarness, cwd: str) -> str | None:
-        pid, name = "init.v99", "initialize with version 99 answers a supported version"
-        response = await h.request_message(
-            "initialize",
-            {
-                "protocolVersion": 99,
-                "clientCapabilities": h.client.capabilities(),
-                "clientInfo": {"name": "acp-harness", "version": "0.1.0"},
-            },
-            timeout=cfg.startup_timeout,
-        )
-        result = response.get("result")
-        version = result.get("protocolVersion") if isinstance(result, dict) else None
-        if "error" in response:
-            run.add(
-                "FAIL", pid, name, f"answered {error_text(response['error'])} instead of a version"
-            )
-        elif type(version) is int and 0 <= version < 99:
-            run.add("PASS", pid, name, f"asked for 99, answered protocolVersion {version}")
-        else:
-            run.add("FAIL", pid, name, f"asked for 99, answered protocolVersion {version!r}")
-        return None
-
-    async def eof(run: CheckRun, cfg: CheckConfig, h: AcpHarness, cwd: str) -> None:
-        pid, name = "transport.eof", "the agent exits when stdin closes"
-        assert h.process is not None
-        await h.process.close_stdin()
-        with anyio.move_on_after(5.0):
-            code = await h.process.wait()
-            run.add("PASS", pid, name, f"exited with status {code} after stdin EOF")
-            return
-        run.add("FAIL", pid, name, "still running 5s after stdin was closed")
-
-    return [
-        Probe("init.v99", "initialize with version 99 answers a supported version", v99),
-        Probe("transport.eof", "the agent exits when stdin closes", eof),
-    ]

@@ -1,5 +1,5 @@
 """More active probes: request cancellation, cancel during a permission request, and
-invalid input that a v1 agent should reject (spec §18.17, 18.26, 18.36, 18.46, 18.48).
+invalid input that a v1 agent should reject (spec §18.26, 18.36, 18.46, 18.48).
 
 Each probe opens its own session, so a failure here cannot disturb the others.
 """
@@ -271,32 +271,6 @@ def _end(outcome: PromptOutcome) -> str:
 # -- invalid input --------------------------------------------------------------------------
 
 
-async def invalid_version(run: CheckRun, cfg: CheckConfig, h: AcpHarness, cwd: str) -> None:
-    """§18.17: ``initialize`` without ``protocolVersion``, or with a string, is rejected."""
-    pid, name = "init.invalid-version", "initialize with a missing or string version is an error"
-    verdicts = []
-    for label, version in (("missing", None), ("string", "1.0.0")):
-        params: dict[str, Any] = {
-            "clientCapabilities": h.client.capabilities(),
-            "clientInfo": {"name": "acp-harness", "version": "0.1.0"},
-        }
-        if version is not None:
-            params["protocolVersion"] = version
-        response = await h.request_message("initialize", params, timeout=cfg.startup_timeout)
-        err = response.get("error")
-        if err is None:
-            run.add(
-                "FAIL",
-                pid,
-                name,
-                f"accepted initialize with a {label} protocolVersion: "
-                f"{str(response.get('result'))[:100]}",
-            )
-            return
-        verdicts.append(f"{label}: {error_text_expecting(err, INVALID_PARAMS)}")
-    run.add("PASS", pid, name, "; ".join(verdicts))
-
-
 async def load_unadvertised(run: CheckRun, cfg: CheckConfig, h: AcpHarness, cwd: str) -> None:
     """§18.26: ``session/load`` when ``loadSession`` is not advertised answers -32601."""
     pid, name = "session.load-unadvertised", "session/load without loadSession is -32601"
@@ -353,12 +327,3 @@ def extra_connection_probes() -> list[Probe]:
             cancel_permission,
         ),
     ]
-
-
-def invalid_version_probe() -> Probe:
-    """For the version connection, before its real ``initialize``."""
-    return Probe(
-        "init.invalid-version",
-        "initialize with a missing or string version is an error",
-        invalid_version,
-    )

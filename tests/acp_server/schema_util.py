@@ -1,4 +1,4 @@
-"""Validate ACP payloads against the official v1 JSON schema (shared/acp-schema/v1).
+"""Validate ACP payloads against the official v1 JSON schema (the copy the package bundles).
 
 Used by the mapping and handler unit tests and by the end-to-end tests (which validate
 every message the server writes)::
@@ -16,9 +16,11 @@ from typing import Any
 
 import jsonschema
 
-# shared/ lies beside the project root on every machine and in CI; it is required.
-SCHEMA_PATH = Path(__file__).resolve().parents[3] / "shared/acp-schema/v1/schema.json"
-if not SCHEMA_PATH.exists():
+from acp_server.harness.schema import PACKAGED_SCHEMA
+
+# The tests use only what the repository holds: the schema file shipped in the package.
+SCHEMA_PATH: Path = PACKAGED_SCHEMA
+if not SCHEMA_PATH.is_file():
     raise RuntimeError(f"the official ACP schema is missing: expected it at {SCHEMA_PATH}")
 
 AGENT_REQUESTS = {
@@ -63,6 +65,14 @@ def _validator(ref: str) -> jsonschema.protocols.Validator:
     return cls(sub)
 
 
+@functools.cache
+def agent_message_validator() -> jsonschema.protocols.Validator:
+    """A validator of any message an agent may write (the schema's agent branch)."""
+    schema = _schema()
+    cls = jsonschema.validators.validator_for(schema)
+    return cls({**schema["anyOf"][0], "$defs": schema["$defs"]})
+
+
 def validate_def(name: str, instance: Any) -> None:
     """Raise ``jsonschema.ValidationError`` unless ``instance`` is a valid ``$defs[name]``."""
     _validator(f"#/$defs/{name}").validate(instance)
@@ -82,11 +92,7 @@ def validate_agent_message(msg: dict[str, Any], *, request_method: str | None = 
             result is checked against that method's response type).
     """
     assert msg.get("jsonrpc") == "2.0", msg
-    schema = _schema()
-    agent_branch = schema["anyOf"][0]
-    jsonschema.validators.validator_for(schema)(
-        {**agent_branch, "$defs": schema["$defs"]}
-    ).validate(msg)
+    agent_message_validator().validate(msg)
     method = msg.get("method")
     if method is not None:
         if "id" in msg:

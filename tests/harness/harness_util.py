@@ -11,8 +11,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 FAKES = Path(__file__).parent / "fakes"
-SHARED_SCHEMA_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "acp-schema"
-"""The read-only upstream schema folder beside the checkout (absent in other checkouts)."""
 
 FakeAgent = Callable[..., list[str]]
 

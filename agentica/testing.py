@@ -12,7 +12,9 @@
 
 ``FunctionModel`` answers through a function ``fn(messages, tools)``. ``OpenAIMock`` is an
 ``httpx.MockTransport`` speaking the Chat Completions API (JSON and SSE) for tests of
-``OpenAIChat`` and anything built on it; no network is touched.
+``OpenAIChat`` and anything built on it; no network is touched. It and its helpers need
+``httpx`` (the ``test`` extra) and are imported on first use, so the scripted models work
+with the package's own dependencies alone.
 
 Both models are ordinary ``Model`` subclasses: the engine cannot tell them from a real one.
 """
@@ -22,9 +24,10 @@ from __future__ import annotations
 import inspect
 import itertools
 import json
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 
@@ -42,18 +45,38 @@ from agentica.models.base import (
     ToolSpec,
 )
 
-# The OpenAI mock lives in its own module to keep this one short; it is public from here.
-from agentica.testing_openai import (
-    MockReply,
-    OpenAIMock,
-    chunk,
-    openai_error,
-    split_words,
-    sse_response,
-    tool_call_chunks,
+if TYPE_CHECKING:
+    from agentica.testing_openai import (
+        MockReply,
+        OpenAIMock,
+        chunk,
+        openai_error,
+        sse_response,
+        tool_call_chunks,
+    )
+
+_OPENAI_MOCK_NAMES = frozenset(
+    {"MockReply", "OpenAIMock", "chunk", "openai_error", "sse_response", "tool_call_chunks"}
 )
 
+
+def __getattr__(name: str) -> Any:
+    # The OpenAI mock lives in agentica.testing_openai and needs httpx, a test-only
+    # dependency: it is public from here but only imported when one of its names is used.
+    if name in _OPENAI_MOCK_NAMES:
+        from agentica import testing_openai
+
+        return getattr(testing_openai, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 _ids = itertools.count(1)
+_WORDS = re.compile(r"^\s+|\S+\s*")
+
+
+def split_words(text: str) -> list[str]:
+    """Split text into word chunks (each word keeps its trailing space); they join back."""
+    return _WORDS.findall(text)
 
 
 def tool_call(

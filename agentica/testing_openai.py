@@ -22,19 +22,13 @@ from __future__ import annotations
 
 import inspect
 import json
-import re
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
-_WORDS = re.compile(r"^\s+|\S+\s*")
-
-
-def split_words(text: str) -> list[str]:
-    """Split text into word chunks (each word keeps its trailing space); they join back."""
-    return _WORDS.findall(text)
+from agentica.testing import split_words
 
 
 def chunk(

@@ -40,7 +40,7 @@ from acp_server.permissions import Requester
 from agentica.events import TerminalContent, ToolCallProgress
 from agentica.exceptions import ToolError
 from agentica.tools.base import ToolCallContext, current_call
-from agentica.workspace.base import CommandResult, WorkspaceFileNotFound
+from agentica.workspace.base import CommandResult, WorkspaceFileNotFound, check_timeout
 from agentica.workspace.local import LocalWorkspace
 
 logger = logging.getLogger(__name__)
@@ -183,8 +183,7 @@ class ClientWorkspace(LocalWorkspace):
             return await super().run_command(
                 command, cwd=cwd, timeout=timeout, output_limit=output_limit
             )
-        if timeout <= 0:
-            raise ToolError(f"timeout must be > 0 seconds, got {timeout}")
+        check_timeout(timeout)
         workdir = self.resolve(cwd) if cwd else self.root
         if not await anyio.Path(workdir).is_dir():
             raise WorkspaceFileNotFound(f"directory not found: {cwd or '.'}")

@@ -32,6 +32,7 @@ over ``EDITOR_READ_MAX_BYTES`` are read in bounded windows from the disk.
 
 from __future__ import annotations
 
+import inspect
 import logging
 import os
 import stat
@@ -41,7 +42,7 @@ from typing import Any, Protocol
 import anyio
 
 from acp_server import wire
-from acp_server.errors import RESOURCE_NOT_FOUND, RpcError
+from acp_server.errors import RESOURCE_NOT_FOUND, RequestTimeout, RpcError
 from acp_server.permissions import Requester
 from agentica.events import TerminalContent, ToolCallProgress
 from agentica.exceptions import ToolError
@@ -64,7 +65,7 @@ CREATE_TIMEOUT = 30.0
 RELEASE_TIMEOUT = 5.0
 """Seconds a shielded ``terminal/release`` may take before we give up on it."""
 CANCEL_RELEASE_WAIT = 0.05
-"""After a cancel, seconds we wait for the answer to ``terminal/release``."""
+"""After a cancel, seconds we wait for the answer to ``terminal/release`` once sent."""
 EDITOR_READ_MAX_BYTES = 1024 * 1024
 """Bigger files are read from the disk in bounded windows, not through the editor."""
 KILL_GRACE = 0.2
@@ -241,20 +242,38 @@ class ClientWorkspace(LocalWorkspace):
             raise ToolError(f"the editor did not answer terminal/create within {CREATE_TIMEOUT}s")
         terminal_id = wire.parse(wire.CreateTerminalResult, created).terminal_id
         ids = {"terminalId": terminal_id}
-        wait = RELEASE_TIMEOUT
+        cancelled = False
         try:
             return await self._follow(terminal_id, ids, timeout)
         except RpcError as e:
             raise ToolError(f"the editor terminal failed: {e.message}") from e
         except anyio.get_cancelled_exc_class():
-            wait = CANCEL_RELEASE_WAIT  # The release is sent; its answer is not awaited.
+            cancelled = True
             raise
         finally:
-            with anyio.CancelScope(shield=True), anyio.move_on_after(wait):
-                try:
-                    await self._request("terminal/release", ids)
-                except RpcError as e:
-                    logger.warning("terminal/release %s failed: %s", terminal_id, e.message)
+            with anyio.CancelScope(shield=True), anyio.move_on_after(RELEASE_TIMEOUT):
+                await self._release(terminal_id, ids, cancelled=cancelled)
+
+    async def _release(self, terminal_id: str, ids: dict[str, Any], *, cancelled: bool) -> None:
+        """Send ``terminal/release``; after a cancel, wait only briefly for its answer.
+
+        The request is always sent (that is what kills the command); after a cancel only
+        the wait for the answer is cut short, when the connection supports a per-request
+        ``timeout`` (``acp_server.connection.Connection`` does).
+        """
+        await self._announced()
+        params = {"sessionId": self.session_id, **ids}
+        request = self.conn.request
+        extra: dict[str, Any] = {}
+        if cancelled and "timeout" in inspect.signature(request).parameters:
+            extra["timeout"] = CANCEL_RELEASE_WAIT
+        try:
+            with anyio.move_on_after(CANCEL_RELEASE_WAIT if cancelled and not extra else None):
+                await request("terminal/release", params, **extra)
+        except RequestTimeout:
+            logger.debug("terminal/release %s: no answer yet after the cancel", terminal_id)
+        except RpcError as e:
+            logger.warning("terminal/release %s failed: %s", terminal_id, e.message)
 
     async def _follow(self, terminal_id: str, ids: dict[str, Any], timeout: float) -> CommandResult:
         # 1. Embed the terminal in the running tool call right away; it is written

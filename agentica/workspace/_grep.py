@@ -14,7 +14,7 @@ import json
 import re
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
 from contextlib import aclosing
 from pathlib import Path
 from typing import Any
@@ -73,7 +73,7 @@ async def run(
     return found
 
 
-async def _matches(request: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
+async def _matches(request: dict[str, Any]) -> AsyncGenerator[dict[str, Any], None]:
     """Run the worker and yield its matches; it is killed when the caller stops."""
     process = await anyio.open_process(
         [sys.executable or "python3", "-I", "-S", _search.__file__],

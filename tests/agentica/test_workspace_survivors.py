@@ -47,7 +47,7 @@ async def test_cancel_stops_a_setsid_daemon(tmp_path: Path, command: str) -> Non
             assert alive(pid)
             await anyio.sleep(0.3)  # Let a /proc scan see (or miss) it.
             tg.cancel_scope.cancel()
-        assert await _gone(pid)
+        assert pid is not None and await _gone(pid)
     finally:
         _cleanup(pid)
 

@@ -246,6 +246,7 @@ class SilentTerminalClient(FakeClient):
 async def test_cancel_never_waits_for_an_unanswered_terminal_create(tmp_path):
     client = SilentTerminalClient()
     ws = make(tmp_path, client)
+    start = 0.0
     with anyio.fail_after(5):
         async with anyio.create_task_group() as tg:
             tg.start_soon(run_in_call, ws, [], "echo hi")
@@ -264,6 +265,7 @@ async def test_cancel_does_not_wait_long_for_terminal_release(tmp_path):
 
     async with SlowRelease() as client:
         ws = make(tmp_path, client)
+        start = 0.0
         with anyio.fail_after(5):
             async with anyio.create_task_group() as tg:
                 tg.start_soon(run_in_call, ws, [], "sleep 30")

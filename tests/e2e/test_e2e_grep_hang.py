@@ -47,6 +47,8 @@ async def test_catastrophic_grep_blocks_no_session_and_not_the_shutdown(
     async with open_server(workdir) as server:
         await server.initialize()
         first = await server.new_session()
+        worker: int | None = None
+        elapsed, code = 0.0, None
         with anyio.fail_after(20):
             async with anyio.create_task_group() as tg:
 
@@ -57,7 +59,6 @@ async def test_catastrophic_grep_blocks_no_session_and_not_the_shutdown(
                         pass
 
                 tg.start_soon(run)
-                worker = None
                 while worker is None:
                     await anyio.sleep(0.02)
                     worker = grep_worker(server.process.pid)
@@ -79,4 +80,4 @@ async def test_catastrophic_grep_blocks_no_session_and_not_the_shutdown(
         logger.info("%s during a catastrophic grep: %.3f s", how, elapsed)
         assert elapsed < 1.0
         assert code == 0
-        assert await wait_gone(worker)
+        assert worker is not None and await wait_gone(worker)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import os
 import stat
+import threading
 import uuid
 from collections.abc import Callable
 from io import BufferedReader
@@ -22,6 +23,7 @@ from itertools import islice
 from pathlib import Path
 
 from agentica.exceptions import ToolError
+from agentica.workspace._search import Stopped
 from agentica.workspace.base import DirEntry, TextWindow, WorkspaceFileNotFound
 
 MAX_TEXT_BYTES = 16 * 1024 * 1024
@@ -128,10 +130,12 @@ def read_text(path: Path, shown: str, line: int | None, limit: int | None) -> st
         return b"".join(out).decode("utf-8", errors="replace")
 
 
-def _skip_line(raw: BufferedReader) -> bool:
+def _skip_line(raw: BufferedReader, stop: threading.Event | None = None) -> bool:
     """Consume one line in chunks; False when already at the end of the file."""
     first = True
     while True:
+        if stop is not None and stop.is_set():
+            raise Stopped
         chunk = raw.readline(_CHUNK)
         if not chunk:
             return not first
@@ -141,12 +145,22 @@ def _skip_line(raw: BufferedReader) -> bool:
 
 
 def read_window(
-    path: Path, shown: str, *, offset: int, limit: int, max_line_bytes: int, max_bytes: int
+    path: Path,
+    shown: str,
+    *,
+    offset: int,
+    limit: int,
+    max_line_bytes: int,
+    max_bytes: int,
+    stop: threading.Event | None = None,
 ) -> TextWindow:
-    """See ``Workspace.read_window``; lines end at ``\\n`` (a ``\\r`` before it is dropped)."""
+    """See ``Workspace.read_window``; lines end at ``\\n`` (a ``\\r`` before it is dropped).
+
+    Raises ``Stopped`` once ``stop`` is set while skipping to ``offset``.
+    """
     with open_regular(path, shown) as raw:
         for skipped in range(offset):
-            if not _skip_line(raw):
+            if not _skip_line(raw, stop):
                 return TextWindow(lines=(), total=skipped)
         lines: list[str] = []
         cut: set[int] = set()

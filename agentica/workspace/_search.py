@@ -19,6 +19,7 @@ import os
 import re
 import stat
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -133,17 +134,27 @@ def split_literal_prefix(pattern: str) -> tuple[str, str]:
     return "/".join(literal), "/".join(parts)
 
 
+class Stopped(Exception):
+    """A walk was told to stop (its caller was cancelled)."""
+
+
 def walk(
-    base: Path, *, max_depth: int | None, keep: Callable[[Path], bool]
+    base: Path,
+    *,
+    max_depth: int | None,
+    keep: Callable[[Path], bool],
+    stop: threading.Event | None = None,
 ) -> Iterator[tuple[str, Path, bool]]:
     """Yield ``(relative posix path, absolute path, is_dir)`` under ``base``, sorted.
 
     Does not follow directory symlinks, skips ``SKIPPED_DIRS``, unreadable directories
     and anything but directories and regular files, and drops symlinks for which
-    ``keep`` (the confinement check) is false.
+    ``keep`` (the confinement check) is false. Raises ``Stopped`` once ``stop`` is set.
     """
     stack: list[tuple[Path, str, int]] = [(base, "", 1)]
     while stack:
+        if stop is not None and stop.is_set():
+            raise Stopped
         directory, prefix, depth = stack.pop()
         try:
             with os.scandir(directory) as it:
@@ -174,6 +185,7 @@ def glob_paths(
     pattern: str,
     keep: Callable[[Path], bool],
     start_of: Callable[[Path], Path] = lambda p: p,
+    stop: threading.Event | None = None,
 ) -> list[Path]:
     """Absolute paths under ``base`` matching ``pattern`` (files and directories).
 
@@ -190,7 +202,7 @@ def glob_paths(
         regex = re.compile(glob_regex(rest))
         segments = [p for p in rest.split("/") if p not in ("", ".")]
         max_depth = None if "**" in segments else len(segments)
-        for rel, path, _ in walk(start, max_depth=max_depth, keep=keep):
+        for rel, path, _ in walk(start, max_depth=max_depth, keep=keep, stop=stop):
             if regex.fullmatch(rel):
                 found.add(path)
     return sorted(found)

@@ -13,9 +13,10 @@ Design notes:
   Each workspace has its own thread limiter (``io_threads``), so one session's slow
   disk cannot take the threads another session needs; and no operation can block for
   good: files are opened with ``O_NONBLOCK`` and FIFOs, sockets and devices are refused
-  (see ``_read``). Resolution and the later ``open``/``replace`` are separate steps: a
-  directory swapped for a symlink in between is not caught (accepted; the workspace is
-  not a sandbox).
+  (see ``_read``). Long work (a glob walk, skipping to a far ``offset``) checks a stop
+  flag: a cancel returns at once and the thread gives up soon after. Resolution and
+  the later ``open``/``replace`` are separate steps: a directory swapped for a symlink
+  in between is not caught (accepted; the workspace is not a sandbox).
 * Reads are bounded: ``read_window`` streams (lines cut at a byte cap, a total cap);
   whole-file reads refuse files over ``MAX_TEXT_BYTES``.
 * ``grep`` runs in a child process (``_search.py`` as a script): Python's ``re`` cannot
@@ -41,6 +42,7 @@ from __future__ import annotations
 import logging
 import os
 import stat
+import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TypeVar
@@ -116,11 +118,20 @@ class LocalWorkspace(Workspace):
         self.io_threads = io_threads
         self._limiter: anyio.CapacityLimiter | None = None
 
-    async def _blocking(self, fn: Callable[[], T]) -> T:
+    async def _blocking(self, fn: Callable[[], T], *, abandon: bool = False) -> T:
         """Run blocking file I/O in a thread, within this workspace's own limit."""
         if self._limiter is None:  # Created lazily: it needs a running event loop.
             self._limiter = anyio.CapacityLimiter(self.io_threads)
-        return await anyio.to_thread.run_sync(fn, limiter=self._limiter)
+        return await anyio.to_thread.run_sync(fn, limiter=self._limiter, abandon_on_cancel=abandon)
+
+    async def _stoppable(self, fn: Callable[[threading.Event], T]) -> T:
+        """Long blocking work (a walk, a skip through a big file) that checks ``stop``:
+        a cancel returns at once and the thread gives up at its next check."""
+        stop = threading.Event()
+        try:
+            return await self._blocking(lambda: fn(stop), abandon=True)
+        finally:
+            stop.set()
 
     def __repr__(self) -> str:
         extra = f", extra_roots={[str(r) for r in self.roots[1:]]}" if len(self.roots) > 1 else ""
@@ -205,14 +216,15 @@ class LocalWorkspace(Workspace):
         self, path: str, *, offset: int, limit: int, max_line_bytes: int, max_bytes: int
     ) -> TextWindow:
         """See ``Workspace.read_window``: streamed, never more than the caps in memory."""
-        return await self._blocking(
-            lambda: _read.read_window(
+        return await self._stoppable(
+            lambda stop: _read.read_window(
                 self.resolve(path),
                 _clip(path),
                 offset=offset,
                 limit=limit,
                 max_line_bytes=max_line_bytes,
                 max_bytes=max_bytes,
+                stop=stop,
             )
         )
 
@@ -247,13 +259,13 @@ class LocalWorkspace(Workspace):
             literal, rest = _search.split_literal_prefix(pattern)
             path, pattern = literal or "/", rest
 
-        def run() -> list[str]:
+        def run(stop: threading.Event) -> list[str]:
             base = self.resolve(path)
             _require_dir(base, path)
-            found = _search.glob_paths(base, pattern, self._keep, self.resolve)
+            found = _search.glob_paths(base, pattern, self._keep, self.resolve, stop)
             return sorted(self._relative(p) for p in found)
 
-        return await self._blocking(run)
+        return await self._stoppable(run)
 
     async def grep(
         self, pattern: str, path: str = ".", *, glob: str | None = None, limit: int = 100

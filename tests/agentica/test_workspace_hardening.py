@@ -128,6 +128,7 @@ async def test_file_io_does_not_share_the_default_thread_pool(
 ) -> None:
     (root / "a.txt").write_text("needle\n")
     limiter = anyio.to_thread.current_default_thread_limiter()
+    saved = limiter.total_tokens
     limiter.total_tokens = 1
     gate = threading.Event()
     try:
@@ -142,7 +143,33 @@ async def test_file_io_does_not_share_the_default_thread_pool(
             gate.set()
     finally:
         gate.set()
-        limiter.total_tokens = 40
+        limiter.total_tokens = saved
+
+
+async def test_a_cancelled_glob_returns_at_once_and_its_walk_stops(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for i in range(100):
+        (root / f"d{i:03}").mkdir()
+    real_scandir = os.scandir
+    scanned: list[str] = []
+
+    def slow_scandir(path):  # A slow disk: 50 ms per directory under the root.
+        if str(path).startswith(str(root)):
+            scanned.append(str(path))
+            time.sleep(0.05)
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", slow_scandir)
+    ws = LocalWorkspace(root)
+    with anyio.move_on_after(0.2):
+        await ws.glob("**/*.py")
+    start = time.monotonic()
+    await anyio.sleep(0.2)
+    count = len(scanned)
+    await anyio.sleep(0.3)
+    assert time.monotonic() - start < 1
+    assert len(scanned) <= count + 1 < 20  # The walk gave up instead of scanning 101 dirs.
 
 
 # --- Fault 3: nothing outside the roots --------------------------------------------------

@@ -12,7 +12,7 @@ from typing import Any
 from agentica.events import DiffContent, Location
 from agentica.exceptions import ToolError
 from agentica.tools.base import CallDescription, ToolResult
-from agentica.workspace.base import Workspace
+from agentica.workspace.base import DirEntry, Workspace
 
 MAX_LINE_BYTES = 2048
 """Longer lines are cut when read (the rest is replaced by a note)."""
@@ -191,13 +191,18 @@ async def ls(ws: Workspace, path: str) -> str:
     entries = await ws.list_dir(path)
     if not entries:
         return f"({shown} is empty)"
-    rows = [
-        f"{e.name}/" if e.is_dir else (e.name if e.size is None else f"{e.name}  ({e.size} bytes)")
-        for e in entries[:MAX_LISTED]
-    ]
+    rows = [_entry_row(e) for e in entries[:MAX_LISTED]]
     if len(entries) > MAX_LISTED:
         rows.append(f"[… {len(entries) - MAX_LISTED} more entries not shown]")
     return "\n".join(rows)
+
+
+def _entry_row(entry: DirEntry) -> str:
+    if entry.is_dir:
+        return f"{entry.name}/"
+    if entry.special:
+        return f"{entry.name}  ({entry.special}, not a regular file)"
+    return entry.name if entry.size is None else f"{entry.name}  ({entry.size} bytes)"
 
 
 async def glob(ws: Workspace, pattern: str, path: str) -> str:

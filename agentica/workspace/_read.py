@@ -185,20 +185,29 @@ def read_window(
 
 
 def list_dir(target: Path, shown: str, keep: Callable[[Path], bool]) -> list[DirEntry]:
-    """The entries of a directory, sorted by name (``keep`` filters symlinks)."""
-    if not target.is_dir():
+    """The entries of a directory, sorted by name (``keep`` filters symlinks).
+
+    FIFOs, sockets and devices are listed with their ``special`` kind, never opened.
+    """
+    if not target.exists():
         raise WorkspaceFileNotFound(f"directory not found: {shown}")
+    if not target.is_dir():
+        raise ToolError(f"{shown} is a file, not a directory")
     entries: list[DirEntry] = []
     with os.scandir(target) as it:
         for entry in it:
             if entry.is_symlink() and not keep(Path(entry.path)):
                 continue
+            special = None
             try:
                 is_dir = entry.is_dir()
-                size = entry.stat().st_size if entry.is_file() else None
+                info = entry.stat()
+                size = info.st_size if entry.is_file() else None
+                if not is_dir and not stat.S_ISREG(info.st_mode):
+                    special = kind_of(info.st_mode)
             except OSError:  # A dangling symlink.
                 is_dir, size = False, None
-            entries.append(DirEntry(name=entry.name, is_dir=is_dir, size=size))
+            entries.append(DirEntry(name=entry.name, is_dir=is_dir, size=size, special=special))
     return sorted(entries, key=lambda e: e.name)
 
 

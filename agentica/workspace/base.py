@@ -37,6 +37,8 @@ class DirEntry:
     name: str
     is_dir: bool
     size: int | None = None
+    special: str | None = None
+    """For a FIFO, socket or device: what it is (``a FIFO (named pipe)``, …)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

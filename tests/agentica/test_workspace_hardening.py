@@ -79,6 +79,11 @@ async def test_grep_and_glob_skip_fifos_and_sockets(tools: WorkspaceTools, fifo_
         assert await tools.grep("needle") == "a.txt:1: needle"
         assert await tools.glob("*.txt") == "a.txt"
         assert await tools.glob("**/*") == "a.txt"
+        assert await tools.ls() == (
+            "a.txt  (7 bytes)\n"
+            "pipe.txt  (a FIFO (named pipe), not a regular file)\n"
+            "sock.txt  (a socket, not a regular file)"
+        )
 
 
 async def test_catastrophic_grep_times_out_with_a_tool_error_and_the_loop_stays_live(
@@ -305,3 +310,11 @@ async def test_absurd_arguments_give_a_short_tool_error(
     assert expected in result.text
     assert "Traceback" not in result.text and "Error running tool" not in result.text
     assert len(result.text) < 400
+
+
+async def test_ls_of_a_file_or_a_missing_directory_says_so(root: Path, tools) -> None:
+    (root / "a.txt").write_text("x")
+    with pytest.raises(ToolError, match=r"a\.txt is a file, not a directory"):
+        await tools.ls("a.txt")
+    with pytest.raises(ToolError, match="directory not found: nope"):
+        await tools.ls("nope")

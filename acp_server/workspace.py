@@ -11,9 +11,12 @@ Paths are confined to the session's roots exactly as in ``LocalWorkspace`` (the 
 ``resolve()``), and every path sent to the client is absolute.
 
 Terminal recipe (acp-spec §5.4): ``create`` -> embed -> race ``wait_for_exit`` against
-the timeout -> on timeout ``kill`` -> ``output`` -> ``release``. The release always
-happens, also when the call is cancelled (it runs shielded, bounded by a short timeout),
-and it kills the command if it is still running.
+the timeout -> on timeout ``kill`` -> ``output`` -> ``release``. The release is always
+sent, also when the call is cancelled, and it kills the command if it is still running.
+A cancel never waits on the client: a pending ``terminal/create`` is abandoned (the
+connection sends ``$/cancel_request``; a client that creates the terminal anyway keeps
+it, as we never learn its id), and after a cancel the release gets
+``CANCEL_RELEASE_WAIT`` seconds for its answer, then we stop waiting.
 
 Ordering (acp-spec §18.40, §18.54), with the session's ``ledger`` (see
 ``acp_server.sessions.CallLedger``): every request made during a tool call waits until
@@ -21,35 +24,50 @@ that call's ``tool_call`` update has been written, and the terminal embed is wri
 before ``terminal/release`` is sent. The call's final update does not mention the
 terminal again (``acp_server.mapping``), so nothing refers to it after its release.
 
-A file that exists only in the editor (an unsaved new buffer) exists for the tools too:
-``exists()`` asks the editor when the file is not on disk, so ``edit_file`` works on it.
+Only files that exist on disk are read through the editor: a missing file is reported
+missing without asking (so creating a file does not make the editor log "Resource not
+found"), FIFOs, sockets and devices are refused as in ``LocalWorkspace``, and files
+over ``EDITOR_READ_MAX_BYTES`` are read in bounded windows from the disk.
 """
 
 from __future__ import annotations
 
+import inspect
 import logging
 import os
+import stat
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 import anyio
 
 from acp_server import wire
-from acp_server.errors import RESOURCE_NOT_FOUND, RpcError
+from acp_server.errors import RESOURCE_NOT_FOUND, RequestTimeout, RpcError
 from acp_server.permissions import Requester
 from agentica.events import TerminalContent, ToolCallProgress
 from agentica.exceptions import ToolError
 from agentica.tools.base import ToolCallContext, current_call
-from agentica.workspace.base import CommandResult, WorkspaceFileNotFound
+from agentica.workspace._read import not_regular
+from agentica.workspace.base import (
+    CommandResult,
+    TextWindow,
+    Workspace,
+    WorkspaceFileNotFound,
+    check_timeout,
+)
 from agentica.workspace.local import LocalWorkspace
 
 logger = logging.getLogger(__name__)
 
 SHELL = "/bin/sh"
 CREATE_TIMEOUT = 30.0
-"""Seconds to wait for ``terminal/create`` (it is not interrupted by a cancel)."""
+"""Seconds to wait for ``terminal/create`` before the call fails."""
 RELEASE_TIMEOUT = 5.0
 """Seconds a shielded ``terminal/release`` may take before we give up on it."""
+CANCEL_RELEASE_WAIT = 0.05
+"""After a cancel, seconds we wait for the answer to ``terminal/release`` once sent."""
+EDITOR_READ_MAX_BYTES = 1024 * 1024
+"""Bigger files are read from the disk in bounded windows, not through the editor."""
 KILL_GRACE = 0.2
 """Seconds between SIGTERM and SIGKILL of a local command's process group.
 
@@ -113,17 +131,20 @@ class ClientWorkspace(LocalWorkspace):
         await self._announced()
         return await self.conn.request(method, {"sessionId": self.session_id, **params})
 
-    async def exists(self, path: str) -> bool:
-        """Whether the path exists on disk or, failing that, as a file in the editor."""
-        if await super().exists(path):
-            return True
-        if not self.capabilities.fs.read_text_file:
-            return False
-        try:  # An unsaved buffer the editor knows but the disk does not (yet).
-            await self._request("fs/read_text_file", {"path": str(self.resolve(path)), "limit": 1})
-        except RpcError:
-            return False
-        return True
+    async def _on_disk(self, path: str) -> os.stat_result:
+        """The file's ``stat``; refuses a missing file, a directory or a non-regular file."""
+        target = self.resolve(path)
+        try:
+            info = await self._blocking(target.stat)
+        except (FileNotFoundError, NotADirectoryError) as e:
+            raise WorkspaceFileNotFound(f"file not found: {path}") from e
+        except OSError as e:
+            raise ToolError(f"cannot read {path}: {e.strerror or e}") from e
+        if stat.S_ISDIR(info.st_mode):
+            raise ToolError(f"{path} is a directory, not a file; list it instead")
+        if not stat.S_ISREG(info.st_mode):
+            raise not_regular(path, info.st_mode)
+        return info
 
     # --- Files ---------------------------------------------------------------------------
 
@@ -140,8 +161,7 @@ class ClientWorkspace(LocalWorkspace):
         if limit == 0:
             return ""
         target = self.resolve(path)
-        if await anyio.Path(target).is_dir():
-            raise ToolError(f"{path} is a directory, not a file; list it instead")
+        await self._on_disk(path)
         params: dict[str, Any] = {"path": str(target)}
         if line is not None:
             params["line"] = line
@@ -155,13 +175,30 @@ class ClientWorkspace(LocalWorkspace):
             raise ToolError(f"the editor could not read {path}: {e.message}") from e
         return wire.parse(wire.ReadTextFileResult, result).content
 
+    async def read_window(
+        self, path: str, *, offset: int, limit: int, max_line_bytes: int, max_bytes: int
+    ) -> TextWindow:
+        """Through the editor for ordinary files; big files stream from the disk."""
+        caps = {"offset": offset, "limit": limit, "max_line_bytes": max_line_bytes}
+        if self.capabilities.fs.read_text_file:
+            info = await self._on_disk(path)
+            if info.st_size <= EDITOR_READ_MAX_BYTES:
+                return await Workspace.read_window(self, path, **caps, max_bytes=max_bytes)
+        return await super().read_window(path, **caps, max_bytes=max_bytes)
+
     async def write_text(self, path: str, content: str) -> None:
         """Create or replace the file, through the editor's buffers when it allows."""
         if not self.capabilities.fs.write_text_file:
             return await super().write_text(path, content)
         target = self.resolve(path)
-        if await anyio.Path(target).is_dir():
+        try:
+            mode = (await self._blocking(target.stat)).st_mode
+        except OSError:
+            mode = stat.S_IFREG  # Missing: the editor creates it.
+        if stat.S_ISDIR(mode):
             raise ToolError(f"cannot write {path}: it is a directory")
+        if not stat.S_ISREG(mode):
+            raise not_regular(path, mode)
         try:
             await self._request("fs/write_text_file", {"path": str(target), "content": content})
         except RpcError as e:
@@ -183,10 +220,9 @@ class ClientWorkspace(LocalWorkspace):
             return await super().run_command(
                 command, cwd=cwd, timeout=timeout, output_limit=output_limit
             )
-        if timeout <= 0:
-            raise ToolError(f"timeout must be > 0 seconds, got {timeout}")
+        check_timeout(timeout)
         workdir = self.resolve(cwd) if cwd else self.root
-        if not await anyio.Path(workdir).is_dir():
+        if not await self._blocking(workdir.is_dir):
             raise WorkspaceFileNotFound(f"directory not found: {cwd or '.'}")
         create = wire.CreateTerminalParams(
             session_id=self.session_id,
@@ -196,9 +232,8 @@ class ClientWorkspace(LocalWorkspace):
             output_byte_limit=max(output_limit, 0),
         )
         await self._announced()
-        # Shielded: a cancel arriving meanwhile must not lose the terminal id, or the
-        # command would never be released (the client may ignore ``$/cancel_request``).
-        with anyio.CancelScope(shield=True, deadline=anyio.current_time() + CREATE_TIMEOUT) as cs:
+        # Not shielded: a cancel must not wait on the client (see the module docstring).
+        with anyio.move_on_after(CREATE_TIMEOUT) as cs:
             try:
                 created = await self.conn.request("terminal/create", wire.dump(create))
             except RpcError as e:
@@ -207,16 +242,38 @@ class ClientWorkspace(LocalWorkspace):
             raise ToolError(f"the editor did not answer terminal/create within {CREATE_TIMEOUT}s")
         terminal_id = wire.parse(wire.CreateTerminalResult, created).terminal_id
         ids = {"terminalId": terminal_id}
+        cancelled = False
         try:
             return await self._follow(terminal_id, ids, timeout)
         except RpcError as e:
             raise ToolError(f"the editor terminal failed: {e.message}") from e
+        except anyio.get_cancelled_exc_class():
+            cancelled = True
+            raise
         finally:
             with anyio.CancelScope(shield=True), anyio.move_on_after(RELEASE_TIMEOUT):
-                try:
-                    await self._request("terminal/release", ids)
-                except RpcError as e:
-                    logger.warning("terminal/release %s failed: %s", terminal_id, e.message)
+                await self._release(terminal_id, ids, cancelled=cancelled)
+
+    async def _release(self, terminal_id: str, ids: dict[str, Any], *, cancelled: bool) -> None:
+        """Send ``terminal/release``; after a cancel, wait only briefly for its answer.
+
+        The request is always sent (that is what kills the command); after a cancel only
+        the wait for the answer is cut short, when the connection supports a per-request
+        ``timeout`` (``acp_server.connection.Connection`` does).
+        """
+        await self._announced()
+        params = {"sessionId": self.session_id, **ids}
+        request = self.conn.request
+        extra: dict[str, Any] = {}
+        if cancelled and "timeout" in inspect.signature(request).parameters:
+            extra["timeout"] = CANCEL_RELEASE_WAIT
+        try:
+            with anyio.move_on_after(CANCEL_RELEASE_WAIT if cancelled and not extra else None):
+                await request("terminal/release", params, **extra)
+        except RequestTimeout:
+            logger.debug("terminal/release %s: no answer yet after the cancel", terminal_id)
+        except RpcError as e:
+            logger.warning("terminal/release %s failed: %s", terminal_id, e.message)
 
     async def _follow(self, terminal_id: str, ids: dict[str, Any], timeout: float) -> CommandResult:
         # 1. Embed the terminal in the running tool call right away; it is written
@@ -255,4 +312,4 @@ class ClientWorkspace(LocalWorkspace):
             await self.ledger.emit_written(ctx.emit, event)
 
 
-__all__ = ["KILL_GRACE", "ClientWorkspace", "Ledger"]
+__all__ = ["EDITOR_READ_MAX_BYTES", "KILL_GRACE", "ClientWorkspace", "Ledger"]

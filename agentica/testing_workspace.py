@@ -25,6 +25,7 @@ and checks that writes through the workspace land on disk.
 from __future__ import annotations
 
 import inspect
+import os
 import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -145,6 +146,36 @@ class WorkspaceConformance:
         await _expect_raises(PathOutsideWorkspace, ws.read_text("link/secret.txt"), "via link")
         await _expect_raises(PathOutsideWorkspace, ws.write_text("link/new.txt", "x"), "write")
         _expect(not (root.parent / "outside" / "new.txt").exists(), "wrote through a symlink")
+
+    async def check_glob_and_grep_stay_inside_the_roots(self, ws: Workspace, root: Path) -> None:
+        """No pattern (``..``, an absolute path elsewhere, a symlinked directory) lists
+        anything outside the roots."""
+        if self.symlinks:
+            (root / "link").symlink_to(root.parent / "outside", target_is_directory=True)
+        elsewhere = str(root.parent / "outside" / "*")
+        for pattern in ("../*", "../**/*", "link/*", "link/**/*", "{x,..}/*", elsewhere):
+            try:
+                found = await ws.glob(pattern)
+            except PathOutsideWorkspace:
+                continue
+            _expect(not any("secret" in p for p in found), f"glob({pattern!r}) gave {found}")
+        matches = await ws.grep("secret")
+        _expect(matches == [], f"grep listed {[m.path for m in matches]}")
+
+    async def check_non_regular_files_are_refused_and_skipped(
+        self, ws: Workspace, root: Path
+    ) -> None:
+        """A FIFO is refused by reads and writes (without blocking) and skipped by walks."""
+        os.mkfifo(root / "pipe.txt")
+        (root / "a.txt").write_text("needle\n")
+        with anyio.fail_after(5):
+            await _expect_raises(ToolError, ws.read_text("pipe.txt"), "read_text(fifo)")
+            await _expect_raises(ToolError, ws.write_text("pipe.txt", "x"), "write_text(fifo)")
+            got = await ws.glob("*.txt")
+            _expect(got == ["a.txt"], f"glob listed {got}")
+            paths = [m.path for m in await ws.grep("needle")]
+            _expect(paths == ["a.txt"], f"grep gave {paths}")
+        _expect((root / "pipe.txt").is_fifo(), "the FIFO was replaced")
 
     # --- Files ---------------------------------------------------------------------------
 

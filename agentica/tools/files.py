@@ -12,12 +12,16 @@ from typing import Any
 from agentica.events import DiffContent, Location
 from agentica.exceptions import ToolError
 from agentica.tools.base import CallDescription, ToolResult
-from agentica.workspace.base import Workspace
+from agentica.workspace.base import DirEntry, Workspace
 
-MAX_LINE_CHARS = 2000
+MAX_LINE_BYTES = 2048
 """Longer lines are cut when read (the rest is replaced by a note)."""
 MAX_READ_CHARS = 100_000
 """One ``read_file`` call returns at most about this many characters."""
+MAX_READ_BYTES = 256 * 1024
+"""One ``read_file`` call reads at most about this many bytes of the file's lines."""
+MAX_OFFSET = 10**12
+"""Larger ``offset``/``limit`` values are refused (no file has that many lines)."""
 MAX_LISTED = 1000
 """``ls`` and ``glob`` list at most this many paths."""
 MAX_GREP_LINE_CHARS = 500
@@ -34,18 +38,25 @@ def _strip_eol(line: str) -> str:
     return line.rstrip("\r\n")
 
 
-def numbered(lines: list[str], first: int) -> tuple[str, int]:
+def numbered(
+    lines: list[str] | tuple[str, ...], first: int, cut: frozenset[int] = frozenset()
+) -> tuple[str, int]:
     """``cat -n`` style text of ``lines`` numbered from ``first``, within the size cap.
 
+    A line over ``MAX_LINE_BYTES`` bytes (or listed in ``cut``: already cut by the
+    workspace) ends with a ``[line N truncated at 2 KB]`` note.
     Returns the text and how many lines fitted.
     """
     out: list[str] = []
     size = 0
     for i, line in enumerate(lines):
+        number = first + i
         body = _strip_eol(line)
-        if len(body) > MAX_LINE_CHARS:
-            body = f"{body[:MAX_LINE_CHARS]}… [line truncated: {len(body)} characters]"
-        row = f"{first + i:6}\t{body}"
+        data = body.encode("utf-8", errors="replace")
+        if number in cut or len(data) > MAX_LINE_BYTES:
+            body = data[:MAX_LINE_BYTES].decode("utf-8", errors="ignore")
+            body += f"… [line {number} truncated at {MAX_LINE_BYTES // 1024} KB]"
+        row = f"{number:6}\t{body}"
         if out and size + len(row) > MAX_READ_CHARS:
             return "\n".join(out), i
         out.append(row)
@@ -59,24 +70,30 @@ async def read_file(ws: Workspace, file_path: str, offset: int, limit: int) -> s
         raise ToolError(f"offset must be >= 0 (the number of lines to skip), got {offset}")
     if limit < 1:
         raise ToolError(f"limit must be >= 1, got {limit}")
+    if offset > MAX_OFFSET or limit > MAX_OFFSET:
+        raise ToolError(f"offset and limit must be at most {MAX_OFFSET}")
     shown = ws.display_path(ws.resolve(file_path))
-    # One extra line tells whether the file goes on after this window.
-    lines = split_lines(await ws.read_text(file_path, line=offset + 1, limit=limit + 1))
+    window = await ws.read_window(
+        file_path,
+        offset=offset,
+        limit=limit,
+        max_line_bytes=MAX_LINE_BYTES,
+        max_bytes=MAX_READ_BYTES,
+    )
+    lines = window.lines
     if "\0" in "".join(lines[:50]):
         raise ToolError(f"{shown} looks like a binary file; it cannot be shown as text")
     if not lines:
         if offset == 0:
             return f"({shown} is empty)"
-        total = len(split_lines(await ws.read_text(file_path)))
+        total = window.total if window.total is not None else "fewer"
         raise ToolError(
             f"offset {offset} is past the end of {shown}, which has {total} lines; "
             f"use an offset below {total}"
         )
-    more = len(lines) > limit
-    lines = lines[:limit]
-    text, fitted = numbered(lines, offset + 1)
+    text, fitted = numbered(lines, offset + 1, window.cut)
     last = offset + fitted
-    if fitted < len(lines) or more:
+    if fitted < len(lines) or window.more:
         text += (
             f"\n\n[Showing lines {offset + 1}-{last} of {shown}; the file continues. "
             f"Call read_file with offset={last} to read more.]"
@@ -174,13 +191,18 @@ async def ls(ws: Workspace, path: str) -> str:
     entries = await ws.list_dir(path)
     if not entries:
         return f"({shown} is empty)"
-    rows = [
-        f"{e.name}/" if e.is_dir else (e.name if e.size is None else f"{e.name}  ({e.size} bytes)")
-        for e in entries[:MAX_LISTED]
-    ]
+    rows = [_entry_row(e) for e in entries[:MAX_LISTED]]
     if len(entries) > MAX_LISTED:
         rows.append(f"[… {len(entries) - MAX_LISTED} more entries not shown]")
     return "\n".join(rows)
+
+
+def _entry_row(entry: DirEntry) -> str:
+    if entry.is_dir:
+        return f"{entry.name}/"
+    if entry.special:
+        return f"{entry.name}  ({entry.special}, not a regular file)"
+    return entry.name if entry.size is None else f"{entry.name}  ({entry.size} bytes)"
 
 
 async def glob(ws: Workspace, pattern: str, path: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from agentica.events import TerminalContent, TextContent, ToolContent
 from agentica.exceptions import ToolError
 from agentica.tools.base import ToolResult
-from agentica.workspace.base import CommandResult, Workspace
+from agentica.workspace.base import CommandResult, Workspace, check_timeout
 
 
 async def execute(
@@ -14,8 +14,7 @@ async def execute(
     """See ``WorkspaceTools.execute``."""
     if not command.strip():
         raise ToolError("command is empty; give a shell command line such as `ls -la`")
-    if timeout <= 0:
-        raise ToolError(f"timeout must be > 0 seconds, got {timeout}")
+    check_timeout(timeout)
     if output_limit is None:
         result = await ws.run_command(command, timeout=timeout)
     else:

@@ -2,6 +2,19 @@
 
 See ``agentica.workspace.local`` for the behaviour (timeouts, cancellation, background
 children); this module holds the mechanics.
+
+Which processes are stopped: the process group, plus every process we can tie to the
+command, found in ``/proc`` (Linux) while it runs (every ``SCAN_INTERVAL`` seconds) and
+again when it is stopped: the descendants of the shell and of every process seen
+before (by parent pid, checked against each process's start time so a reused pid is
+never signalled), and any process carrying the command's ``AGENTICA_RUN_ID``
+environment mark. So a ``setsid`` daemon, which leaves the group, is stopped too.
+
+What cannot be caught: a process that leaves the family between two scans (it
+double-forks or is orphaned, so its parent chain no longer leads to the shell) *and*
+clears its environment (``env -i``), or one that changes user. Without ``/proc`` only the
+process group is stopped. A command that finishes normally keeps what it deliberately
+left running (``server > log 2>&1 &``).
 """
 
 from __future__ import annotations
@@ -10,6 +23,7 @@ import logging
 import os
 import signal
 import subprocess
+import uuid
 from pathlib import Path
 
 import anyio
@@ -20,6 +34,10 @@ from agentica.workspace.base import CommandResult
 logger = logging.getLogger(__name__)
 
 _SHELL = "/bin/sh"
+MARK = "AGENTICA_RUN_ID"
+"""Environment variable carrying a per-command id, inherited by its processes."""
+SCAN_INTERVAL = 0.2
+"""Seconds between two scans of ``/proc`` for the command's processes."""
 
 
 async def run_shell(
@@ -34,6 +52,7 @@ async def run_shell(
     """Run ``command`` under ``/bin/sh -c`` in a new session (its own process group)."""
     # Shielded: a cancellation while asyncio finishes setting up the pipes would
     # kill only the shell and orphan what it already started.
+    mark = uuid.uuid4().hex
     with anyio.CancelScope(shield=True):
         process = await anyio.open_process(
             [_SHELL, "-c", command],
@@ -42,14 +61,17 @@ async def run_shell(
             stderr=subprocess.STDOUT,
             cwd=workdir,
             start_new_session=True,
+            env={**os.environ, MARK: mark},
         )
     logger.debug("started pid %s in %s", process.pid, workdir)
+    family = Family(process.pid, mark)
     tail = _Tail(max(output_limit, 0))
     eof = anyio.Event()
     timed_out = lingering = finished = False
     try:
         async with anyio.create_task_group() as tg:
             tg.start_soon(_pump, process, tail, eof)
+            tg.start_soon(_watch, family)
             with anyio.move_on_after(timeout) as scope:
                 await process.wait()
                 # The shell is done; a background child (``server &``) may still hold
@@ -59,13 +81,13 @@ async def run_shell(
                 lingering = grace.cancelled_caught
             timed_out = scope.cancelled_caught
             if timed_out or lingering:
-                await _stop_group(process, eof, kill_grace)
+                await _stop_group(process, eof, kill_grace, family)
             finished = True
             tg.cancel_scope.cancel()  # A process outside the group may hold the pipe.
     finally:
         with anyio.CancelScope(shield=True):
             if not finished:  # Cancelled: the shell may be gone, its children not.
-                await _stop_group(process, None, kill_grace)
+                await _stop_group(process, None, kill_grace, family)
             await process.aclose()
     code = process.returncode
     signame = _signal_name(-code) if code is not None and code < 0 else None
@@ -83,9 +105,9 @@ async def run_shell(
 
 
 async def _stop_group(
-    process: anyio.abc.Process, eof: anyio.Event | None, kill_grace: float
+    process: anyio.abc.Process, eof: anyio.Event | None, kill_grace: float, family: Family
 ) -> None:
-    """SIGTERM the process group, wait a little, then SIGKILL what is left.
+    """SIGTERM the process group and the family, wait a little, then SIGKILL the rest.
 
     The group id is the shell's pid; signalling it reaches the background children
     even after the shell itself has exited (the id stays reserved while any member
@@ -93,13 +115,101 @@ async def _stop_group(
     """
     pgid = process.pid
     for sig in (signal.SIGTERM, signal.SIGKILL):
+        family.scan(environ=True)
         _signal_group(pgid, sig)
+        family.signal(sig)
         with anyio.move_on_after(kill_grace):
             await process.wait()
             if eof is not None:
                 await eof.wait()  # Collect what the stopped processes wrote last.
             else:
                 await _drain(process)  # Until no child holds the pipe any more.
+            while family.alive():  # noqa: ASYNC110 (processes that are not our children)
+                await anyio.sleep(0.01)
+
+
+async def _watch(family: Family) -> None:
+    """Record the command's processes while it runs (see the module docstring)."""
+    while True:
+        family.scan()
+        await anyio.sleep(SCAN_INTERVAL)
+
+
+def _snapshot() -> dict[int, tuple[int, int]]:
+    """``pid -> (parent pid, start time)`` of every process, from ``/proc``."""
+    procs: dict[int, tuple[int, int]] = {}
+    try:
+        names = os.listdir("/proc")
+    except OSError:
+        return procs
+    for name in names:
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as f:
+                fields = f.read().rsplit(b")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if fields[0] != b"Z":  # A zombie is already dead.
+            procs[int(name)] = (int(fields[1]), int(fields[19]))
+    return procs
+
+
+def _has_mark(pid: int, needle: bytes) -> bool:
+    try:
+        with open(f"/proc/{pid}/environ", "rb") as f:
+            return needle in f.read().split(b"\0")
+    except OSError:  # Gone, or another user's.
+        return False
+
+
+class Family:
+    """The processes of one command: see the module docstring."""
+
+    def __init__(self, pid: int, mark: str) -> None:
+        self.root = pid
+        self.needle = f"{MARK}={mark}".encode()
+        self.seen: dict[int, int] = {}
+        """pid -> start time of every process found so far (the shell included)."""
+
+    def scan(self, *, environ: bool = False) -> None:
+        """Add the descendants of known processes (and marked ones when ``environ``)."""
+        procs = _snapshot()
+        family = {p for p, start in self.seen.items() if procs.get(p, (0, -1))[1] == start}
+        if self.root in procs and self.root not in self.seen:
+            family.add(self.root)
+        children: dict[int, list[int]] = {}
+        for pid, (ppid, _) in procs.items():
+            children.setdefault(ppid, []).append(pid)
+        stack = list(family)
+        while stack:
+            for child in children.get(stack.pop(), ()):
+                if child not in family:
+                    family.add(child)
+                    stack.append(child)
+        if environ:
+            me = os.getpid()
+            family.update(
+                p for p in procs if p not in family and p != me and _has_mark(p, self.needle)
+            )
+        for pid in family:
+            self.seen[pid] = procs[pid][1]
+
+    def _live(self) -> list[int]:
+        procs = _snapshot()
+        return [p for p, start in self.seen.items() if procs.get(p, (0, -1))[1] == start]
+
+    def alive(self) -> bool:
+        """Whether a process of the family still runs (zombies do not count)."""
+        return bool(self._live())
+
+    def signal(self, sig: signal.Signals) -> None:
+        """Send ``sig`` to every live member (checked against its start time)."""
+        for pid in self._live():
+            try:
+                os.kill(pid, sig)
+            except (ProcessLookupError, PermissionError):
+                pass
 
 
 _LINGERING_NOTE = (

@@ -13,6 +13,8 @@ leaves the roots (through ``..`` or a symlink) unless the workspace was told to 
 
 from __future__ import annotations
 
+import io
+import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +37,8 @@ class DirEntry:
     name: str
     is_dir: bool
     size: int | None = None
+    special: str | None = None
+    """For a FIFO, socket or device: what it is (``a FIFO (named pipe)``, …)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -46,6 +50,20 @@ class GrepMatch:
     line: int
     """1-based line number."""
     text: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TextWindow:
+    """A window of a file's lines (``Workspace.read_window``), bounded in bytes."""
+
+    lines: tuple[str, ...]
+    """The lines, without their line endings; a line over the byte cap is cut."""
+    cut: frozenset[int] = frozenset()
+    """1-based numbers of the lines cut at the byte cap."""
+    more: bool = False
+    """Whether the file goes on after the window."""
+    total: int | None = None
+    """The file's number of lines, when the window starts past its end."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -89,6 +107,29 @@ class Workspace(ABC):
     ) -> str:
         """The file's text; ``line`` (1-based) and ``limit`` select a range of lines."""
 
+    async def read_window(
+        self, path: str, *, offset: int, limit: int, max_line_bytes: int, max_bytes: int
+    ) -> TextWindow:
+        """Up to ``limit`` lines after the first ``offset``, each cut at ``max_line_bytes``
+        bytes, stopping once ``max_bytes`` bytes were collected.
+
+        This default reads the range with ``read_text`` (so it is only as bounded as
+        that is); ``LocalWorkspace`` streams the file and never holds more than the caps.
+        """
+        text = await self.read_text(path, line=offset + 1, limit=limit + 1)
+        lines = [line.rstrip("\r\n") for line in io.StringIO(text, newline="")]
+        total = None
+        if not lines and offset > 0:
+            total = len(io.StringIO(await self.read_text(path), newline="").readlines())
+        return window_of(
+            lines,
+            first=offset + 1,
+            limit=limit,
+            max_line_bytes=max_line_bytes,
+            max_bytes=max_bytes,
+            total=total,
+        )
+
     @abstractmethod
     async def write_text(self, path: str, content: str) -> None:
         """Create or replace the file (atomically, parents created)."""
@@ -123,11 +164,46 @@ class Workspace(ABC):
         """Run a shell command; on timeout or cancellation kill its whole process group."""
 
 
+def check_timeout(timeout: float) -> None:
+    """Refuse a timeout that is not a finite number of seconds above 0."""
+    if not isinstance(timeout, int | float) or not math.isfinite(timeout) or timeout <= 0:
+        raise ToolError(f"timeout must be > 0 seconds (a finite number), got {timeout!r}")
+
+
+def window_of(
+    lines: list[str],
+    *,
+    first: int,
+    limit: int,
+    max_line_bytes: int,
+    max_bytes: int,
+    total: int | None = None,
+    more: bool = False,
+) -> TextWindow:
+    """A ``TextWindow`` of lines already in memory, with the caps applied."""
+    kept: list[str] = []
+    cut: set[int] = set()
+    size = 0
+    for number, line in enumerate(lines, first):
+        if len(kept) >= limit or (kept and size >= max_bytes):
+            more = True
+            break
+        data = line.encode("utf-8", errors="replace")
+        if len(data) > max_line_bytes:
+            line = data[:max_line_bytes].decode("utf-8", errors="ignore")
+            cut.add(number)
+        kept.append(line)
+        size += min(len(data), max_line_bytes) + 1
+    return TextWindow(lines=tuple(kept), cut=frozenset(cut), more=more, total=total)
+
+
 __all__ = [
     "CommandResult",
     "DirEntry",
     "GrepMatch",
     "PathOutsideWorkspace",
+    "TextWindow",
     "Workspace",
     "WorkspaceFileNotFound",
+    "check_timeout",
 ]

@@ -10,8 +10,21 @@ Design notes:
   never half of one); an existing file keeps its permission bits.
 * Blocking file I/O, path resolution included, runs in a worker thread so the event
   loop stays responsive (the sync ``resolve()`` does its own on the caller's thread).
-  Resolution and the later ``open``/``replace`` are separate steps: a directory swapped
-  for a symlink in between is not caught (accepted; the workspace is not a sandbox).
+  Each workspace has its own thread limiter (``io_threads``), so one session's slow
+  disk cannot take the threads another session needs; and no operation can block for
+  good: files are opened with ``O_NONBLOCK`` and FIFOs, sockets and devices are refused
+  (see ``_read``). Long work (a glob walk, skipping to a far ``offset``) checks a stop
+  flag: a cancel returns at once and the thread gives up soon after. Resolution and
+  the later ``open``/``replace`` are separate steps: a directory swapped for a symlink
+  in between is not caught (accepted; the workspace is not a sandbox).
+* Reads are bounded: ``read_window`` streams (lines cut at a byte cap, a total cap);
+  whole-file reads refuse files over ``MAX_TEXT_BYTES``.
+* ``grep`` runs in a child process (``_search.py`` as a script): Python's ``re`` cannot
+  be interrupted and holds the GIL, so a catastrophic pattern would freeze the whole
+  server. The child is SIGKILLed on cancellation (at once) or after ``grep_timeout``.
+* Every path returned (``glob``, ``grep``) is inside the roots: a glob's literal prefix
+  (``../x/*``, ``/etc/*``, ``link/*``) goes through ``resolve()``, walks do not follow
+  directory symlinks and drop file symlinks pointing outside.
 * Commands run under ``/bin/sh -c`` in a new session, hence their own process group.
   On timeout or cancellation the whole group gets SIGTERM and, after a short grace,
   SIGKILL, so background children (``cmd &``) do not outlive the call, even when the
@@ -29,24 +42,33 @@ from __future__ import annotations
 import logging
 import os
 import stat
-import uuid
-from collections.abc import Iterable
-from itertools import islice
+import threading
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TypeVar
 
 import anyio
 
 from agentica.exceptions import ToolError
-from agentica.workspace import _search
+from agentica.workspace import _grep, _read, _search
+from agentica.workspace._grep import GREP_TIMEOUT
 from agentica.workspace._process import run_shell
 from agentica.workspace.base import (
     CommandResult,
     DirEntry,
     GrepMatch,
     PathOutsideWorkspace,
+    TextWindow,
     Workspace,
     WorkspaceFileNotFound,
+    check_timeout,
 )
+
+T = TypeVar("T")
+
+MAX_PATH_CHARS = 4096
+"""Longer paths are refused (as the OS would, with a clearer message)."""
+MAX_NAME_BYTES = 255
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +83,8 @@ class LocalWorkspace(Workspace):
         kill_grace: Seconds between SIGTERM and SIGKILL when a command is stopped.
         background_grace: Seconds a background child may keep the output pipe open
             after the shell exited before its process group is stopped.
+        grep_timeout: Seconds a grep may run before it is stopped with an error.
+        io_threads: Worker threads this workspace's blocking file I/O may use at once.
 
     Example::
 
@@ -77,6 +101,8 @@ class LocalWorkspace(Workspace):
         allow_outside: bool = False,
         kill_grace: float = 1.0,
         background_grace: float = 0.5,
+        grep_timeout: float = GREP_TIMEOUT,
+        io_threads: int = 8,
     ) -> None:
         self.root = Path(root).expanduser().resolve()
         roots = [self.root]
@@ -88,6 +114,24 @@ class LocalWorkspace(Workspace):
         self.allow_outside = allow_outside
         self.kill_grace = kill_grace
         self.background_grace = background_grace
+        self.grep_timeout = grep_timeout
+        self.io_threads = io_threads
+        self._limiter: anyio.CapacityLimiter | None = None
+
+    async def _blocking(self, fn: Callable[[], T], *, abandon: bool = False) -> T:
+        """Run blocking file I/O in a thread, within this workspace's own limit."""
+        if self._limiter is None:  # Created lazily: it needs a running event loop.
+            self._limiter = anyio.CapacityLimiter(self.io_threads)
+        return await anyio.to_thread.run_sync(fn, limiter=self._limiter, abandon_on_cancel=abandon)
+
+    async def _stoppable(self, fn: Callable[[threading.Event], T]) -> T:
+        """Long blocking work (a walk, a skip through a big file) that checks ``stop``:
+        a cancel returns at once and the thread gives up at its next check."""
+        stop = threading.Event()
+        try:
+            return await self._blocking(lambda: fn(stop), abandon=True)
+        finally:
+            stop.set()
 
     def __repr__(self) -> str:
         extra = f", extra_roots={[str(r) for r in self.roots[1:]]}" if len(self.roots) > 1 else ""
@@ -103,16 +147,22 @@ class LocalWorkspace(Workspace):
         """
         raw = os.fspath(path)
         if "\0" in raw:
-            raise ToolError(f"invalid path {raw!r}: it contains a NUL character")
+            raise ToolError(f"invalid path {_clip(raw)!r}: it contains a NUL character")
+        _check_length(raw)
         candidate = Path(raw)
         if raw.startswith("~"):
-            candidate = candidate.expanduser()
+            try:
+                candidate = candidate.expanduser()
+            except RuntimeError as e:  # "~notauser", or no home directory at all.
+                user = raw[1:].split("/", 1)[0]
+                who = f"user {user!r} does not exist" if user else "there is no home directory"
+                raise ToolError(f"cannot expand {_clip(raw)!r}: {who}") from e
         if not candidate.is_absolute():
             candidate = self.root / candidate
         try:
             resolved = candidate.resolve(strict=False)
         except (OSError, RuntimeError) as e:  # RuntimeError: a symlink loop (Python < 3.13).
-            raise ToolError(f"cannot resolve path {raw!r}: {e}") from e
+            raise ToolError(f"cannot resolve path {_clip(raw)!r}: {e}") from e
         if self.allow_outside or self._inside(resolved):
             return resolved
         roots = ", ".join(str(r) for r in self.roots)
@@ -151,42 +201,47 @@ class LocalWorkspace(Workspace):
             path: The file.
             line: First line to return, 1-based.
             limit: Maximum number of lines to return.
+
+        Raises:
+            ToolError: Not a regular file (FIFOs, sockets and devices are never opened
+                for good), or too large (``MAX_TEXT_BYTES``) for the text asked.
         """
         if line is not None and line < 1:
             raise ToolError(f"line must be >= 1 (lines are 1-based), got {line}")
         if limit is not None and limit < 0:
             raise ToolError(f"limit must be >= 0, got {limit}")
-        return await anyio.to_thread.run_sync(
-            lambda: self._read_sync(self.resolve(path), path, line, limit)
-        )
+        return await self._blocking(lambda: _read.read_text(self.resolve(path), path, line, limit))
 
-    def _read_sync(self, target: Path, shown: str, line: int | None, limit: int | None) -> str:
-        try:
-            handle = open(target, encoding="utf-8", errors="replace", newline="")
-        except (FileNotFoundError, NotADirectoryError) as e:
-            raise WorkspaceFileNotFound(f"file not found: {shown}") from e
-        except IsADirectoryError as e:
-            raise ToolError(f"{shown} is a directory, not a file; list it instead") from e
-        except OSError as e:
-            raise ToolError(f"cannot read {shown}: {e.strerror or e}") from e
-        with handle:
-            if line is None and limit is None:
-                return handle.read()
-            start = (line or 1) - 1
-            stop = None if limit is None else start + limit
-            return "".join(islice(handle, start, stop))
+    async def read_window(
+        self, path: str, *, offset: int, limit: int, max_line_bytes: int, max_bytes: int
+    ) -> TextWindow:
+        """See ``Workspace.read_window``: streamed, never more than the caps in memory."""
+        return await self._stoppable(
+            lambda stop: _read.read_window(
+                self.resolve(path),
+                _clip(path),
+                offset=offset,
+                limit=limit,
+                max_line_bytes=max_line_bytes,
+                max_bytes=max_bytes,
+                stop=stop,
+            )
+        )
 
     async def write_text(self, path: str, content: str) -> None:
         """Create or replace the file atomically, creating missing parent directories."""
-        await anyio.to_thread.run_sync(lambda: _atomic_write(self.resolve(path), path, content))
+        await self._blocking(lambda: _read.atomic_write(self.resolve(path), _clip(path), content))
 
     async def exists(self, path: str) -> bool:
         """Whether the path exists (raises ``PathOutsideWorkspace`` outside the roots)."""
-        return await anyio.to_thread.run_sync(lambda: self.resolve(path).exists())
+        return await self._blocking(lambda: self.resolve(path).exists())
 
     async def list_dir(self, path: str = ".") -> list[DirEntry]:
-        """The entries of a directory, sorted by name; ``size`` is set for files."""
-        return await anyio.to_thread.run_sync(lambda: _list_dir(self.resolve(path), path))
+        """The entries of a directory, sorted by name; ``size`` is set for regular files.
+
+        Symlinks pointing outside the roots are left out, as in ``glob``.
+        """
+        return await self._blocking(lambda: _read.list_dir(self.resolve(path), path, self._keep))
 
     async def glob(self, pattern: str, path: str = ".") -> list[str]:
         """Paths matching ``pattern`` under ``path``, relative to root, sorted.
@@ -204,13 +259,13 @@ class LocalWorkspace(Workspace):
             literal, rest = _search.split_literal_prefix(pattern)
             path, pattern = literal or "/", rest
 
-        def run() -> list[str]:
+        def run(stop: threading.Event) -> list[str]:
             base = self.resolve(path)
             _require_dir(base, path)
-            found = _search.glob_paths(base, pattern, self._keep)
+            found = _search.glob_paths(base, pattern, self._keep, self.resolve, stop)
             return sorted(self._relative(p) for p in found)
 
-        return await anyio.to_thread.run_sync(run)
+        return await self._stoppable(run)
 
     async def grep(
         self, pattern: str, path: str = ".", *, glob: str | None = None, limit: int = 100
@@ -224,29 +279,33 @@ class LocalWorkspace(Workspace):
             glob: Only search files matching this glob; without ``/`` it matches the
                 file name (``*.py``), with ``/`` the path relative to ``path``.
             limit: Maximum number of matches returned.
-        """
-        regex = _search.compile_regex(pattern)
-        wanted = _search.file_filter(glob)
-        limit = max(limit, 0)
 
-        def run() -> list[GrepMatch]:
+        Raises:
+            ToolError: The pattern is invalid, or the search took over ``grep_timeout``.
+        """
+        _grep.compile_regex(pattern)
+        _search.file_filter(glob)  # A bad glob fails here, not in the worker.
+
+        def locate() -> Path:
             target = self.resolve(path)
             if not target.exists():
-                raise WorkspaceFileNotFound(f"path not found: {path}")
-            if target.is_dir():
-                walked = _search.walk(target, max_depth=None, keep=self._keep)
-                files = (p for rel, p, is_dir in walked if not is_dir and wanted(rel))
-            else:
-                files = iter([target])
-            matches: list[GrepMatch] = []
-            for file in files:
-                if len(matches) >= limit:
-                    break
-                for number, text in _search.grep_file(file, regex, limit - len(matches)):
-                    matches.append(GrepMatch(path=self._relative(file), line=number, text=text))
-            return matches
+                raise WorkspaceFileNotFound(f"path not found: {_clip(path)}")
+            mode = target.stat().st_mode
+            if not stat.S_ISDIR(mode) and not stat.S_ISREG(mode):
+                raise _read.not_regular(_clip(path), mode)
+            return target
 
-        return await anyio.to_thread.run_sync(run)
+        target = await self._blocking(locate)
+        found = await _grep.run(
+            pattern,
+            target,
+            glob=glob,
+            limit=max(limit, 0),
+            roots=self.roots,
+            allow_outside=self.allow_outside,
+            timeout=self.grep_timeout,
+        )
+        return [GrepMatch(path=self._relative(p), line=n, text=t) for p, n, t in found]
 
     # --- Commands ------------------------------------------------------------------------
 
@@ -266,15 +325,14 @@ class LocalWorkspace(Workspace):
             timeout: Seconds before the whole process group is killed.
             output_limit: Bytes of merged stdout/stderr kept (the last ones).
         """
-        if timeout <= 0:
-            raise ToolError(f"timeout must be > 0 seconds, got {timeout}")
+        check_timeout(timeout)
 
         def find_workdir() -> Path:
             workdir = self.resolve(cwd) if cwd else self.root
             _require_dir(workdir, cwd or ".")
             return workdir
 
-        workdir = await anyio.to_thread.run_sync(find_workdir)
+        workdir = await self._blocking(find_workdir)
         return await run_shell(
             command,
             workdir=workdir,
@@ -285,6 +343,25 @@ class LocalWorkspace(Workspace):
         )
 
 
+def _clip(text: str, width: int = 120) -> str:
+    """A path cut for error messages (a model may send kilobytes of one)."""
+    return text if len(text) <= width else f"{text[: width - 30]}…{text[-20:]}"
+
+
+def _check_length(raw: str) -> None:
+    if len(raw) > MAX_PATH_CHARS:
+        raise ToolError(
+            f"path is too long ({len(raw)} characters; the limit is {MAX_PATH_CHARS}): "
+            f"{_clip(raw)!r}"
+        )
+    for name in raw.split("/"):
+        if len(name.encode("utf-8", errors="surrogateescape")) > MAX_NAME_BYTES:
+            raise ToolError(
+                f"path {_clip(raw)!r} has a name longer than {MAX_NAME_BYTES} bytes "
+                f"({_clip(name, 40)!r}); file systems refuse such names"
+            )
+
+
 def _require_dir(path: Path, shown: str) -> None:
     if not path.exists():
         raise WorkspaceFileNotFound(f"directory not found: {shown}")
@@ -292,51 +369,4 @@ def _require_dir(path: Path, shown: str) -> None:
         raise ToolError(f"{shown} is a file, not a directory")
 
 
-def _list_dir(target: Path, shown: str) -> list[DirEntry]:
-    _require_dir(target, shown)
-    entries: list[DirEntry] = []
-    with os.scandir(target) as it:
-        for entry in it:
-            try:
-                is_dir = entry.is_dir()
-                size = None if is_dir else entry.stat().st_size
-            except OSError:  # A dangling symlink.
-                is_dir, size = False, None
-            entries.append(DirEntry(name=entry.name, is_dir=is_dir, size=size))
-    return sorted(entries, key=lambda e: e.name)
-
-
-def _atomic_write(target: Path, shown: str, content: str) -> None:
-    try:
-        data = content.encode("utf-8")
-    except UnicodeEncodeError as e:
-        raise ToolError(f"cannot write {shown}: the text is not valid Unicode ({e})") from e
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-    except FileExistsError as e:
-        raise ToolError(f"cannot write {shown}: a parent path is a file") from e
-    except OSError as e:
-        raise ToolError(f"cannot create the directory of {shown}: {e.strerror or e}") from e
-    try:
-        mode: int | None = stat.S_IMODE(target.stat().st_mode)
-        if target.is_dir():
-            raise ToolError(f"cannot write {shown}: it is a directory")
-    except FileNotFoundError:
-        mode = None
-    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:12]}.tmp")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666 if mode is None else mode)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        if mode is not None:
-            os.chmod(tmp, mode)  # The umask may have narrowed the mode given to open().
-        os.replace(tmp, target)
-    except OSError as e:
-        tmp.unlink(missing_ok=True)
-        raise ToolError(f"cannot write {shown}: {e.strerror or e}") from e
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-__all__ = ["LocalWorkspace", "PathOutsideWorkspace", "WorkspaceFileNotFound"]
+__all__ = ["GREP_TIMEOUT", "LocalWorkspace", "PathOutsideWorkspace", "WorkspaceFileNotFound"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -11,8 +12,9 @@ from fake_client import FakeClient
 from proc_util import alive
 
 from acp_server import wire
-from acp_server.workspace import ClientWorkspace
+from acp_server.workspace import EDITOR_READ_MAX_BYTES, ClientWorkspace
 from agentica.events import TerminalContent, ToolCallProgress
+from agentica.exceptions import ToolError
 from agentica.testing_workspace import WorkspaceConformance
 from agentica.tools.base import ToolCallContext, _current_call
 from agentica.workspace.base import PathOutsideWorkspace, WorkspaceFileNotFound
@@ -180,20 +182,101 @@ async def test_requests_wait_for_the_announced_call_and_the_embed_precedes_relea
     assert ledger.log[-1] == "announced? c1 (after 3 requests)"  # before the release
 
 
-async def test_edit_of_a_file_only_in_an_editor_buffer_works(tmp_path):
+async def test_creating_a_file_never_asks_the_editor_to_read_it(tmp_path):
     from agentica.tools.builtin import WorkspaceTools
 
     client = FakeClient()
-    draft = str(tmp_path / "draft.py")
-    client.buffers[draft] = "x = 1\n"
     tools = WorkspaceTools(make(tmp_path, client))
-    assert await tools.workspace.exists("draft.py")
-    assert not await tools.workspace.exists("missing.py")
+    result = await tools.write_file("new.py", "x = 1\n")
+    assert result.text == "Created new.py (1 line)."
+    assert (tmp_path / "new.py").read_text() == "x = 1\n"
+    assert client.methods() == ["fs/write_text_file"]
+    with pytest.raises(ToolError, match=r"file not found: missing\.py"):
+        await tools.edit_file("missing.py", "a", "b")
+    with pytest.raises(WorkspaceFileNotFound):
+        await tools.workspace.read_text("missing.py")
+    assert client.methods() == ["fs/write_text_file"]
+
+
+async def test_edit_sees_the_editor_buffer_of_a_file_on_disk(tmp_path):
+    from agentica.tools.builtin import WorkspaceTools
+
+    client = FakeClient()
+    (tmp_path / "draft.py").write_text("x = 0\n")
+    client.buffers[str(tmp_path / "draft.py")] = "x = 1\n"  # Unsaved change.
+    tools = WorkspaceTools(make(tmp_path, client))
     result = await tools.edit_file("draft.py", "x = 1", "x = 2")
-    assert (tmp_path / "draft.py").read_text() == "x = 2\n"  # Saved through fs/write.
+    assert (tmp_path / "draft.py").read_text() == "x = 2\n"
     (diff,) = result.content
     assert (diff.old_text, diff.new_text) == ("x = 1\n", "x = 2\n")
-    assert "x = 2" in await tools.read_file("draft.py")
+
+
+async def test_fifo_is_refused_without_asking_the_editor(tmp_path):
+    from agentica.tools.builtin import WorkspaceTools
+
+    client = FakeClient()
+    os.mkfifo(tmp_path / "pipe")
+    tools = WorkspaceTools(make(tmp_path, client))
+    with anyio.fail_after(5):
+        for call in (tools.read_file("pipe"), tools.write_file("pipe", "x")):
+            with pytest.raises(ToolError, match="is a FIFO"):
+                await call
+    assert client.requests == []
+
+
+async def test_a_big_file_is_read_from_disk_in_a_bounded_window(tmp_path):
+    from agentica.tools.builtin import WorkspaceTools
+
+    client = FakeClient()
+    (tmp_path / "big.log").write_bytes(b"z" * (EDITOR_READ_MAX_BYTES + 10))
+    tools = WorkspaceTools(make(tmp_path, client))
+    text = await tools.read_file("big.log", limit=1)
+    assert text.endswith("z… [line 1 truncated at 2 KB]")
+    assert client.requests == []
+
+
+class SilentTerminalClient(FakeClient):
+    """A client that never answers ``terminal/create``."""
+
+    async def _terminal_create(self, params):
+        self.terminal_created.set()
+        await anyio.sleep_forever()
+
+
+async def test_cancel_never_waits_for_an_unanswered_terminal_create(tmp_path):
+    client = SilentTerminalClient()
+    ws = make(tmp_path, client)
+    start = 0.0
+    with anyio.fail_after(5):
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(run_in_call, ws, [], "echo hi")
+            await client.terminal_created.wait()
+            start = anyio.current_time()
+            tg.cancel_scope.cancel()
+        elapsed = anyio.current_time() - start
+    assert elapsed < 0.1
+    assert client.cancelled_requests == ["terminal/create"]
+
+
+async def test_cancel_does_not_wait_long_for_terminal_release(tmp_path):
+    class SlowRelease(FakeClient):
+        async def _terminal_release(self, params):
+            await anyio.sleep_forever()
+
+    async with SlowRelease() as client:
+        ws = make(tmp_path, client)
+        start = 0.0
+        with anyio.fail_after(5):
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(run_in_call, ws, [], "sleep 30")
+                await client.terminal_created.wait()
+                start = anyio.current_time()
+                tg.cancel_scope.cancel()
+            elapsed = anyio.current_time() - start
+        assert elapsed < 0.5
+        assert client.methods()[-1] == "terminal/release"
+        for term in client.terminals.values():
+            term.process.kill()
 
 
 async def test_editor_only_files_do_not_exist_without_the_fs_capability(tmp_path):

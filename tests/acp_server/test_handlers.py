@@ -134,10 +134,9 @@ async def test_tool_call_with_permission_writes_through_fs_when_advertised(hooke
     sid = await new_session(h, tmp_path)
     assert await prompt(h, sid, "write it") == "end_turn"
     assert (tmp_path / "a.txt").read_text() == "hi"
-    # The editor is asked whether it has the file (an unsaved buffer) before writing it.
+    # A file missing on disk is created without asking the editor to read it first.
     assert client.methods() == [
         "session/request_permission",
-        "fs/read_text_file",
         "fs/write_text_file",
     ]
     kinds = [u["sessionUpdate"] for u in client.updates]

@@ -130,13 +130,21 @@ class _DaemonWorker:
 class FdReceiveStream(ByteReceiveStream):
     """An anyio byte stream reading a file descriptor in a daemon thread."""
 
-    def __init__(self, fd: int) -> None:
+    def __init__(self, fd: int, *, unread: bytes = b"") -> None:
         self._fd = fd
         self._worker = _DaemonWorker(f"acp-read-fd{fd}")
         self._eof = False
+        self._unread = unread
 
     async def receive(self, max_bytes: int = _CHUNK) -> bytes:
-        """The next chunk (at most ``max_bytes``); raises ``EndOfStream`` at EOF."""
+        """The next chunk (at most ``max_bytes``); raises ``EndOfStream`` at EOF.
+
+        Bytes passed as ``unread`` (read from the fd before, by the startup fast path)
+        come first.
+        """
+        if self._unread:
+            data, self._unread = self._unread[:max_bytes], self._unread[max_bytes:]
+            return data
         if self._eof:
             raise EndOfStream
         data: bytes = await self._worker.run(lambda: os.read(self._fd, max_bytes))

@@ -196,6 +196,7 @@ class ClientWorkspace(LocalWorkspace):
             output_byte_limit=max(output_limit, 0),
         )
         await self._announced()
+        created: Any = None
         # Shielded: a cancel arriving meanwhile must not lose the terminal id, or the
         # command would never be released (the client may ignore ``$/cancel_request``).
         with anyio.CancelScope(shield=True, deadline=anyio.current_time() + CREATE_TIMEOUT) as cs:

@@ -89,7 +89,7 @@ async def with_server(body: Any, *args: str) -> Any:
     env["AGENTICA_TEST_MODEL"] = "e2e_models:model"
     with tempfile.TemporaryDirectory() as cwd:
         process = await anyio.open_process(
-            [sys.executable, "-m", "acp_server", *args],
+            [sys.executable, str(ROOT / "tests" / "serve_hooked.py"), *args],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,

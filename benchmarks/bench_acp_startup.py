@@ -11,7 +11,7 @@ imports happen then, in the background warm-up the handlers start).
 an editable checkout would otherwise be recompiled from source at every start, while
 the floor's site-packages are already compiled. ``--no-compile`` skips that.
 
-    python benchmarks/bench_acp_startup.py [--runs 10] [--no-compile] [--handlers module:factory]
+    python benchmarks/bench_acp_startup.py [--runs 10] [--no-compile]
 """
 
 from __future__ import annotations
@@ -110,9 +110,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--no-compile", action="store_true", help="do not byte-compile first")
-    parser.add_argument("--handlers", help="module:factory to serve instead of the real handlers")
     args = parser.parse_args()
-    extra = ["--handlers", args.handlers] if args.handlers else []
+    extra: list[str] = []
     if not args.no_compile:
         byte_compile()
     with tempfile.TemporaryDirectory() as config_home:

@@ -577,7 +577,7 @@ async def test_cancelled_outgoing_request_sends_cancel_request_and_is_forgotten(
         await peer.send({"jsonrpc": "2.0", "id": outgoing["id"], "result": {}})
         await peer.request(1, "echo", {})
         assert (await peer.receive())["id"] == 1
-        assert conn._pending == {}
+        assert conn.pending_requests == 0
 
 
 # Shutdown ------------------------------------------------------------------------------------

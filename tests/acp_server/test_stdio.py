@@ -123,7 +123,8 @@ async def spawn(*args: str, handlers: Path | None = None) -> AsyncIterator[Serve
     env.pop("AGENTICA_CONFIG", None)
     env["XDG_CONFIG_HOME"] = str(handlers or ROOT / "nonexistent")
     command = [sys.executable, "-m", "acp_server", *args]
-    if handlers is not None:
+    if handlers is not None:  # The test hook lives in tests/serve_hooked.py.
+        command = [sys.executable, str(ROOT / "tests" / "serve_hooked.py"), *args]
         command += ["--handlers", "acp_test_handlers:build"]
     process = await anyio.open_process(command, env=env, cwd=ROOT, start_new_session=True)
     try:

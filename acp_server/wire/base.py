@@ -1,0 +1,68 @@
+"""The base of every wire model, and ``parse()`` / ``dump()`` at the JSON boundary.
+
+Our own pydantic models instead of the SDK's generated ones: camelCase aliases,
+``_meta`` allowed everywhere, unknown keys ignored, and dumped by alias without
+``None``s (``dump()``). Incoming params go through ``parse()``, which turns a pydantic
+validation error into a JSON-RPC -32602 with a readable message.
+
+Leniency follows the reference implementation: ``mcpServers`` may be missing (read as
+``[]``), optional fields with bad values are not worth rejecting a request for, but a
+malformed *required* field (``prompt: "hi"``, a text block without ``text``, a string
+``protocolVersion``) is -32602.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError
+from pydantic.alias_generators import to_camel
+
+from acp_server.errors import RpcError
+
+
+class WireModel(BaseModel):
+    """Base of every wire model: camelCase aliases, ``_meta`` kept, unknown keys ignored."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        populate_by_name=True,
+        extra="ignore",
+        frozen=True,
+        defer_build=True,
+    )
+    meta: dict[str, Any] | None = Field(
+        default=None, validation_alias=AliasChoices("_meta"), serialization_alias="_meta"
+    )
+
+
+def dump(model: BaseModel) -> dict[str, Any]:
+    """The model as a JSON-able dict: by alias, ``None`` fields left out."""
+    return model.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def parse(model: type[M], params: Any) -> M:
+    """Validate incoming params, or raise ``RpcError.invalid_params`` naming the problem."""
+    if params is None:
+        params = {}
+    try:
+        return model.model_validate(params)
+    except ValidationError as e:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'params'}: {err['msg']}"
+            for err in e.errors(include_url=False)[:5]
+        )
+        raise RpcError.invalid_params(
+            f"invalid params for {_model_method(model)}: {problems}",
+            data={"errors": e.errors(include_url=False, include_context=False)[:5]},
+        ) from None
+
+
+def _model_method(model: type[BaseModel]) -> str:
+    return getattr(model, "__method__", model.__name__)
+
+
+__all__ = ["WireModel", "dump", "parse"]

@@ -311,7 +311,8 @@ class Connection:
                         self._idle.set()
         if response is None:  # Cancelled by $/cancel_request or shutdown.
             method = message["method"]
-            if by_peer and method in self._cancelled_results:
+            # A prompt stopped by shutdown (EOF, SIGTERM) answers its marker too, not -32800.
+            if (by_peer or self._input_closed) and method in self._cancelled_results:
                 return {
                     "jsonrpc": "2.0",
                     "id": request_id,

@@ -68,9 +68,9 @@ class Handlers(Protocol):
     @property
     def cancelled_results(self) -> Mapping[str, Any]:
         """Per method, the result that answers a request the peer cancelled with
-        ``$/cancel_request`` (acp-spec §10.3 allows "a cancellation marker" instead of
-        -32800; a prompt answers ``stopReason: cancelled``, which clients do not show as
-        an error)."""
+        ``$/cancel_request`` or that shutdown cancelled (acp-spec §10.3 allows "a
+        cancellation marker" instead of -32800; a prompt answers ``stopReason:
+        cancelled``, which clients do not show as an error)."""
         ...
 
     async def aclose(self) -> None:

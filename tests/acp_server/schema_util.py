@@ -1,4 +1,4 @@
-"""Validate ACP payloads against the official v1 JSON schema (shared/acp-schema/v1).
+"""Validate ACP payloads against the official v1 JSON schema (the copy the package ships).
 
 Used by the mapping and handler unit tests and by the end-to-end tests (which validate
 every message the server writes)::
@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import functools
 import json
-from pathlib import Path
 from typing import Any
 
 import jsonschema
 
-# shared/ lies beside the project root on every machine and in CI; it is required.
-SCHEMA_PATH = Path(__file__).resolve().parents[3] / "shared/acp-schema/v1/schema.json"
+from acp_server.harness.schema import PACKAGED_SCHEMA
+
+# The package bundles the official schema (for the harness): the tests need nothing else.
+SCHEMA_PATH = PACKAGED_SCHEMA
 if not SCHEMA_PATH.exists():
     raise RuntimeError(f"the official ACP schema is missing: expected it at {SCHEMA_PATH}")
 

@@ -181,7 +181,12 @@ class SessionFactory:
             ledger=ledger,
         )
         approver = PermissionApprover(
-            self.conn, session_id, announced=ledger.announced, mode=mode, roots=workspace.roots
+            self.conn,
+            session_id,
+            announced=ledger.announced,
+            wire_id=ledger.wire_id,
+            mode=mode,
+            roots=workspace.roots,
         )
         agent = Agent(
             model=model,

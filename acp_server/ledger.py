@@ -13,6 +13,7 @@ when the call is cancelled meanwhile, withdrawn (the pump then drops it), so
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,8 +33,10 @@ request goes out anyway (logged), rather than failing the tool call.
 class CallLedger:
     """What of the running turn has been handed to the writer (see the module doc).
 
-    Tool call ids are assumed unique within a turn (providers guarantee it; the
-    history would be ambiguous otherwise); the ledger is cleared after every turn.
+    It also gives every tool call its ``toolCallId`` on the wire, unique in the session:
+    the model's id, or that id with a ``~N`` suffix when the session already used it (a
+    model may repeat ids, within a turn or across turns). The ledger is cleared after
+    every turn, except for the ids used.
 
     Args:
         timeout: Seconds ``announced()`` and ``emit_written()`` wait at most.
@@ -43,6 +46,35 @@ class CallLedger:
         self.timeout = timeout
         self._announced: dict[str, anyio.Event] = {}
         self._written: dict[int, _Handover] = {}
+        self._used: set[str] = set()
+        """Every ``toolCallId`` the session has sent."""
+        self._open: dict[str, deque[str]] = {}
+        """Per model call id, the wire ids of its calls still open, oldest first."""
+
+    def open_call(self, call_id: str) -> str:
+        """A new call with the model's ``call_id`` started: its wire id (unique, kept)."""
+        wire_id, n = call_id, 1
+        while wire_id in self._used:
+            n += 1
+            wire_id = f"{call_id}~{n}"
+        self._used.add(wire_id)
+        self._open.setdefault(call_id, deque()).append(wire_id)
+        return wire_id
+
+    def wire_id(self, call_id: str) -> str:
+        """The wire id of the (oldest) open call with the model's ``call_id``."""
+        ids = self._open.get(call_id)
+        return ids[0] if ids else call_id
+
+    def close_call(self, call_id: str) -> str:
+        """The (oldest) open call with the model's ``call_id`` finished: its wire id."""
+        ids = self._open.get(call_id)
+        if not ids:
+            return call_id
+        wire_id = ids.popleft()
+        if not ids:
+            del self._open[call_id]
+        return wire_id
 
     def _event(self, call_id: str) -> anyio.Event:
         event = self._announced.get(call_id)
@@ -121,9 +153,10 @@ class CallLedger:
                 del self._written[id(event)]
 
     def clear(self) -> None:
-        """Forget the turn (waiters still waiting keep their events)."""
+        """Forget the turn (waiters still waiting keep their events; ids stay used)."""
         self._announced.clear()
         self._written.clear()
+        self._open.clear()
 
 
 @dataclass(eq=False)

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from acp_server.permissions import PermissionApprover
     from acp_server.workspace import ClientWorkspace
     from agentica.agent import Agent
+    from agentica.events import RunEvent
     from agentica.exceptions import AgenticaError, ModelError
     from agentica.messages import Message
 
@@ -197,17 +198,33 @@ class Session:
                 # client has not seen, nor miss one it has.
                 if not self.ledger.claim(event):
                     continue  # Withdrawn by its emitter (see ``CallLedger.emit_written``).
+                shown = self._with_wire_id(event)
                 with anyio.CancelScope(shield=True):
-                    for update in event_to_updates(event, context_size=self.context_size):
+                    for update in event_to_updates(shown, context_size=self.context_size):
                         await self.notify(update)
-                if isinstance(event, ToolCallStarted):
-                    open_calls[event.call_id] = None
+                if isinstance(event, ToolCallStarted) and isinstance(shown, ToolCallStarted):
+                    open_calls[shown.call_id] = None
                     self.ledger.mark_announced(event.call_id)
                 else:
-                    if isinstance(event, ToolCallFinished):
-                        open_calls.pop(event.call_id, None)
+                    if isinstance(shown, ToolCallFinished):
+                        open_calls.pop(shown.call_id, None)
                     self.ledger.mark_written(event)
         return result
+
+    def _with_wire_id(self, event: RunEvent) -> RunEvent:
+        """``event`` naming its call by the wire id (unique in the session, see the ledger)."""
+        from agentica.events import ToolCallFinished, ToolCallProgress, ToolCallStarted
+
+        match event:
+            case ToolCallStarted(call_id=call_id):
+                wire_id = self.ledger.open_call(call_id)
+            case ToolCallProgress(call_id=call_id):
+                wire_id = self.ledger.wire_id(call_id)
+            case ToolCallFinished(call_id=call_id):
+                wire_id = self.ledger.close_call(call_id)
+            case _:
+                return event
+        return event if wire_id == call_id else replace(event, call_id=wire_id)
 
     async def _close_calls(self, open_calls: dict[str, None], reason: str) -> None:
         if not open_calls:

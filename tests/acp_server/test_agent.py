@@ -253,3 +253,35 @@ async def test_configured_model_timeout_reaches_the_model(tmp_path):
     model = session.agent.model
     assert (model.timeout, model.connect_timeout, model.max_retries) == (2.0, 2.0, 0)
     await h.aclose()
+
+
+async def test_repeated_tool_call_ids_from_the_model_get_distinct_ids_on_the_wire(
+    hooked, tmp_path
+):
+    write = {"file_path": "a.txt", "content": "hi"}
+    hooked += [
+        ScriptedModel.tool_calls(tool_call("ls", {}, id="dup")),
+        ScriptedModel.tool_calls(tool_call("write_file", write, id="dup")),  # Same turn.
+        "done",
+        ScriptedModel.tool_calls(tool_call("ls", {}, id="dup")),  # Next turn.
+        "again",
+    ]
+    client = FakeClient(["allow_once"])
+    h = await start(client)
+    sid = await new_session(h, tmp_path)
+    assert await prompt(h, sid, "first") == "end_turn"
+    assert await prompt(h, sid, "second") == "end_turn"
+    started = [u["toolCallId"] for u in client.updates if u["sessionUpdate"] == "tool_call"]
+    assert started == ["dup", "dup~2", "dup~3"]
+    final = {
+        u["toolCallId"]: u["status"]
+        for u in client.updates
+        if u["sessionUpdate"] == "tool_call_update" and u.get("status") in ("completed", "failed")
+    }
+    assert final == {"dup": "completed", "dup~2": "completed", "dup~3": "completed"}
+    updated = {u["toolCallId"] for u in client.updates if u["sessionUpdate"] == "tool_call_update"}
+    assert updated <= set(started)
+    ((method, params),) = client.requests
+    assert method == "session/request_permission"
+    assert params["toolCall"]["toolCallId"] == "dup~2"  # The write, as the editor knows it.
+    assert (tmp_path / "a.txt").read_text() == "hi"

@@ -110,10 +110,8 @@ class Connection:
     def call_after_next_write(self, callback: Callable[[], object]) -> None:
         """Call ``callback()`` (sync, in the event loop) once the next output write is done.
 
-        A handler uses it for background work that should not compete with sending its
-        own response (e.g. warming up imports after ``initialize``); called during a
-        handler, the next write is normally the one carrying its response. Callbacks
-        still pending at shutdown are dropped.
+        For background work that should not compete with sending a handler's response
+        (the warm-up after ``initialize``); pending callbacks are dropped at shutdown.
         """
         self._after_write.append(callback)
 

@@ -255,9 +255,7 @@ async def test_configured_model_timeout_reaches_the_model(tmp_path):
     await h.aclose()
 
 
-async def test_repeated_tool_call_ids_from_the_model_get_distinct_ids_on_the_wire(
-    hooked, tmp_path
-):
+async def test_repeated_tool_call_ids_from_the_model_get_distinct_ids_on_the_wire(hooked, tmp_path):
     write = {"file_path": "a.txt", "content": "hi"}
     hooked += [
         ScriptedModel.tool_calls(tool_call("ls", {}, id="dup")),

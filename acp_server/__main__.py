@@ -117,7 +117,7 @@ async def _serve(
     import anyio
 
     from acp_server.connection import Connection
-    from acp_server.stdio import FdReceiveStream, FdSendStream
+    from acp_server.fdstreams import FdReceiveStream, FdSendStream
 
     conn = Connection(
         FdReceiveStream(fds.stdin, unread=unread),

@@ -73,10 +73,19 @@ class AcpAgent:
     # --- lifecycle ---------------------------------------------------------------------
 
     def start_warm_up(self) -> None:
-        """Import the heavy modules and build the shared model in the background, once."""
-        modules = WARM_UP_MODULES + self.factory.warm_up_modules()
-        build = None if self.factory.model_factory is not None else self.factory.shared_model
-        self.warm_up.start(modules, then=build)
+        """Import the heavy modules, build the wire models and the shared model (with its
+        HTTP client) in the background, once: the first prompt then waits for none of it."""
+        self.warm_up.start(WARM_UP_MODULES + self.factory.warm_up_modules(), then=self._build)
+
+    def _build(self) -> None:
+        from acp_server import wire
+        from acp_server.mapping import prompt_to_message, text_chunk
+
+        wire.build_all()
+        prompt_to_message([wire.TextBlock(text="warm-up")])  # First uses fill caches.
+        text_chunk("warm-up")
+        if self.factory.model_factory is None:
+            self.factory.shared_model()
 
     async def ready(self) -> None:
         """Wait until the heavy modules may be imported (see ``acp_server.startup``)."""

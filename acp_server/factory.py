@@ -16,8 +16,10 @@ first use (after the warm-up), never when this module is imported.
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from collections.abc import Awaitable, Callable
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from acp_server import modes
@@ -88,6 +90,8 @@ class SessionFactory:
         self._model_error: Exception | None = None
         self._model_lock = threading.Lock()  # The warm-up thread may be building it.
         self._model_loaded = False
+        self._http_client: Any = None
+        """The model's pooled HTTP client, built with it (its TLS setup is slow), ours to close."""
 
     @property
     def model_spec(self) -> str:
@@ -109,11 +113,13 @@ class SessionFactory:
         return spec_supports_images(self.model_spec)
 
     def warm_up_modules(self) -> tuple[str, ...]:
-        """The model's own module, for the warm-up to import (none with a factory)."""
+        """The model's own modules, for the warm-up to import (none with a factory)."""
         if self.model_factory is not None:
             return ()
-        demo = is_demo_spec(self.model_spec)
-        return ("agentica.models.demo" if demo else "agentica.models.openai",)
+        if is_demo_spec(self.model_spec):
+            return ("agentica.models.demo",)
+        # ``client.chat`` imports its resources on first use: hundreds of ms.
+        return ("agentica.models.openai", "openai", "openai.resources.chat.chat")
 
     def shared_model(self) -> Model:
         """The configured model, created once (raises its setup error every time)."""
@@ -121,13 +127,7 @@ class SessionFactory:
             if not self._model_loaded:
                 self._model_loaded = True
                 try:
-                    from agentica.models.registry import get_model
-
-                    self._model = get_model(
-                        self.model_spec,
-                        env_overrides=credential_overrides(self.config),
-                        **model_options(self.config),
-                    )
+                    self._model = self._create_model()
                 except Exception as e:  # Reported to the user in the session, not fatal.
                     logger.error("could not set up model %r: %s", self.model_spec, e)
                     self._model_error = e
@@ -135,6 +135,37 @@ class SessionFactory:
             raise self._model_error
         assert self._model is not None
         return self._model
+
+    def _create_model(self) -> Model:
+        """The configured model; an OpenAI-compatible one gets its HTTP client now.
+
+        Building the client loads the TLS certificates (tens of ms): done here, by the
+        warm-up, rather than by the first prompt.
+        """
+        from agentica.models.openai import OpenAIChat
+        from agentica.models.registry import get_model
+
+        options = {"env_overrides": credential_overrides(self.config), **model_options(self.config)}
+        model = get_model(self.model_spec, **options)
+        if not isinstance(model, OpenAIChat):
+            return model
+        import openai
+
+        httpx = _httpx_of(openai)
+        self._http_client = openai.DefaultAsyncHttpxClient(
+            timeout=openai.Timeout(model.timeout, connect=model.connect_timeout),
+            limits=httpx.Limits(
+                max_connections=model.max_connections,
+                max_keepalive_connections=model.max_connections,
+            ),
+        )
+        try:  # Streamed chunks are parsed into this model: build it now, not mid-prompt.
+            from openai.types.chat import ChatCompletionChunk
+
+            ChatCompletionChunk.model_rebuild(force=True)
+        except Exception as e:  # Only slower: built on first use.
+            logger.debug("could not prepare the chunk model: %s", e)
+        return get_model(self.model_spec, http_client=self._http_client, **options)
 
     def session_model(self) -> tuple[Model, bool]:
         """The model for a new session and whether it is the demo model."""
@@ -215,6 +246,18 @@ class SessionFactory:
         """Release the shared model's client."""
         if self._model is not None:
             await self._model.aclose()
+        if self._http_client is not None:
+            await self._http_client.aclose()
+
+
+def _httpx_of(openai: ModuleType) -> ModuleType:
+    """The HTTP library the installed ``openai`` is built on (``httpx`` or its successor)."""
+    for cls in openai.DefaultAsyncHttpxClient.__mro__:
+        if cls.__name__ == "AsyncClient":
+            return sys.modules[cls.__module__.split(".")[0]]
+    import httpx
+
+    return httpx
 
 
 def _notifier(

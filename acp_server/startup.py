@@ -247,7 +247,6 @@ class WarmUp:
                     importlib.import_module(name)
                 except Exception as e:  # Whoever needs it imports it again, and fails.
                     logger.debug("warm-up import of %s failed: %s", name, e)
-                    return
             if then is not None:
                 try:
                     then()

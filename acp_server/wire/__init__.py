@@ -14,7 +14,7 @@ Importing this package imports pydantic: the startup path must not (``acp_server
 
 from __future__ import annotations
 
-from acp_server.wire.base import WireModel, dump, parse
+from acp_server.wire.base import WireModel, build_all, dump, parse
 from acp_server.wire.client import (
     AcpToolCallStatus,
     CancelledOutcome,
@@ -126,6 +126,7 @@ __all__ = [
     "ToolCallUpdate",
     "UsageUpdate",
     "WireModel",
+    "build_all",
     "dump",
     "parse",
 ]

@@ -65,4 +65,14 @@ def _model_method(model: type[BaseModel]) -> str:
     return getattr(model, "__method__", model.__name__)
 
 
-__all__ = ["WireModel", "dump", "parse"]
+def build_all() -> None:
+    """Build every wire model's validator and serializer now (``defer_build`` otherwise
+    builds each on first use, in the middle of a prompt); the warm-up calls this."""
+    todo = list(WireModel.__subclasses__())
+    while todo:
+        model = todo.pop()
+        todo.extend(model.__subclasses__())
+        model.model_rebuild(force=True)
+
+
+__all__ = ["WireModel", "build_all", "dump", "parse"]

@@ -17,7 +17,7 @@ import anyio
 import pytest
 from anyio.abc import Process
 
-from acp_server.stdio import FdReceiveStream, FdSendStream
+from acp_server.fdstreams import FdReceiveStream, FdSendStream
 
 ROOT = Path(__file__).resolve().parents[2]
 

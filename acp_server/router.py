@@ -22,7 +22,7 @@ from acp_server.jsonrpc import NotificationHandler, RequestHandler
 from acp_server.sessions import Session
 
 if TYPE_CHECKING:
-    from pydantic import BaseModel
+    from acp_server.wire import WireModel
 
 logger = logging.getLogger(__name__)
 
@@ -55,8 +55,8 @@ class Route:
     ``call(agent, session, params)`` for a session's method, else ``call(agent, params)``.
     """
 
-    params: type[BaseModel]
-    call: Callable[..., Awaitable[BaseModel | None]]
+    params: type[WireModel]
+    call: Callable[..., Awaitable[WireModel | None]]
 
 
 def routes() -> dict[str, Route]:

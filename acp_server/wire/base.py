@@ -13,7 +13,7 @@ malformed *required* field (``prompt: "hi"``, a text block without ``text``, a s
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
@@ -31,6 +31,8 @@ class WireModel(BaseModel):
         frozen=True,
         defer_build=True,
     )
+    __method__: ClassVar[str] = ""
+    """What the params are for, in error messages ("session/new"); default: the class name."""
     meta: dict[str, Any] | None = Field(
         default=None, validation_alias=AliasChoices("_meta"), serialization_alias="_meta"
     )
@@ -41,7 +43,7 @@ def dump(model: BaseModel) -> dict[str, Any]:
     return model.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M", bound="WireModel")
 
 
 def parse(model: type[M], params: Any) -> M:
@@ -56,13 +58,9 @@ def parse(model: type[M], params: Any) -> M:
             for err in e.errors(include_url=False)[:5]
         )
         raise RpcError.invalid_params(
-            f"invalid params for {_model_method(model)}: {problems}",
+            f"invalid params for {model.__method__ or model.__name__}: {problems}",
             data={"errors": e.errors(include_url=False, include_context=False)[:5]},
         ) from None
-
-
-def _model_method(model: type[BaseModel]) -> str:
-    return getattr(model, "__method__", model.__name__)
 
 
 def build_all() -> None:

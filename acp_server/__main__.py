@@ -72,14 +72,21 @@ def main(
     if build_handlers is None:
         from acp_server import startup
 
+        # A signal while waiting for the first line is a clean shutdown, as it is later.
+        previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
         try:
+            logger.debug("waiting for the first message")
             early = startup.answer_initialize_early(
                 fds.stdin,
                 fds.stdout,
                 image=lambda: startup.supports_images(config.model, model_factory),
             )
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, _Stopped):
+            logger.info("stopped before the first message")
             return 0
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
         early_caps, unread = early.client_capabilities, early.unread
     import anyio
 
@@ -94,6 +101,18 @@ def main(
 
     anyio.run(_serve, config, build, fds, unread)
     return 0
+
+
+class _Stopped(BaseException):
+    """SIGTERM or SIGHUP arrived while waiting for the first message.
+
+    A ``BaseException``, like ``KeyboardInterrupt``: nothing on the way (logging's error
+    handler, say) may swallow it.
+    """
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise _Stopped(signum)
 
 
 def _setup_logging(config: ServerConfig) -> None:

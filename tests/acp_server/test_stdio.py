@@ -204,6 +204,22 @@ async def test_server_shuts_down_on_sigterm_answering_running_requests(
     assert b"handlers closed" in err
 
 
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT])
+async def test_a_signal_before_the_first_message_is_a_clean_exit(signum: int) -> None:
+    async with spawn("--model", "demo", "--log-level", "DEBUG") as server:
+        assert server.process.stderr is not None
+        err = b""
+        with anyio.fail_after(10):
+            while b"waiting for the first message" not in err:
+                err += await server.process.stderr.receive()
+        server.process.send_signal(signum)
+        with anyio.fail_after(2):  # A real limit: the user waits for this.
+            code, out, rest = await server.finish()
+    assert (code, out) == (0, b"")
+    assert b"stopped before the first message" in rest
+    assert b"Traceback" not in err + rest
+
+
 async def test_server_passes_its_settings_to_the_handlers(handlers_dir: Path) -> None:
     async with spawn("--model", "test/model", "--max-turns", "7", handlers=handlers_dir) as server:
         await server.request(1, "settings", {})

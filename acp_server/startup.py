@@ -216,8 +216,11 @@ def answer_initialize_early(
         logger.info("client asked for protocol %s; answering %s", version, PROTOCOL_VERSION)
     result = initialize_result(image=image(), version=agent_version())
     out = memoryview(encode({"jsonrpc": "2.0", "id": message["id"], "result": result}))
-    while out:
-        out = out[os.write(fd_out, out) :]
+    try:
+        while out:
+            out = out[os.write(fd_out, out) :]
+    except OSError as e:  # The client went away: the connection finds out and shuts down.
+        logger.warning("could not answer initialize: %s", e)
     return EarlyStart(rest, caps)
 
 

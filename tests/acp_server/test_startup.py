@@ -297,3 +297,17 @@ async def test_call_after_next_write_runs_once_the_response_is_written() -> None
             pipe.receive_stream.close()
     assert response["result"] == "hi"
     assert calls == ["after"]
+
+
+def test_early_initialize_survives_a_client_that_went_away() -> None:
+    in_r, in_w = os.pipe()
+    out_r, out_w = os.pipe()
+    os.close(out_r)  # Nobody reads: writing fails with EPIPE.
+    try:
+        os.write(in_w, json.dumps(INIT).encode() + b"\n")
+        early = answer_initialize_early(in_r, out_w, image=lambda: False)
+    finally:
+        for fd in (in_r, in_w, out_w):
+            os.close(fd)
+    assert early.unread == b""
+    assert early.client_capabilities == {}

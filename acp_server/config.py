@@ -77,9 +77,10 @@ class ServerConfig:
     work_dir: str | None = None
     """Default working directory (ACP ``session/new`` normally sends ``cwd``)."""
     base_url: str | None = None
-    """OpenAI-compatible endpoint; exported as ``OPENAI_BASE_URL``."""
+    """OpenAI-compatible endpoint (``OPENAI_BASE_URL``), passed to the model client."""
     api_key: str | None = field(default=None, repr=False)
-    """API key; exported as ``OPENAI_API_KEY``."""
+    """API key (``OPENAI_API_KEY``), passed to the model client: never exported into the
+    environment, so commands the agent runs do not see it."""
     allow_outside: bool = False
     """Let file tools reach paths outside the session's roots."""
     mode: str = DEFAULT_MODE
@@ -87,8 +88,6 @@ class ServerConfig:
     read_only, full_access); the user can switch it per session in the editor."""
     config_file: str | None = None
     """The TOML file these settings were read from, if any."""
-    handlers: str | None = None
-    """Testing hook: ``module:factory`` to serve instead of ``acp_server.handlers``."""
     extra: dict[str, Any] = field(default_factory=dict)
     """Config-file keys this dataclass does not know (for other components)."""
 
@@ -96,14 +95,6 @@ class ServerConfig:
     def client_timeout(self) -> float | None:
         """Alias of ``request_timeout``."""
         return self.request_timeout
-
-    def export_environment(self, environ: dict[str, str] | Any = None) -> None:
-        """Export ``base_url``/``api_key`` as ``OPENAI_BASE_URL``/``OPENAI_API_KEY``."""
-        environ = os.environ if environ is None else environ
-        if self.base_url:
-            environ["OPENAI_BASE_URL"] = self.base_url
-        if self.api_key:
-            environ["OPENAI_API_KEY"] = self.api_key
 
 
 def default_config_path(environ: Mapping[str, str] | None = None) -> Path:
@@ -207,7 +198,6 @@ def build_parser(prog: str = "agentica-acp") -> argparse.ArgumentParser:
         help=f"permission mode new sessions start in: {', '.join(MODE_IDS)} "
         "(env AGENTICA_MODE; default ask)",
     )
-    add("--handlers", dest="handlers", help=argparse.SUPPRESS)
     add("--version", action=_VersionAction)
     return parser
 
@@ -236,7 +226,7 @@ def load_config(
     file_values = _read_toml(path, required=args.config_file is not None)
     env_values = {key: environ[var] for key, var in _ENV.items() if environ.get(var)}
 
-    known = {f.name for f in fields(ServerConfig)} - {"extra", "config_file", "handlers"}
+    known = {f.name for f in fields(ServerConfig)} - {"extra", "config_file"}
     extra = {k: v for k, v in file_values.items() if k not in known}
     merged: dict[str, Any] = {}
     for values, origin in (

@@ -1,7 +1,5 @@
 """The JSON-RPC connection: NDJSON framing, dispatch, and our own outgoing requests.
 
-Design notes (why it looks like this):
-
 - **Framing.** One JSON value per ``\\n``-terminated UTF-8 line. Lines are split by hand
   from raw byte chunks, with no size limit (ACP prompts with embedded resources can be
   tens of megabytes; asyncio's ``StreamReader`` would stop at 64 KiB).
@@ -9,92 +7,53 @@ Design notes (why it looks like this):
   bounded memory stream; a single writer task owns the output stream, batching whatever
   is queued into one write. Queue order is wire order, so a handler's notifications
   always precede its response.
-- **One task per request.** The reader never awaits a handler: each incoming request
-  runs in its own task under its own cancel scope, so ``session/cancel``,
-  ``$/cancel_request`` and responses to our own requests are read while a
-  ``session/prompt`` is running. Notifications also get a task each (started in
-  arrival order), so a slow notification handler cannot stall the reader.
-- **jsonrpcserver** routes each request object and binds its params
-  (``acp_server.jsonrpc.Router``); the handler then runs in the request's own task.
-  Envelope checks, batches and responses to *our* requests are handled here.
+- **One task per request** (and per notification, started in arrival order), each
+  request under its own cancel scope: the reader never awaits a handler, so cancels and
+  answers to our requests are read while a ``session/prompt`` runs.
+- **jsonrpcserver** routes each request and binds its params (``jsonrpc.Router``);
+  envelope checks, batches and responses to *our* requests are handled here.
 - **``$/cancel_request``** is handled as soon as it is read: the named request's cancel
   scope is cancelled, and it answers -32800, or the result ``Handlers.cancelled_results``
   gives its method (a prompt answers ``stopReason: cancelled``).
-- **Outgoing requests** get string ids in our own namespace (``agentica-1``, …) and a
-  pending slot resolved by the reader. A cancelled waiter sends ``$/cancel_request`` for
-  its id and forgets it; a timeout does the same and raises ``RequestTimeout``.
+- **Outgoing requests**: ``acp_server.outgoing``.
+- **Strict JSON** both ways: ``NaN``, ``Infinity`` and out-of-range numbers are a parse
+  error on input (``jsonrpc.decode``) and never written (``jsonrpc.encode``).
 """
 
 from __future__ import annotations
 
-import itertools
-import json
 import logging
-from collections.abc import Awaitable, Callable, Mapping
-from contextlib import nullcontext
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import anyio
 from anyio.abc import ByteReceiveStream, ByteSendStream, TaskGroup
 
-from acp_server.errors import ConnectionClosed, RequestTimeout, RpcError
+from acp_server.errors import ConnectionClosed, RpcError
 from acp_server.jsonrpc import (
     BoundCall,
-    RequestHandler,
+    Handlers,
+    NotificationHandler,
     Router,
+    SimpleHandlers,
     classify,
+    decode,
     encode,
     error_from_exception,
     error_response,
     id_key,
     valid_id,
 )
+from acp_server.outgoing import OutgoingRequests
 
 __all__ = ["Connection", "Handlers", "SimpleHandlers", "serve"]
 
 logger = logging.getLogger(__name__)
 
-NotificationHandler = Callable[[dict[str, Any]], Awaitable[None]]
-
 _WRITE_QUEUE = 256
 _WRITE_BATCH = 1 << 20
 _GRACE = 0.1
 _DEFAULT: Any = object()
-
-
-class Handlers(Protocol):
-    """What ``Connection.serve`` serves (``acp_server.handlers.build_handlers`` builds one)."""
-
-    requests: Mapping[str, RequestHandler]
-    notifications: Mapping[str, NotificationHandler]
-    cancelled_results: Mapping[str, Any]
-    """Per method, the result that answers a request the peer cancelled with
-    ``$/cancel_request`` (acp-spec §10.3 allows "a cancellation marker" instead of -32800;
-    a prompt answers ``stopReason: cancelled``, which clients do not show as an error)."""
-
-    async def aclose(self) -> None:
-        """Cancel running work and release resources; called once on shutdown."""
-
-
-@dataclass
-class SimpleHandlers:
-    """A plain ``Handlers`` built from two dicts (tests, fallbacks)."""
-
-    requests: dict[str, RequestHandler] = field(default_factory=dict)
-    notifications: dict[str, NotificationHandler] = field(default_factory=dict)
-    cancelled_results: dict[str, Any] = field(default_factory=dict)
-
-    async def aclose(self) -> None:
-        """Nothing to release."""
-
-
-@dataclass
-class _Pending:
-    method: str
-    done: anyio.Event = field(default_factory=anyio.Event)
-    result: Any = None
-    error: RpcError | None = None
 
 
 class Connection:
@@ -121,12 +80,11 @@ class Connection:
         self.request_timeout = request_timeout
         self._shutdown_timeout = shutdown_timeout
         self._out_send, self._out_recv = anyio.create_memory_object_stream[bytes](_WRITE_QUEUE)
-        self._pending: dict[str, _Pending] = {}
+        self._outgoing = OutgoingRequests(self._out_send.send, cancel_timeout=shutdown_timeout)
         self._incoming: dict[tuple[bool, Any], anyio.CancelScope] = {}
         self._cancelled_by_peer: set[tuple[bool, Any]] = set()
         self._cancelled_results: Mapping[str, Any] = {}
         self._idle: anyio.Event | None = None
-        self._ids = itertools.count(1)
         self._router = Router({})
         self._notifications: Mapping[str, NotificationHandler] = {}
         self._read_scope: anyio.CancelScope | None = None
@@ -138,6 +96,11 @@ class Connection:
         """True once no more input will be read (EOF, ``close()`` or a write failure)."""
         return self._input_closed
 
+    @property
+    def pending_requests(self) -> int:
+        """How many of our requests still wait for the peer's answer."""
+        return len(self._outgoing)
+
     def close(self) -> None:
         """Stop reading and shut down gracefully, as on stdin EOF (e.g. on SIGTERM)."""
         self._input_closed = True
@@ -147,10 +110,8 @@ class Connection:
     def call_after_next_write(self, callback: Callable[[], object]) -> None:
         """Call ``callback()`` (sync, in the event loop) once the next output write is done.
 
-        A handler uses it for background work that should not compete with sending its
-        own response (e.g. warming up imports after ``initialize``); called during a
-        handler, the next write is normally the one carrying its response. Callbacks
-        still pending at shutdown are dropped.
+        For background work that should not compete with sending a handler's response
+        (the warm-up after ``initialize``); pending callbacks are dropped at shutdown.
         """
         self._after_write.append(callback)
 
@@ -184,40 +145,7 @@ class Connection:
         if self._input_closed:
             raise ConnectionClosed(method)
         timeout = self.request_timeout if timeout is _DEFAULT else timeout
-        request_id = f"agentica-{next(self._ids)}"
-        pending = self._pending[request_id] = _Pending(method)
-        message: dict[str, Any] = {"jsonrpc": "2.0", "id": request_id, "method": method}
-        if params is not None:
-            message["params"] = params
-        sent = False
-        try:
-            try:
-                await self._out_send.send(encode(message))
-            except (anyio.ClosedResourceError, anyio.BrokenResourceError):
-                raise ConnectionClosed(method) from None
-            sent = True
-            with anyio.fail_after(timeout) if timeout is not None else nullcontext():
-                await pending.done.wait()
-        except TimeoutError:
-            if pending.done.is_set():  # Answered on the deadline: keep the answer.
-                pass
-            else:
-                await self._cancel_outgoing(request_id)
-                raise RequestTimeout(method, timeout) from None
-        except anyio.get_cancelled_exc_class():
-            if sent and not pending.done.is_set():
-                await self._cancel_outgoing(request_id)
-            raise
-        finally:
-            self._pending.pop(request_id, None)
-        if pending.error is not None:
-            raise pending.error
-        return pending.result
-
-    async def _cancel_outgoing(self, request_id: str) -> None:
-        params = {"requestId": request_id}
-        with anyio.CancelScope(shield=True), anyio.move_on_after(self._shutdown_timeout):
-            await self.notify("$/cancel_request", params)
+        return await self._outgoing.request(method, params, timeout)
 
     # Serving --------------------------------------------------------------------------
 
@@ -229,7 +157,7 @@ class Connection:
         """
         self._router = Router(handlers.requests)
         self._notifications = handlers.notifications
-        self._cancelled_results = getattr(handlers, "cancelled_results", {})
+        self._cancelled_results = handlers.cancelled_results
         try:
             async with anyio.create_task_group() as outer:
                 outer.start_soon(self._write_loop)
@@ -262,9 +190,7 @@ class Connection:
                 logger.exception("handlers.aclose() failed")
         if scope.cancelled_caught:
             logger.warning("handlers.aclose() took over %gs; abandoned", self._shutdown_timeout)
-        for pending in list(self._pending.values()):
-            pending.error = ConnectionClosed(pending.method)
-            pending.done.set()
+        self._outgoing.fail_all()
         # Requests that aclose() or the failed client requests unblocked get a moment to
         # answer normally (a cancelled turn answers stopReason "cancelled"); the rest are
         # cancelled and answer -32800.
@@ -300,7 +226,7 @@ class Connection:
         if not line or line.isspace():
             return
         try:
-            message = json.loads(line)
+            message = decode(line)
         except (ValueError, RecursionError) as exc:  # JSONDecodeError, UnicodeDecodeError
             logger.warning("unparsable input line (%d bytes): %s", len(line), exc)
             await self._send(error_response(None, RpcError.parse_error(str(exc)[:200])))
@@ -323,7 +249,7 @@ class Connection:
             request_id = request_id if valid_id(request_id) else None
             return error_response(request_id, RpcError.invalid_request(problem))
         if kind == "response":
-            self._on_response(message)
+            self._outgoing.resolve(message)
         elif kind == "notification" and message["method"] == "$/cancel_request":
             # At once, not in a task: a cancel read before the request's response is
             # written then never finds the request finished meanwhile.
@@ -334,24 +260,12 @@ class Connection:
             work.start_soon(self._run_request, message)
         return None
 
-    def _on_response(self, message: dict[str, Any]) -> None:
-        request_id = message["id"]
-        pending = self._pending.get(request_id) if isinstance(request_id, str) else None
-        if pending is None or pending.done.is_set():
-            logger.warning("response to unknown request id %r ignored", request_id)
-            return
-        if "error" in message:
-            pending.error = RpcError.from_dict(message["error"])
-        else:
-            pending.result = message.get("result")
-        pending.done.set()
-
     def _cancel_incoming(self, params: Any) -> None:
         """``$/cancel_request``: cancel the named request of the peer's, if it is running."""
         request_id = params.get("requestId") if isinstance(params, dict) else None
         key = id_key(request_id) if valid_id(request_id) else None
         scope = self._incoming.get(key) if key is not None else None
-        if scope is not None:
+        if key is not None and scope is not None:
             logger.debug("cancelling request %r on the peer's request", request_id)
             self._cancelled_by_peer.add(key)
             scope.cancel()
@@ -381,6 +295,7 @@ class Connection:
         if key in self._incoming:
             logger.warning("request id %r reused while still running", request_id)
         response: dict[str, Any] | None = None
+        by_peer = False
         with anyio.CancelScope() as scope:
             self._incoming[key] = scope
             try:
@@ -393,8 +308,9 @@ class Connection:
                     if not self._incoming and self._idle is not None:
                         self._idle.set()
         if response is None:  # Cancelled by $/cancel_request or shutdown.
-            method = message.get("method")
-            if by_peer and method in self._cancelled_results:
+            method = message["method"]
+            # A prompt stopped by shutdown (EOF, SIGTERM) answers its marker too, not -32800.
+            if (by_peer or self._input_closed) and method in self._cancelled_results:
                 return {
                     "jsonrpc": "2.0",
                     "id": request_id,

@@ -1,6 +1,8 @@
 """JSON-RPC 2.0 message helpers: envelope checks, encoding, routing, error mapping.
 
-Pure functions used by ``acp_server.connection``. Method routing and param binding go
+Pure functions used by ``acp_server.connection`` (and by the ``initialize`` fast path,
+which must not wait for jsonrpcserver: it is imported on the first routed request).
+Method routing and param binding go
 through jsonrpcserver's synchronous dispatcher; the routed handler is returned, not run,
 so the connection can await it inside the request's own task and cancel scope
 (jsonrpcserver's async dispatcher runs handlers in a separate ``asyncio.gather`` task,
@@ -14,23 +16,28 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import sys
 import warnings
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
-from typing import Any, Literal
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from acp_server.errors import RpcError
 
-with warnings.catch_warnings():
-    # jsonrpcserver 5.0.9 reads its bundled schema with deprecated importlib APIs.
-    warnings.simplefilter("ignore", DeprecationWarning)
-    from jsonrpcserver import Error, Success, dispatch_to_serializable
+if TYPE_CHECKING:
+    from jsonrpcserver.result import Result
+    from pydantic_core import ValidationError
 
 __all__ = [
     "BoundCall",
+    "Handlers",
+    "NotificationHandler",
+    "RequestHandler",
     "Router",
+    "SimpleHandlers",
     "classify",
+    "decode",
     "encode",
     "error_from_exception",
     "error_response",
@@ -41,7 +48,45 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 RequestHandler = Callable[[dict[str, Any]], Awaitable[Any]]
+NotificationHandler = Callable[[dict[str, Any]], Awaitable[None]]
 MessageKind = Literal["request", "notification", "response", "invalid"]
+
+
+class Handlers(Protocol):
+    """What ``Connection.serve`` serves (``acp_server.router.AcpRouter`` is one)."""
+
+    @property
+    def requests(self) -> Mapping[str, RequestHandler]:
+        """Request handlers by method name."""
+        ...
+
+    @property
+    def notifications(self) -> Mapping[str, NotificationHandler]:
+        """Notification handlers by method name."""
+        ...
+
+    @property
+    def cancelled_results(self) -> Mapping[str, Any]:
+        """Per method, the result that answers a request the peer cancelled with
+        ``$/cancel_request`` or that shutdown cancelled (acp-spec §10.3 allows "a
+        cancellation marker" instead of -32800; a prompt answers ``stopReason:
+        cancelled``, which clients do not show as an error)."""
+        ...
+
+    async def aclose(self) -> None:
+        """Cancel running work and release resources; called once on shutdown."""
+
+
+@dataclass
+class SimpleHandlers:
+    """A plain ``Handlers`` built from two dicts (tests, fallbacks)."""
+
+    requests: dict[str, RequestHandler] = field(default_factory=dict)
+    notifications: dict[str, NotificationHandler] = field(default_factory=dict)
+    cancelled_results: dict[str, Any] = field(default_factory=dict)
+
+    async def aclose(self) -> None:
+        """Nothing to release."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,17 +106,26 @@ class Router:
 
     def route(self, message: dict[str, Any]) -> BoundCall | dict[str, Any]:
         """The call to run for a validated request, or an error response (-32601/-32602)."""
+        with warnings.catch_warnings():
+            # jsonrpcserver 5.0.9 reads its bundled schema with deprecated importlib APIs.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            from jsonrpcserver import dispatch_to_serializable
+
         response = dispatch_to_serializable(
             "", self._methods, deserializer=lambda _: message, validator=_accept
         )
-        call = response.get("result") if isinstance(response, dict) else None
+        if not isinstance(response, dict):  # Never for one request object.
+            return error_response(message.get("id"), RpcError.internal_error("no response"))
+        call = response.get("result")
         return call if isinstance(call, BoundCall) else response
 
 
-def _bind(method: str, handler: RequestHandler) -> Callable[..., Any]:
+def _bind(method: str, handler: RequestHandler) -> Callable[..., Result]:
     """A jsonrpcserver method for ``handler``: params bind as one dict, nothing runs yet."""
 
-    def route(*args: Any, **params: Any) -> Any:
+    def route(*args: Any, **params: Any) -> Result:
+        from jsonrpcserver import Error, Success
+
         if args:
             return Error(-32602, "params must be a JSON object, not an array")
         return Success(BoundCall(method, handler, params))
@@ -90,7 +144,8 @@ def error_from_exception(method: str, exc: Exception) -> RpcError:
     if isinstance(exc, RpcError):
         return exc
     pydantic_core = sys.modules.get("pydantic_core")  # Not imported: cannot be its error.
-    if pydantic_core is not None and isinstance(exc, pydantic_core.ValidationError):
+    validation_error: type[ValidationError] | None = getattr(pydantic_core, "ValidationError", None)
+    if validation_error is not None and isinstance(exc, validation_error):
         errors = exc.errors(include_url=False, include_context=False, include_input=False)
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc']) or 'params'}: {e['msg']}" for e in errors[:5]
@@ -136,10 +191,57 @@ def error_response(request_id: Any, error: RpcError) -> dict[str, Any]:
     return {"jsonrpc": "2.0", "id": request_id, "error": error.to_dict()}
 
 
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"number {text[:40]} is out of range")
+    return value
+
+
+def decode(line: bytes | str) -> Any:
+    """Parse one line of strict JSON (RFC 8259).
+
+    Raises:
+        ValueError: Not JSON, or JSON with ``NaN``, ``Infinity``, ``-Infinity`` or a
+            number too large for a float (``1e999``), which Python's parser accepts.
+    """
+    return json.loads(line, parse_constant=_reject_constant, parse_float=_finite_float)
+
+
 def encode(message: Any) -> bytes:
-    """One compact UTF-8 JSON line (``ensure_ascii=False``, no spaces, ``\\n``)."""
+    """One compact UTF-8 JSON line (``ensure_ascii=False``, no spaces, ``\\n``).
+
+    Always strict JSON: a NaN or an infinity (say, in a tool's arguments) is written as
+    ``null``, never as Python's ``NaN`` / ``Infinity``.
+
+    Raises:
+        TypeError: ``message`` holds something that is not JSON.
+    """
     try:
-        text = json.dumps(message, ensure_ascii=False, separators=(",", ":"))
+        return _dumps(message)
+    except ValueError:  # A NaN or an infinity somewhere: strict JSON has neither.
+        return _dumps(_finite(message))
+
+
+def _dumps(message: Any) -> bytes:
+    try:
+        text = json.dumps(message, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
         return text.encode("utf-8") + b"\n"
     except UnicodeEncodeError:  # Lone surrogates: \u-escape them so the line stays UTF-8.
-        return json.dumps(message, separators=(",", ":")).encode("ascii") + b"\n"
+        text = json.dumps(message, separators=(",", ":"), allow_nan=False)
+        return text.encode("ascii") + b"\n"
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with every non-finite float replaced by None."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value

@@ -98,6 +98,8 @@ class PermissionApprover:
         session_id: The session whose tool calls this approver decides.
         announced: ``await announced(call_id)`` returns once the call's ``tool_call``
             update has been written; awaited before asking (None: ask at once).
+        wire_id: The call's ``toolCallId`` on the wire for the model's call id (the
+            session's ``CallLedger.wire_id``; None: the same id).
     """
 
     def __init__(
@@ -106,12 +108,14 @@ class PermissionApprover:
         session_id: str,
         *,
         announced: Callable[[str], Awaitable[None]] | None = None,
+        wire_id: Callable[[str], str] | None = None,
         mode: str = DEFAULT_MODE,
         roots: Iterable[str | os.PathLike[str]] = (),
     ) -> None:
         self._conn = conn
         self._session_id = session_id
         self._announced = announced
+        self._wire_id = wire_id or str
         self._remembered: dict[tuple[str, str], ApprovalDecision] = {}
         self.mode = mode
         """The session's permission mode (``acp_server.modes``), read at each decision."""
@@ -171,7 +175,7 @@ class PermissionApprover:
             session_id=self._session_id,
             tool_call=wire.ToolCallUpdate(
                 session_update=None,
-                tool_call_id=request.call_id,
+                tool_call_id=self._wire_id(request.call_id),
                 title=request.title,
                 kind=request.kind,
                 status="pending",

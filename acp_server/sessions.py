@@ -16,31 +16,29 @@ session's ``cwd``) and its permission memory. ``Session.prompt()`` runs one turn
    (any exception out of the run, not only ``ModelError``) ends the turn with a
    readable message and ``end_turn``, the traceback logged; the session stays usable.
 
-Ordering (acp-spec §8, §18.40, §18.54). The engine runs ahead of this event pump (the
-run stream buffers events), while the approver and the client workspace send their
-requests directly. So every request made for a tool call first awaits
-``CallLedger.announced(call_id)``, set by the pump once the call's ``tool_call``
-notification has been handed to the connection's writer (whose queue order is wire
-order); and the workspace's terminal embed is emitted through
-``CallLedger.emit_written()``, which returns once that update has been handed over
-or, when the call is cancelled meanwhile, withdrawn (the pump then drops it), so
-``terminal/release`` always follows it or goes out alone.
+Ordering: requests made for a tool call wait until its ``tool_call`` has been written
+(``acp_server.ledger.CallLedger``, shared with the approver and the workspace).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import anyio
 
 from acp_server.errors import RpcError
+from acp_server.ledger import ANNOUNCE_TIMEOUT, CallLedger
 from acp_server.modes import DEFAULT_MODE, check_mode_id
 
 if TYPE_CHECKING:
     from acp_server import wire
+    from acp_server.permissions import PermissionApprover
+    from acp_server.workspace import ClientWorkspace
+    from agentica.agent import Agent
+    from agentica.events import RunEvent
     from agentica.exceptions import AgenticaError, ModelError
     from agentica.messages import Message
 
@@ -51,13 +49,6 @@ logger = logging.getLogger(__name__)
 
 Notify = Callable[[dict[str, Any]], Awaitable[None]]
 """Sends one ``session/update`` ``update`` payload for the session."""
-
-ANNOUNCE_TIMEOUT = 30.0
-"""Seconds a request for a tool call waits for its ``tool_call`` to be written, at most.
-
-Only a client that stops reading our output can make this wait long; after it the
-request goes out anyway (logged), rather than failing the tool call.
-"""
 
 DEMO_NOTICE = (
     "*You are talking to the offline demo model.* To use a real model, start the server "
@@ -77,115 +68,6 @@ def model_error_message(error: BaseException) -> str:
     )
 
 
-class CallLedger:
-    """What of the running turn has been handed to the writer (see the module doc).
-
-    Tool call ids are assumed unique within a turn (providers guarantee it; the
-    history would be ambiguous otherwise); the ledger is cleared after every turn.
-
-    Args:
-        timeout: Seconds ``announced()`` and ``emit_written()`` wait at most.
-    """
-
-    def __init__(self, timeout: float = ANNOUNCE_TIMEOUT) -> None:
-        self.timeout = timeout
-        self._announced: dict[str, anyio.Event] = {}
-        self._written: dict[int, _Handover] = {}
-
-    def _event(self, call_id: str) -> anyio.Event:
-        event = self._announced.get(call_id)
-        if event is None:
-            event = self._announced[call_id] = anyio.Event()
-        return event
-
-    def mark_announced(self, call_id: str) -> None:
-        """The call's ``tool_call`` notification has been handed to the writer."""
-        self._event(call_id).set()
-
-    def claim(self, event: object) -> bool:
-        """Whether the pump may write ``event``'s updates now (see ``emit_written``).
-
-        ``False`` for an event its emitter has withdrawn: it must never be written.
-        """
-        entry = self._written.get(id(event))
-        if entry is None or entry.event is not event:
-            return True
-        if entry.withdrawn:
-            del self._written[id(event)]
-            return False
-        entry.writing = True
-        return True
-
-    def mark_written(self, event: object) -> None:
-        """``event``'s updates have been handed to the writer."""
-        entry = self._written.get(id(event))
-        if entry is not None and entry.event is event:
-            del self._written[id(event)]
-            entry.done.set()
-
-    def is_announced(self, call_id: str) -> bool:
-        """Whether the call's ``tool_call`` has been handed to the writer."""
-        event = self._announced.get(call_id)
-        return event is not None and event.is_set()
-
-    async def announced(self, call_id: str) -> None:
-        """Return once the call's ``tool_call`` has been handed to the writer."""
-        event = self._event(call_id)
-        if event.is_set():
-            return
-        with anyio.move_on_after(self.timeout) as scope:
-            await event.wait()
-        if scope.cancelled_caught:
-            logger.warning(
-                "tool call %s was not announced within %gs; sending its request anyway",
-                call_id,
-                self.timeout,
-            )
-
-    async def emit_written(self, emit: Callable[[Any], Awaitable[None]], event: object) -> None:
-        """``await emit(event)`` into the run, then wait until its update has been written.
-
-        When this returns or raises (a cancel, a timeout), the update either has been
-        handed to the writer or never will be: one still queued in the run is withdrawn
-        (the pump drops it), one being written is waited for (shielded, bounded). So
-        whatever the caller sends next (``terminal/release``) follows it on the wire.
-        """
-        entry = _Handover(event)
-        self._written[id(event)] = entry
-        try:
-            await emit(event)
-            with anyio.move_on_after(self.timeout) as scope:
-                await entry.done.wait()
-            if scope.cancelled_caught:
-                logger.warning("a tool call update was not written within %gs", self.timeout)
-        finally:
-            if not entry.done.is_set():
-                if entry.writing:
-                    with anyio.CancelScope(shield=True), anyio.move_on_after(self.timeout):
-                        await entry.done.wait()
-                else:  # Still queued (or never queued): the pump must drop it.
-                    entry.withdrawn = True
-            if entry.done.is_set() and self._written.get(id(event)) is entry:
-                del self._written[id(event)]
-
-    def clear(self) -> None:
-        """Forget the turn (waiters still waiting keep their events)."""
-        self._announced.clear()
-        self._written.clear()
-
-
-@dataclass(eq=False)
-class _Handover:
-    """An update emitted through ``CallLedger.emit_written``, on its way to the writer."""
-
-    event: object
-    done: anyio.Event = field(default_factory=anyio.Event)
-    writing: bool = False
-    """The pump has claimed it and is writing it."""
-    withdrawn: bool = False
-    """Its emitter stopped waiting before the pump claimed it: never write it."""
-
-
 @dataclass(eq=False, kw_only=True)
 class Session:
     """One ACP session: its agent, workspace, approver and running turn.
@@ -200,10 +82,10 @@ class Session:
 
     id: str
     cwd: str
-    agent: Any
+    agent: Agent | None
     notify: Notify
-    workspace: Any = None
-    approver: Any = None
+    workspace: ClientWorkspace | None = None
+    approver: PermissionApprover | None = None
     context_size: int | None = None
     demo_notice: bool = False
     """Send ``DEMO_NOTICE`` before the first reply."""
@@ -316,17 +198,33 @@ class Session:
                 # client has not seen, nor miss one it has.
                 if not self.ledger.claim(event):
                     continue  # Withdrawn by its emitter (see ``CallLedger.emit_written``).
+                shown = self._with_wire_id(event)
                 with anyio.CancelScope(shield=True):
-                    for update in event_to_updates(event, context_size=self.context_size):
+                    for update in event_to_updates(shown, context_size=self.context_size):
                         await self.notify(update)
-                if isinstance(event, ToolCallStarted):
-                    open_calls[event.call_id] = None
+                if isinstance(event, ToolCallStarted) and isinstance(shown, ToolCallStarted):
+                    open_calls[shown.call_id] = None
                     self.ledger.mark_announced(event.call_id)
                 else:
-                    if isinstance(event, ToolCallFinished):
-                        open_calls.pop(event.call_id, None)
+                    if isinstance(shown, ToolCallFinished):
+                        open_calls.pop(shown.call_id, None)
                     self.ledger.mark_written(event)
         return result
+
+    def _with_wire_id(self, event: RunEvent) -> RunEvent:
+        """``event`` naming its call by the wire id (unique in the session, see the ledger)."""
+        from agentica.events import ToolCallFinished, ToolCallProgress, ToolCallStarted
+
+        match event:
+            case ToolCallStarted(call_id=call_id):
+                wire_id = self.ledger.open_call(call_id)
+            case ToolCallProgress(call_id=call_id):
+                wire_id = self.ledger.wire_id(call_id)
+            case ToolCallFinished(call_id=call_id):
+                wire_id = self.ledger.close_call(call_id)
+            case _:
+                return event
+        return event if wire_id == call_id else replace(event, call_id=wire_id)
 
     async def _close_calls(self, open_calls: dict[str, None], reason: str) -> None:
         if not open_calls:
@@ -373,7 +271,7 @@ class SessionStore:
         """Register a new session."""
         self._sessions[session.id] = session
 
-    def get(self, session_id: Any) -> Session:
+    def get(self, session_id: object) -> Session:
         """The session, or ``RpcError.invalid_params`` naming the unknown id."""
         session = self._sessions.get(session_id) if isinstance(session_id, str) else None
         if session is None:
@@ -382,7 +280,7 @@ class SessionStore:
             )
         return session
 
-    def find(self, session_id: Any) -> Session | None:
+    def find(self, session_id: object) -> Session | None:
         """The session, or ``None``."""
         return self._sessions.get(session_id) if isinstance(session_id, str) else None
 

@@ -19,7 +19,7 @@ it, as we never learn its id), and after a cancel the release gets
 ``CANCEL_RELEASE_WAIT`` seconds for its answer, then we stop waiting.
 
 Ordering (acp-spec §18.40, §18.54), with the session's ``ledger`` (see
-``acp_server.sessions.CallLedger``): every request made during a tool call waits until
+``acp_server.ledger.CallLedger``): every request made during a tool call waits until
 that call's ``tool_call`` update has been written, and the terminal embed is written
 before ``terminal/release`` is sent. The call's final update does not mention the
 terminal again (``acp_server.mapping``), so nothing refers to it after its release.
@@ -232,6 +232,7 @@ class ClientWorkspace(LocalWorkspace):
             output_byte_limit=max(output_limit, 0),
         )
         await self._announced()
+        created: Any = None
         # Not shielded: a cancel must not wait on the client (see the module docstring).
         with anyio.move_on_after(CREATE_TIMEOUT) as cs:
             try:

@@ -10,8 +10,8 @@ Run: ``python benchmarks/bench_acp.py [--quick]``. Prints a table:
   command processes still alive afterwards (target 0);
 - rss: peak RSS of the server process after a few turns (target <= 80 MB).
 
-The server runs the deterministic ``tests/e2e/e2e_models.py`` model through the
-``AGENTICA_TEST_MODEL`` testing hook; a minimal raw JSON-RPC client drives it so that
+The server runs the deterministic ``tests/e2e/e2e_models.py`` model (``tests/serve_hooked.py``
+with ``AGENTICA_TEST_MODEL``); a minimal raw JSON-RPC client drives it so that
 client overhead does not blur the numbers.
 """
 
@@ -32,6 +32,7 @@ from typing import Any
 
 import anyio
 from anyio.abc import Process
+from report import Figure, report
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -89,7 +90,7 @@ async def with_server(body: Any, *args: str) -> Any:
     env["AGENTICA_TEST_MODEL"] = "e2e_models:model"
     with tempfile.TemporaryDirectory() as cwd:
         process = await anyio.open_process(
-            [sys.executable, "-m", "acp_server", *args],
+            [sys.executable, str(ROOT / "tests" / "serve_hooked.py"), *args],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -120,7 +121,7 @@ def text_prompt(sid: str, text: str) -> dict[str, Any]:
     return {"sessionId": sid, "prompt": [{"type": "text", "text": text}]}
 
 
-async def bench_stream(rounds: int) -> list[tuple[str, str, str]]:
+async def bench_stream(rounds: int) -> list[Figure]:
     async def body(client: RawClient, sid: str, cwd: str, process: Process) -> Any:
         await client.request("session/prompt", text_prompt(sid, "bench 10"))  # Warm-up.
         firsts, totals = [], []
@@ -147,13 +148,13 @@ async def bench_stream(rounds: int) -> list[tuple[str, str, str]]:
 
     first, total = await with_server(body)
     return [
-        ("stream: time to first chunk (200-chunk answer)", f"{first * 1000:.1f} ms", ""),
-        ("stream: total turn (200 chunks)", f"{total * 1000:.1f} ms", ""),
-        ("stream: server time per chunk", f"{total / 200 * 1e6:.0f} us", ""),
+        Figure("stream: time to first chunk (200-chunk answer)", first * 1000, "ms"),
+        Figure("stream: total turn (200 chunks)", total * 1000, "ms"),
+        Figure("stream: server time per chunk", total / 200 * 1e6, "us"),
     ]
 
 
-async def bench_parallel() -> list[tuple[str, str, str]]:
+async def bench_parallel() -> list[Figure]:
     calls = [{"name": "execute", "args": {"command": "sleep 1"}} for _ in range(8)]
 
     async def body(client: RawClient, sid: str, cwd: str, process: Process) -> Any:
@@ -162,8 +163,7 @@ async def bench_parallel() -> list[tuple[str, str, str]]:
         return time.perf_counter() - t0
 
     elapsed = await with_server(body)
-    ok = "ok" if elapsed <= 1.3 else "SLOW"
-    return [("parallel: 8 x `sleep 1` in one turn", f"{elapsed:.2f} s", f"<= 1.3 s {ok}")]
+    return [Figure("parallel: 8 x `sleep 1` in one turn", elapsed, "s", target=1.3)]
 
 
 def alive(pid: int) -> bool:
@@ -187,7 +187,7 @@ async def wait_gone(pid: int, timeout: float) -> bool:
         os.close(fd)
 
 
-async def bench_cancel(rounds: int) -> list[tuple[str, str, str]]:
+async def bench_cancel(rounds: int) -> list[Figure]:
     async def body(client: RawClient, sid: str, cwd: str, process: Process) -> Any:
         stream_lat, shell_lat, survivors = [], [], 0
         for i in range(rounds):
@@ -230,19 +230,18 @@ async def bench_cancel(rounds: int) -> list[tuple[str, str, str]]:
 
     stream_lat, shell_lat, survivors = await with_server(body)
 
-    def row(name: str, values: list[float]) -> tuple[str, str, str]:
-        med = statistics.median(values) * 1000
-        ok = "ok" if med <= 20 else "SLOW"
-        return (name, f"{med:.1f} ms median, {max(values) * 1000:.1f} max", f"<= 20 ms {ok}")
+    def row(name: str, values: list[float]) -> Figure:
+        med, worst = statistics.median(values) * 1000, max(values) * 1000
+        return Figure(name, med, "ms", target=20, note=f"median; max {worst:.1f} ms")
 
     return [
         row("cancel: during streaming", stream_lat),
         row("cancel: during shell command", shell_lat),
-        ("cancel: surviving processes", str(survivors), "0 " + ("ok" if not survivors else "BAD")),
+        Figure("cancel: surviving processes", survivors, "", target=0),
     ]
 
 
-async def bench_rss() -> list[tuple[str, str, str]]:
+async def bench_rss() -> list[Figure]:
     async def body(client: RawClient, sid: str, cwd: str, process: Process) -> Any:
         for text in [
             "say hello",
@@ -260,23 +259,16 @@ async def bench_rss() -> list[tuple[str, str, str]]:
         return int(hwm.split()[1]) / 1024
 
     mb = await with_server(body)
-    return [
-        ("rss: peak after 5 turns", f"{mb:.1f} MB", "<= 80 MB " + ("ok" if mb <= 80 else "BIG"))
-    ]
+    return [Figure("rss: peak after 5 turns", mb, "MB", target=80)]
 
 
 async def main(quick: bool) -> None:
-    rows: list[tuple[str, str, str]] = []
-    rows += await bench_stream(3 if quick else 10)
-    rows += await bench_parallel()
-    rows += await bench_cancel(5 if quick else 20)
-    rows += await bench_rss()
-    width = max(len(r[0]) for r in rows)
-    vwidth = max(len(r[1]) for r in rows)
-    print(f"{'benchmark':<{width}}  {'result':<{vwidth}}  target")
-    print("-" * (width + vwidth + 20))
-    for name, value, target in rows:
-        print(f"{name:<{width}}  {value:<{vwidth}}  {target}")
+    figures: list[Figure] = []
+    figures += await bench_stream(3 if quick else 10)
+    figures += await bench_parallel()
+    figures += await bench_cancel(5 if quick else 20)
+    figures += await bench_rss()
+    report(figures)
 
 
 if __name__ == "__main__":

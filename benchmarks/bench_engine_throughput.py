@@ -10,6 +10,7 @@ import statistics
 import time
 
 import anyio
+from report import Figure, record
 
 from agentica import Agent
 from agentica.models.base import ModelFinish, ModelTextDelta
@@ -68,6 +69,7 @@ def main() -> None:
         "run_stream_sync()": _rate(_sync, agent),
     }
     targets = {"run_stream_sync()": 30_000}
+    figures = []
     for name, (rate, cpu_rate) in results.items():
         target = targets.get(name, 100_000)
         verdict = "OK" if rate >= target else "BELOW TARGET"
@@ -75,6 +77,9 @@ def main() -> None:
             f"{name:30s} {rate:>10,.0f} events/s wall ({cpu_rate:>9,.0f}/s per CPU second)"
             f"  target >= {target:,}  {verdict}"
         )
+        note = f"{cpu_rate:,.0f}/s per CPU second"
+        figures.append(Figure(f"engine: {name}", rate, "events/s", target, ">=", note))
+    record(figures)
 
 if __name__ == "__main__":
     main()

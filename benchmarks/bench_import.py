@@ -11,6 +11,8 @@ import statistics
 import subprocess
 import sys
 
+from report import Figure, record
+
 RUNS = 9
 TARGET_MS = 150.0
 
@@ -41,8 +43,11 @@ def _measure(stmt: str) -> tuple[float, float, bool]:
 
 def main() -> None:
     baseline = _measure("pass")[1]
+    figures = []
     for stmt, target in (("import agentica", TARGET_MS), ("from agentica import Agent", None)):
         inner, outer, openai_loaded = _measure(stmt)
+        note = f"process {outer:.1f} ms, bare interpreter {baseline:.1f} ms"
+        figures.append(Figure(f"import time: {stmt}", inner, "ms", target=target, note=note))
         line = (
             f"{stmt:28s} import {inner:7.1f} ms  (process {outer:6.1f} ms, bare interpreter "
             f"{baseline:.1f} ms)  openai imported: {openai_loaded}"
@@ -50,6 +55,7 @@ def main() -> None:
         if target is not None:
             line += f"  target <= {target:.0f} ms  {'OK' if inner <= target else 'ABOVE TARGET'}"
         print(line)
+    record(figures)
 
 
 if __name__ == "__main__":

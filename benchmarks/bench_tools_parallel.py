@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 
 import anyio
+from report import Figure, record
 
 from agentica import Agent, tool
 from agentica.testing import ScriptedModel, tool_call
@@ -43,10 +44,13 @@ async def _turn(name: str) -> float:
 
 
 async def main() -> None:
+    figures = []
     for name in ("async_sleep", "sync_block"):
         elapsed = await _turn(name)
         verdict = "OK" if elapsed <= TARGET else "ABOVE TARGET"
         print(f"8 x {name:12s} in one turn: {elapsed:.3f} s  (target <= {TARGET} s)  {verdict}")
+        figures.append(Figure(f"tools: 8 x {name} in one turn", elapsed, "s", target=TARGET))
+    record(figures)
 
 
 if __name__ == "__main__":

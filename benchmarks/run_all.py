@@ -1,14 +1,23 @@
-"""Run every benchmark of the suite, one after the other, each printing its figures.
+"""Run every benchmark of the suite, then print every figure with its target and verdict.
 
-Usage: ``python3 benchmarks/run_all.py``. Not part of the test run: figures depend on the
-machine, so they are reported (with their targets) rather than asserted.
+Usage: ``python3 benchmarks/run_all.py [--json] [--quick]``. Each script prints its own
+figures as it runs; the summary at the end lists them all (``--json``: only the figures,
+as a JSON list on stdout, the scripts' output going to stderr). Not part of the test run:
+figures depend on the machine, so they are reported with their targets, not asserted.
+The exit status is 1 if a script failed (not if a figure missed its target).
 """
 
 from __future__ import annotations
 
+import argparse
+import json
+import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
+
+from report import FIGURES_ENV, Figure, table
 
 HERE = Path(__file__).resolve().parent
 SCRIPTS = [
@@ -16,20 +25,50 @@ SCRIPTS = [
     "bench_tools_parallel.py",
     "bench_engine_throughput.py",
     "bench_acp_startup.py",
+    "bench_acp_first_prompt.py",
     "bench_acp.py",
 ]
+QUICK = {
+    "bench_acp_startup.py": ["--runs", "5"],
+    "bench_acp_first_prompt.py": ["--rounds", "3"],
+    "bench_acp.py": ["--quick"],
+}
 
 
 def main() -> int:
-    """Run each benchmark script; the exit status is non-zero if any script failed."""
+    """Run each benchmark script and summarise; non-zero if any script failed."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--quick", action="store_true", help="fewer rounds")
+    args = parser.parse_args()
+    out = sys.stderr if args.json else sys.stdout
     failed = []
-    for name in SCRIPTS:
-        print(f"\n=== {name} ===", flush=True)
-        code = subprocess.call([sys.executable, str(HERE / name)], cwd=HERE.parent)
-        if code != 0:
-            failed.append(name)
+    with tempfile.TemporaryDirectory() as tmp:
+        figures_file = Path(tmp) / "figures.jsonl"
+        figures_file.touch()
+        env = {**os.environ, FIGURES_ENV: str(figures_file)}
+        for name in SCRIPTS:
+            print(f"\n=== {name} ===", file=out, flush=True)
+            command = [
+                sys.executable,
+                str(HERE / name),
+                *(QUICK.get(name, []) if args.quick else []),
+            ]
+            code = subprocess.call(command, cwd=HERE.parent, env=env, stdout=out)
+            if code != 0:
+                failed.append(name)
+        rows = [json.loads(line) for line in figures_file.read_text().splitlines()]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        figures = [Figure(**{k: v for k, v in r.items() if k != "ok"}) for r in rows]
+        print("\n=== all figures ===")
+        print(table(figures))
+        missed = [f.name for f in figures if f.ok is False]
+        print(f"\n{len(figures)} figures, {len(missed)} missed their target", end="")
+        print(f": {', '.join(missed)}" if missed else "")
     if failed:
-        print(f"\nfailed: {', '.join(failed)}")
+        print(f"\nfailed: {', '.join(failed)}", file=out)
     return 1 if failed else 0
 
 

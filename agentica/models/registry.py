@@ -15,6 +15,7 @@ Nothing here imports ``openai``; it is loaded when an OpenAI model is first call
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from agentica.exceptions import UserError
@@ -24,11 +25,20 @@ from agentica.models.presets import PRESETS, Preset, find_preset, provider_prefi
 DEMO_NAMES = frozenset({"demo", "offline", "demo/demo"})
 
 
-def get_model(spec: str | Model | None = None, **options: Any) -> Model:
+def get_model(
+    spec: str | Model | None = None,
+    *,
+    env_overrides: Mapping[str, str] | None = None,
+    **options: Any,
+) -> Model:
     """Resolve a model spec (see the module docstring) to a ``Model``.
 
     Args:
         spec: ``None``, ``"demo"``, ``"provider/model"``, a bare model name or a ``Model``.
+        env_overrides: Values of the preset's key and base-URL variables
+            (``OPENAI_API_KEY``, ``DEEPSEEK_BASE_URL``, ...) that take precedence over
+            ``os.environ``, passed to the model as ``api_key`` / ``base_url``. Unlike
+            exporting them, child processes (a tool's commands) never see them.
         **options: Extra keyword arguments for ``OpenAIChat`` (``api_key``, ``base_url``,
             ``temperature``, ...); ignored for a ``Model`` instance.
 
@@ -51,7 +61,9 @@ def get_model(spec: str | Model | None = None, **options: Any) -> Model:
     if "/" not in spec:
         preset = find_preset(spec)
         if preset is not None:
+            options = _with_overrides(preset, options, env_overrides)
             return OpenAIChat(preset.default_model, provider=preset.name, **options)
+        options = _with_overrides(PRESETS["openai"], options, env_overrides)
         return OpenAIChat(spec, provider="openai", **options)
     prefix, name = spec.split("/", 1)
     preset = find_preset(prefix)
@@ -65,7 +77,25 @@ def get_model(spec: str | Model | None = None, **options: Any) -> Model:
         raise UserError(
             f"model spec {spec!r} names no model; e.g. '{prefix}/{preset.default_model}'"
         )
+    options = _with_overrides(preset, options, env_overrides)
     return OpenAIChat(name, provider=preset.name, **options)
+
+
+def _with_overrides(
+    preset: Preset, options: dict[str, Any], env_overrides: Mapping[str, str] | None
+) -> dict[str, Any]:
+    """``options`` plus ``api_key`` / ``base_url`` from the preset's variables in
+    ``env_overrides`` (explicit options win)."""
+    if not env_overrides:
+        return options
+    options = dict(options)
+    key = next((env_overrides[e] for e in preset.key_envs if env_overrides.get(e)), None)
+    if key and not options.get("api_key"):
+        options["api_key"] = key
+    url = env_overrides.get(preset.base_url_env) if preset.base_url_env else None
+    if url and not options.get("base_url"):
+        options["base_url"] = url
+    return options
 
 
 def list_presets() -> list[Preset]:

@@ -58,8 +58,13 @@ class FakeClient:
         self.buffers: dict[str, str] = {}
         """Unsaved editor buffers by absolute path: read before the disk, dropped on write."""
         self._next_terminal = 0
+        self.after_write: list[Callable[[], object]] = []
 
     # -- The Connection API ------------------------------------------------------------
+
+    def call_after_next_write(self, callback: Callable[[], object]) -> None:
+        """Recorded, not run: there is no writer (the agent's warm-up stays off)."""
+        self.after_write.append(callback)
 
     async def notify(self, method: str, params: dict[str, Any]) -> None:
         if method == "session/update":

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -165,13 +167,31 @@ def test_base_url_and_api_key_come_from_the_openai_environment(config_home: Path
     assert (config.base_url, config.api_key) == ("http://127.0.0.1:1/v1", "sk-env")
 
 
-def test_export_environment_sets_the_openai_variables() -> None:
-    environ: dict[str, str] = {"OPENAI_API_KEY": "old"}
-    ServerConfig(base_url="http://127.0.0.1:2/v1", api_key="sk-new").export_environment(environ)
-    assert environ == {"OPENAI_BASE_URL": "http://127.0.0.1:2/v1", "OPENAI_API_KEY": "sk-new"}
-    untouched: dict[str, str] = {"OPENAI_API_KEY": "keep"}
-    ServerConfig().export_environment(untouched)
-    assert untouched == {"OPENAI_API_KEY": "keep"}
+@pytest.mark.parametrize("spec", ["gpt-4o-mini", "openai/gpt-4o-mini"])
+def test_key_and_base_url_go_to_the_model_not_the_environment(
+    spec: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from acp_server.factory import SessionFactory
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-old")
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    config = ServerConfig(model=spec, base_url="http://127.0.0.1:2/v1", api_key="sk-new")
+    model: Any = SessionFactory(object(), config).shared_model()  # type: ignore[arg-type]
+    assert (model.api_key, model.base_url) == ("sk-new", "http://127.0.0.1:2/v1")
+    assert os.environ["OPENAI_API_KEY"] == "sk-old"
+    assert "OPENAI_BASE_URL" not in os.environ
+
+
+def test_the_openai_key_setting_is_not_given_to_other_providers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from acp_server.factory import SessionFactory
+
+    monkeypatch.setenv("DEEPSEEK_API_KEY", "sk-deepseek")
+    config = ServerConfig(model="deepseek/deepseek-chat", api_key="sk-openai")
+    model: Any = SessionFactory(object(), config).shared_model()  # type: ignore[arg-type]
+    assert model.api_key is None  # Resolved from DEEPSEEK_API_KEY when the client is built.
+    assert model.preset.resolve_api_key(model.api_key) == "sk-deepseek"
 
 
 def test_unknown_file_keys_are_kept_in_extra(config_home: Path) -> None:

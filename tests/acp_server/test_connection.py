@@ -7,23 +7,22 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import anyio
 import jsonschema
 import pydantic
 import pytest
+from schema_util import SCHEMA_PATH
 
 from acp_server.connection import Connection, Handlers, SimpleHandlers
 from acp_server.errors import ConnectionClosed, RequestTimeout, RpcError
-
-SCHEMA = Path("/work/shared/acp-schema/v1/schema.json")
+from acp_server.jsonrpc import decode
 
 
 @cache
 def _agent_message_validator() -> jsonschema.protocols.Validator:
-    schema = json.loads(SCHEMA.read_text())
+    schema = json.loads(SCHEMA_PATH.read_text())
     agent = {"$defs": schema["$defs"], **schema["anyOf"][0]}
     cls = jsonschema.validators.validator_for(schema)
     return cls(agent)
@@ -31,8 +30,6 @@ def _agent_message_validator() -> jsonschema.protocols.Validator:
 
 def assert_valid_agent_message(message: dict[str, Any]) -> None:
     """Validate a message the agent wrote against the official schema (Agent messages)."""
-    if not SCHEMA.is_file():
-        pytest.skip("ACP schema not available")
     _agent_message_validator().validate(message)
 
 
@@ -128,6 +125,20 @@ def make_handlers(**requests: Any) -> SimpleHandlers:
         pytest.param(
             b'{"jsonrpc":"2.0","id":3,"method":"echo","params":1}', -32600, 3, id="scalar-params"
         ),
+        pytest.param(b'{"jsonrpc":"2.0","id":true,"method":"echo"}', -32600, None, id="true-id"),
+        pytest.param(b'{"jsonrpc":"2.0","id":false,"method":"echo"}', -32600, None, id="false-id"),
+        # Python's parser accepts these; strict JSON (RFC 8259) does not.
+        pytest.param(b'{"jsonrpc":"2.0","id":NaN,"method":"echo"}', -32700, None, id="nan-id"),
+        pytest.param(b'{"jsonrpc":"2.0","id":Infinity,"method":"echo"}', -32700, None, id="inf"),
+        pytest.param(b'{"jsonrpc":"2.0","id":-Infinity,"method":"echo"}', -32700, None, id="-inf"),
+        pytest.param(b'{"jsonrpc":"2.0","id":1e999,"method":"echo"}', -32700, None, id="1e999"),
+        pytest.param(
+            b'{"jsonrpc":"2.0","id":4,"method":"echo","params":{"x":[1,NaN]}}',
+            -32700,
+            None,
+            id="nan-in-params",
+        ),
+        pytest.param(b'[{"jsonrpc":"2.0","id":-1e999,"method":"echo"}]', -32700, None, id="batch"),
     ],
 )
 async def test_connection_answers_malformed_input_and_keeps_serving(
@@ -140,6 +151,7 @@ async def test_connection_answers_malformed_input_and_keeps_serving(
         assert response["id"] == error_id
         assert isinstance(response["error"]["message"], str)
         assert_valid_agent_message(response)
+        assert decode(peer.raw_lines[-1]) == response  # Strict JSON, whatever came in.
 
         await peer.request(1, "echo", {"still": "alive"})
         assert await peer.receive() == {"jsonrpc": "2.0", "id": 1, "result": {"still": "alive"}}
@@ -327,6 +339,25 @@ async def test_connection_turns_a_handler_bug_into_a_short_internal_error(
         assert "KeyError" in response["error"]["data"]
         assert_valid_agent_message(response)
     assert "Traceback" in caplog.text
+
+
+async def test_non_finite_numbers_are_written_as_null_never_as_nan() -> None:
+    async def nan(params: dict[str, Any]) -> Any:
+        await conn_ref[0].notify("session/update", {"used": float("inf")})
+        return {"value": float("nan"), "list": [1.5, float("-inf")]}
+
+    conn_ref: list[Connection] = []
+
+    def build(conn: Connection) -> Handlers:
+        conn_ref.append(conn)
+        return make_handlers(nan=nan)
+
+    async with serving(build) as (peer, _):
+        await peer.request(1, "nan", {})
+        notification, response = await peer.receive(), await peer.receive()
+    assert [decode(line) for line in peer.raw_lines] == [notification, response]
+    assert notification["params"] == {"used": None}
+    assert response == {"jsonrpc": "2.0", "id": 1, "result": {"value": None, "list": [1.5, None]}}
 
 
 async def test_connection_answers_unserialisable_results_with_internal_error() -> None:
@@ -577,7 +608,7 @@ async def test_cancelled_outgoing_request_sends_cancel_request_and_is_forgotten(
         await peer.send({"jsonrpc": "2.0", "id": outgoing["id"], "result": {}})
         await peer.request(1, "echo", {})
         assert (await peer.receive())["id"] == 1
-        assert conn._pending == {}
+        assert conn.pending_requests == 0
 
 
 # Shutdown ------------------------------------------------------------------------------------
@@ -636,11 +667,59 @@ async def test_close_shuts_down_like_eof() -> None:
         await peer.receive_eof()
 
 
-async def test_slow_aclose_is_abandoned_after_the_shutdown_timeout() -> None:
+async def test_a_request_stopped_by_shutdown_answers_its_cancellation_marker() -> None:
+    # What EOF and SIGTERM do to a running prompt: the user sees it cancelled, not an error.
+    started = anyio.Event()
+
+    async def slow(params: dict[str, Any]) -> Any:
+        started.set()
+        with anyio.CancelScope(shield=True):  # Like a turn waiting for a command to die.
+            await anyio.sleep(0.3)
+        await anyio.sleep_forever()
+
+    handlers = SimpleHandlers(
+        requests={"prompt": slow, "other": slow},
+        cancelled_results={"prompt": {"stopReason": "cancelled"}},
+    )
+    async with serving(handlers, shutdown_timeout=2) as (peer, _):
+        await peer.request(1, "prompt", {})
+        await peer.request(2, "other", {})
+        with anyio.fail_after(5):
+            await started.wait()
+        peer.to_server.close()
+        responses = {(m := await peer.receive())["id"]: m for _ in range(2)}
+        await peer.receive_eof()
+    assert responses[1] == {"jsonrpc": "2.0", "id": 1, "result": {"stopReason": "cancelled"}}
+    assert responses[2]["error"]["code"] == -32800
+
+
+async def test_slow_aclose_is_abandoned_after_the_shutdown_timeout(caplog) -> None:
     class Stuck(SimpleHandlers):
         async def aclose(self) -> None:
             await anyio.sleep_forever()
 
-    async with serving(Stuck(requests={"echo": echo}), shutdown_timeout=0.05) as (peer, _):
+    started = anyio.Event()
+
+    async def slow(params: dict[str, Any]) -> Any:
+        started.set()
+        await anyio.sleep_forever()
+
+    stuck = Stuck(requests={"echo": echo, "slow": slow})
+    async with serving(stuck, shutdown_timeout=0.05) as (peer, conn):
+        await peer.request(1, "slow", {})
+        with anyio.fail_after(5):
+            await started.wait()
+        begin = anyio.current_time()
         peer.to_server.close()
+        response = await peer.receive()
         await peer.receive_eof()
+        elapsed = anyio.current_time() - begin
+    # The running request is still answered, the output closed, well before any hang.
+    assert response == {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "error": {"code": -32800, "message": "Request cancelled"},
+    }
+    assert elapsed < 2
+    assert conn.closed
+    assert "handlers.aclose() took over 0.05s; abandoned" in caplog.text

@@ -3,7 +3,6 @@ and each mode decides which tool calls ask the editor (over a fake client, no st
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import anyio
@@ -11,10 +10,11 @@ import pytest
 from fake_client import FakeClient
 from schema_util import validate_def
 
-from acp_server.config import ConfigError, load_config
+from acp_server.agent import AcpAgent
+from acp_server.config import ConfigError, ServerConfig, load_config
 from acp_server.errors import RpcError
-from acp_server.handlers import TEST_MODEL_ENV, build_handlers
 from acp_server.modes import MODE_IDS, mode_state
+from acp_server.router import AcpRouter
 from agentica.testing import ScriptedModel, tool_call
 
 SCRIPT: list[Any] = []
@@ -27,17 +27,16 @@ def make_model() -> ScriptedModel:
     return model
 
 
-@dataclass
-class Config:
-    model: str = "demo"
-    max_turns: int = 5
-    allow_outside: bool = False
-    mode: str | None = None
+def Config(**settings: Any) -> ServerConfig:
+    return ServerConfig(**{"model": "demo", "max_turns": 5, **settings})
+
+
+def build_handlers(client: FakeClient, config: ServerConfig) -> AcpRouter:
+    return AcpRouter(AcpAgent(client, config, model_factory=make_model))
 
 
 @pytest.fixture(autouse=True)
-def hooked(monkeypatch):
-    monkeypatch.setenv(TEST_MODEL_ENV, f"{__name__}:make_model")
+def hooked():
     SCRIPT.clear()
     MODELS.clear()
     yield SCRIPT
@@ -298,7 +297,7 @@ async def test_bad_mode_changes_are_invalid_params_and_change_nothing(
     assert problem in e.value.message
     validate_def("Error", e.value.to_dict())
     assert client.notifications == []
-    assert h.sessions.get(sid).mode == "accept_edits"
+    assert h.agent.sessions.get(sid).mode == "accept_edits"
     # Both views still say so.
     result = await h.requests["session/set_config_option"](
         {"sessionId": sid, "configId": "mode", "value": "accept_edits"}

@@ -4,6 +4,7 @@ behind that agree with the pydantic wire models they stand in for."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,10 +13,11 @@ from typing import Any
 import anyio
 import pytest
 
-from acp_server import handshake, wire
+from acp_server import protocol, startup, wire
 from acp_server.connection import Connection, SimpleHandlers
-from acp_server.handshake import (
+from acp_server.startup import (
     agent_version,
+    answer_initialize_early,
     initialize_result,
     quick_initialize_params,
     spec_supports_images,
@@ -23,78 +25,120 @@ from acp_server.handshake import (
 
 ROOT = Path(__file__).resolve().parents[2]
 
-HEAVY = ["openai", "agentica._engine", "agentica.agent", "acp_server.wire", "acp_server.mapping"]
+HEAVY = [
+    "pydantic",
+    "jsonrpcserver",
+    "jsonschema",
+    "openai",
+    "agentica._engine",
+    "agentica.agent",
+    "acp_server.wire",
+    "acp_server.mapping",
+]
 
-# Serves one ``initialize`` through the real main-module path (``_serve`` with the real
-# handlers, a real Connection) over in-memory streams, and reports which heavy modules
-# were imported when the response was written, and after the background warm-up.
+# Runs the real ``main()`` on a pipe holding one ``initialize`` line, then EOF, and
+# reports (to the file named by argv[1]) which heavy modules were imported when the
+# response had been written, and after the background warm-up.
 SCRIPT = """
 import json, sys, threading
-import anyio
-from anyio.abc import ByteReceiveStream, ByteSendStream
 import acp_server.__main__ as main
-from acp_server.config import ServerConfig
+from acp_server import startup
 
 HEAVY = %r
-LINE = json.dumps({"jsonrpc": "2.0", "id": 0, "method": "initialize",
-                   "params": {"protocolVersion": 1, "clientCapabilities": {}}}).encode() + b"\\n"
 seen = {}
+answer = startup.answer_initialize_early
 
-class In(ByteReceiveStream):
-    def __init__(self, written):
-        self.lines, self.written = [LINE], written
-    async def receive(self, max_bytes=65536):
-        if not self.lines:
-            await self.written.wait()
-            await anyio.sleep(0)  # Let the writer run its after-write callbacks.
-            raise anyio.EndOfStream
-        return self.lines.pop()
-    async def aclose(self):
-        pass
+def watched(*args, **kwargs):
+    early = answer(*args, **kwargs)
+    seen["at_response"] = [m for m in HEAVY if m in sys.modules]
+    return early
 
-class Out(ByteSendStream):
-    def __init__(self, written):
-        self.written = written
-    async def send(self, item):
-        seen.setdefault("at_response", [m for m in HEAVY if m in sys.modules])
-        seen.setdefault("response", json.loads(item.splitlines()[0]))
-        self.written.set()
-    async def aclose(self):
-        pass
-
-async def run():
-    from acp_server.connection import Connection
-    written = anyio.Event()
-    conn = Connection(In(written), Out(written), shutdown_timeout=5)
-    await conn.serve(main._handler_factory(ServerConfig(model="demo"))(conn))
-
-anyio.run(run)
+startup.answer_initialize_early = watched
+code = main.main(["--model", "demo"])
 for t in threading.enumerate():
     if t.name == "acp-warm-up":
         t.join()
 seen["after_warm_up"] = [m for m in HEAVY if m in sys.modules]
-print(json.dumps(seen))
+seen["code"] = code
+with open(sys.argv[1], "w") as f:
+    json.dump(seen, f)
 """
 
+INIT = {"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {"protocolVersion": 1}}
 
-def test_initialize_is_answered_before_any_heavy_import_and_warm_up_follows() -> None:
+
+def test_initialize_is_answered_before_any_heavy_import_and_warm_up_follows(tmp_path) -> None:
+    report = tmp_path / "seen.json"
     proc = subprocess.run(
-        [sys.executable, "-c", SCRIPT % (HEAVY,)],
+        [sys.executable, "-c", SCRIPT % (HEAVY,), str(report)],
+        input=json.dumps(INIT) + "\n",
         capture_output=True,
         text=True,
         cwd=ROOT,
+        env={**os.environ, "XDG_CONFIG_HOME": str(tmp_path)},
         timeout=60,
     )
     assert proc.returncode == 0, proc.stderr
-    seen = json.loads(proc.stdout)
-    assert seen["response"]["result"]["protocolVersion"] == 1
+    response = json.loads(proc.stdout.splitlines()[0])
+    assert response["id"] == 0 and response["result"]["protocolVersion"] == 1
+    seen = json.loads(report.read_text())
     assert seen["at_response"] == []
     assert set(seen["after_warm_up"]) >= {"acp_server.wire", "acp_server.mapping", "agentica.agent"}
-    assert "openai" not in seen["after_warm_up"]  # Still loaded on the first model call.
+    assert "openai" not in seen["after_warm_up"]  # The demo model needs no client.
+    assert seen["code"] == 0
+
+
+def _early(data: bytes) -> tuple[startup.EarlyStart, bytes]:
+    """``answer_initialize_early`` over pipes holding ``data`` (then EOF)."""
+    in_r, in_w = os.pipe()
+    out_r, out_w = os.pipe()
+    try:
+        os.write(in_w, data)
+        os.close(in_w)
+        early = answer_initialize_early(in_r, out_w, image=lambda: False)
+        os.close(out_w)
+        with os.fdopen(out_r, "rb") as f:
+            written = f.read()
+    finally:
+        os.close(in_r)
+    return early, written
+
+
+def test_early_initialize_answers_the_first_line_and_hands_over_the_rest() -> None:
+    rest = b'{"jsonrpc":"2.0","id":1,"method":"session/new","params":{}}\n'
+    early, written = _early(json.dumps(INIT).encode() + b"\n" + rest)
+    assert json.loads(written) == {
+        "jsonrpc": "2.0",
+        "id": 0,
+        "result": initialize_result(image=False, version=agent_version()),
+    }
+    assert early.unread == rest
+    assert early.client_capabilities == {}
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        b'{"jsonrpc":"2.0","id":1,"method":"session/new","params":{}}\n',
+        b'[{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":1}}]\n',
+        b'{"jsonrpc":"2.0","id":NaN,"method":"initialize","params":{"protocolVersion":1}}\n',
+        b'{"jsonrpc":"2.0","id":true,"method":"initialize","params":{"protocolVersion":1}}\n',
+        b'{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"1"}}\n',
+        b'{"jsonrpc":"2.0","method":"initialize","params":{"protocolVersion":1}}\n',
+        b"not json\n",
+        b'{"jsonrpc":"2.0","id":1,"method":"initialize"',  # No newline before EOF.
+        b"",
+    ],
+)
+def test_anything_but_a_plain_initialize_is_left_to_the_connection(first: bytes) -> None:
+    early, written = _early(first)
+    assert written == b""
+    assert early.unread == first
+    assert early.client_capabilities is None
 
 
 def test_protocol_version_is_the_wire_models_one() -> None:
-    assert handshake.PROTOCOL_VERSION == wire.PROTOCOL_VERSION
+    assert wire.PROTOCOL_VERSION is protocol.PROTOCOL_VERSION
 
 
 @pytest.mark.parametrize("image", [False, True])
@@ -253,3 +297,17 @@ async def test_call_after_next_write_runs_once_the_response_is_written() -> None
             pipe.receive_stream.close()
     assert response["result"] == "hi"
     assert calls == ["after"]
+
+
+def test_early_initialize_survives_a_client_that_went_away() -> None:
+    in_r, in_w = os.pipe()
+    out_r, out_w = os.pipe()
+    os.close(out_r)  # Nobody reads: writing fails with EPIPE.
+    try:
+        os.write(in_w, json.dumps(INIT).encode() + b"\n")
+        early = answer_initialize_early(in_r, out_w, image=lambda: False)
+    finally:
+        for fd in (in_r, in_w, out_w):
+            os.close(fd)
+    assert early.unread == b""
+    assert early.client_capabilities == {}

@@ -17,7 +17,7 @@ import anyio
 import pytest
 from anyio.abc import Process
 
-from acp_server.stdio import FdReceiveStream, FdSendStream
+from acp_server.fdstreams import FdReceiveStream, FdSendStream
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -123,7 +123,8 @@ async def spawn(*args: str, handlers: Path | None = None) -> AsyncIterator[Serve
     env.pop("AGENTICA_CONFIG", None)
     env["XDG_CONFIG_HOME"] = str(handlers or ROOT / "nonexistent")
     command = [sys.executable, "-m", "acp_server", *args]
-    if handlers is not None:
+    if handlers is not None:  # The test hook lives in tests/serve_hooked.py.
+        command = [sys.executable, str(ROOT / "tests" / "serve_hooked.py"), *args]
         command += ["--handlers", "acp_test_handlers:build"]
     process = await anyio.open_process(command, env=env, cwd=ROOT, start_new_session=True)
     try:
@@ -201,6 +202,22 @@ async def test_server_shuts_down_on_sigterm_answering_running_requests(
     assert responses["long"]["error"]["code"] == -32800
     assert responses["ask"]["error"]["code"] == -32603  # ConnectionClosed from conn.request
     assert b"handlers closed" in err
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT])
+async def test_a_signal_before_the_first_message_is_a_clean_exit(signum: int) -> None:
+    async with spawn("--model", "demo", "--log-level", "DEBUG") as server:
+        assert server.process.stderr is not None
+        err = b""
+        with anyio.fail_after(10):
+            while b"waiting for the first message" not in err:
+                err += await server.process.stderr.receive()
+        server.process.send_signal(signum)
+        with anyio.fail_after(2):  # A real limit: the user waits for this.
+            code, out, rest = await server.finish()
+    assert (code, out) == (0, b"")
+    assert b"stopped before the first message" in rest
+    assert b"Traceback" not in err + rest
 
 
 async def test_server_passes_its_settings_to_the_handlers(handlers_dir: Path) -> None:

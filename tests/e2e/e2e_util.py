@@ -1,7 +1,8 @@
 """End-to-end helpers: the real server as a subprocess, driven by the official ACP SDK.
 
-``open_server(...)`` spawns ``python -m acp_server`` in its own session (process group)
-with the scripted ``e2e_models:model`` (the ``AGENTICA_TEST_MODEL`` testing hook),
+``open_server(...)`` spawns the server (``tests/serve_hooked.py``, i.e. ``main()`` with
+test hooks) in its own session (process group) with the scripted ``e2e_models:model``
+(its ``AGENTICA_TEST_MODEL`` hook; empty: the configured model),
 connects the SDK's ``ClientSideConnection`` to its stdio, and validates every message the
 server writes against the official schema (responses against the type of the method
 they answer). The process group is killed in ``finally``.
@@ -36,6 +37,8 @@ from proc_util import alive  # noqa: E402
 from schema_util import validate_agent_message  # noqa: E402
 
 TEST_MODEL = "e2e_models:model"
+SERVER = [sys.executable, str(HERE.parent / "serve_hooked.py")]
+"""The server command: ``acp_server.__main__.main`` with the test hooks."""
 
 
 class E2EClient:
@@ -186,9 +189,7 @@ async def open_server(
     """Spawn the server, connect the SDK client, yield; kill the process group after."""
     log = open(cwd.parent / f"server-{os.getpid()}-{id(cwd)}.log", "wb")  # noqa: ASYNC230
     process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "acp_server",
+        *SERVER,
         "--model",
         "demo",
         "--log-level",
@@ -278,9 +279,7 @@ class RawPipe:
 async def open_raw(cwd: Path, env: dict[str, str] | None = None) -> AsyncIterator[RawPipe]:
     """Spawn the server on raw pipes; kill its process group after."""
     process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "acp_server",
+        *SERVER,
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.DEVNULL,

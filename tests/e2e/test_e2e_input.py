@@ -16,6 +16,8 @@ from acp import (
 )
 from e2e_util import open_raw, open_server
 
+from acp_server.jsonrpc import decode
+
 PIXEL = (
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYGD4DwABBAEAfbLI3w"
     "AAAABJRU5ErkJggg=="
@@ -81,6 +83,25 @@ async def test_malformed_input_gets_json_rpc_errors_and_the_connection_survives(
     ]
     msg = await raw.call(9, "initialize", {"protocolVersion": 1})
     assert msg["result"]["protocolVersion"] == 1
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity", "1e999"])
+async def test_non_standard_json_constants_are_parse_errors_and_never_echoed(raw, constant):
+    # First line (the startup fast path reads it), as an id, then inside params.
+    init = '{"jsonrpc":"2.0","id":ID,"method":"initialize","params":{"protocolVersion":1}}'
+    await raw.send(init.replace("ID", constant))
+    new = '{"jsonrpc":"2.0","id":2,"method":"session/new","params":{"cwd":CWD}}'
+    await raw.send(new.replace("CWD", constant))
+    await raw.send('{"jsonrpc":"2.0","id":3,"method":"initialize","params":{"protocolVersion":1}}')
+    assert raw.process.stdout is not None
+    lines = []
+    for _ in range(3):
+        with anyio.fail_after(10):
+            lines.append(await raw.process.stdout.readline())
+    first, second, third = (decode(line) for line in lines)  # Strict JSON, all of it.
+    for msg in (first, second):
+        assert (msg["id"], msg["error"]["code"]) == (None, -32700)
+    assert third["id"] == 3 and third["result"]["protocolVersion"] == 1
 
 
 async def test_cancel_request_of_an_in_flight_prompt_is_answered_once_as_cancelled(workdir):

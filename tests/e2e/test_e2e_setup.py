@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import anyio
 import pytest
 from acp import RequestError
@@ -87,3 +89,20 @@ async def test_malformed_prompt_is_invalid_params(raw, workdir, prompt):
     ]
     msg = await raw.call(3, "session/prompt", {"sessionId": sid, "prompt": prompt})
     assert msg["error"]["code"] == -32602
+
+
+async def test_a_key_from_the_config_file_does_not_reach_the_agent_s_commands(workdir):
+    config = workdir.parent / "acp.toml"
+    config.write_text(
+        'api_key = "sk-only-in-the-config-file"\nbase_url = "http://127.0.0.1:9/v1"\n'
+    )
+    command = 'echo "key=[$OPENAI_API_KEY] url=[$OPENAI_BASE_URL]"'
+    prompt = "call " + json.dumps([{"name": "execute", "args": {"command": command}}])
+    env = {"OPENAI_API_KEY": "", "OPENAI_BASE_URL": ""}  # Empty: unset for the settings.
+    async with open_server(workdir, args=("--config", str(config)), env=env) as server:
+        with anyio.fail_after(15):
+            await server.initialize()
+            sid = await server.new_session()
+            assert await server.prompt(sid, prompt) == "end_turn"
+    assert "key=[] url=[]" in server.text(sid)
+    assert "sk-only-in-the-config-file" not in json.dumps(server.received)

@@ -1,8 +1,8 @@
-"""build_handlers: the ACP methods over a fake client connection (no stdio)."""
+"""AcpAgent behind its router: the ACP methods over a fake client connection (no stdio)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 import anyio
@@ -10,40 +10,45 @@ import pytest
 from fake_client import FakeClient
 from schema_util import validate_def
 
+from acp_server.agent import AcpAgent
+from acp_server.config import ServerConfig
 from acp_server.errors import RpcError
-from acp_server.handlers import TEST_MODEL_ENV, build_handlers, model_options
+from acp_server.factory import model_options
+from acp_server.router import AcpRouter
+from agentica.models.base import Model
 from agentica.testing import FunctionModel, ScriptedModel, tool_call
 
 SCRIPT: list[Any] = []
+FACTORY: list[Callable[[], Model]] = []
+"""The model factory new agents get (set by the ``hooked`` fixture)."""
 
 
 def make_model() -> Any:
-    """The factory named by the testing hook: plays ``SCRIPT`` (or echoes)."""
+    """The test model factory: plays ``SCRIPT`` (or echoes)."""
     if SCRIPT:
         return ScriptedModel(list(SCRIPT), context_window=1000)
     return FunctionModel(lambda messages, tools: f"echo: {messages[-1].text}")
 
 
-@dataclass
-class Config:
-    model: str = "demo"
-    max_turns: int = 5
-
-
-@dataclass
-class ModelTimeoutConfig(Config):
-    model_timeout: float | None = None
+def Config(**settings: Any) -> ServerConfig:
+    return ServerConfig(**{"model": "demo", "max_turns": 5, **settings})
 
 
 @pytest.fixture
-def hooked(monkeypatch):
-    monkeypatch.setenv(TEST_MODEL_ENV, f"{__name__}:make_model")
+def hooked():
     SCRIPT.clear()
+    FACTORY[:] = [make_model]
     yield SCRIPT
     SCRIPT.clear()
+    FACTORY.clear()
 
 
-async def start(client: FakeClient, config: Config | None = None, caps: dict | None = None):
+def build_handlers(client: FakeClient, config: ServerConfig) -> AcpRouter:
+    factory = FACTORY[0] if FACTORY else None
+    return AcpRouter(AcpAgent(client, config, model_factory=factory))
+
+
+async def start(client: FakeClient, config: ServerConfig | None = None, caps: dict | None = None):
     h = build_handlers(client, config or Config())
     init = await h.requests["initialize"]({"protocolVersion": 1, "clientCapabilities": caps or {}})
     validate_def("InitializeResponse", init)
@@ -170,22 +175,34 @@ def _hang():
     return Step(deltas=[ModelTextDelta(text="working")], hang=True)
 
 
-async def test_cancel_for_unknown_session_is_ignored():
-    h = await start(FakeClient())
-    await h.notifications["session/cancel"]({"sessionId": "nope"})
+async def test_cancel_for_unknown_session_is_ignored(hooked, tmp_path, caplog):
+    client = FakeClient()
+    h = await start(client)
+    sid = await new_session(h, tmp_path)
+    with caplog.at_level("INFO", logger="acp_server.router"):
+        await h.notifications["session/cancel"]({"sessionId": "nope"})
+    assert "session/cancel for unknown session 'nope' ignored" in caplog.text
+    assert client.notifications == [] and client.requests == []  # Nothing sent.
+    assert await prompt(h, sid, "still here") == "end_turn"  # Other sessions unaffected.
+    assert client.text() == "echo: still here"
 
 
-async def test_model_that_cannot_be_set_up_is_explained_in_the_session(tmp_path, monkeypatch):
-    monkeypatch.setenv(TEST_MODEL_ENV, f"{__name__}:no_such_factory")
+def broken_factory() -> Model:
+    raise ImportError("cannot import name 'no_such_factory'")
+
+
+async def test_model_that_cannot_be_set_up_is_explained_in_the_session(tmp_path):
+    FACTORY[:] = [broken_factory]
     client = FakeClient()
     h = await start(client)
     sid = await new_session(h, tmp_path)
     assert await prompt(h, sid, "hi") == "end_turn"
     assert "could not be set up" in client.text()
+    assert "no_such_factory" in client.text()
+    FACTORY.clear()
 
 
-async def test_demo_model_first_reply_says_how_to_configure_a_real_model(tmp_path, monkeypatch):
-    monkeypatch.delenv(TEST_MODEL_ENV, raising=False)
+async def test_demo_model_first_reply_says_how_to_configure_a_real_model(tmp_path):
     client = FakeClient(lambda params: {"outcome": "selected", "optionId": "allow_once"})
     h = await start(client)
     sid = await new_session(h, tmp_path)
@@ -201,7 +218,7 @@ async def test_each_ignored_mcp_server_is_logged_once(hooked, tmp_path, caplog):
         {"name": "files", "command": "/usr/bin/mcp-files", "args": [], "env": []},
         {"name": "web", "command": "/usr/bin/mcp-web", "args": [], "env": []},
     ]
-    with caplog.at_level("WARNING", logger="acp_server.handlers"):
+    with caplog.at_level("WARNING", logger="acp_server.agent"):
         result = await h.requests["session/new"]({"cwd": str(tmp_path), "mcpServers": servers})
     assert result["sessionId"]
     warnings = [r.getMessage() for r in caplog.records if "MCP server" in r.getMessage()]
@@ -214,11 +231,11 @@ async def test_each_ignored_mcp_server_is_logged_once(hooked, tmp_path, caplog):
     [
         (Config(), {}),
         (
-            ModelTimeoutConfig(model_timeout=1.5),
+            Config(model_timeout=1.5),
             {"timeout": 1.5, "connect_timeout": 1.5, "max_retries": 0},
         ),
         (
-            ModelTimeoutConfig(model_timeout=300.0),
+            Config(model_timeout=300.0),
             {"timeout": 300.0, "connect_timeout": 10.0, "max_retries": 0},
         ),
     ],
@@ -227,12 +244,41 @@ def test_model_timeout_becomes_get_model_options(config, expected):
     assert model_options(config) == expected
 
 
-async def test_configured_model_timeout_reaches_the_model(tmp_path, monkeypatch):
-    monkeypatch.delenv(TEST_MODEL_ENV, raising=False)
-    config = ModelTimeoutConfig(model="openai/gpt-4o-mini", model_timeout=2.0)
+async def test_configured_model_timeout_reaches_the_model(tmp_path):
+    config = Config(model="openai/gpt-4o-mini", model_timeout=2.0)
     h = await start(FakeClient(), config)
     await new_session(h, tmp_path)
-    (session,) = h.sessions
+    (session,) = h.agent.sessions
     model = session.agent.model
     assert (model.timeout, model.connect_timeout, model.max_retries) == (2.0, 2.0, 0)
     await h.aclose()
+
+
+async def test_repeated_tool_call_ids_from_the_model_get_distinct_ids_on_the_wire(hooked, tmp_path):
+    write = {"file_path": "a.txt", "content": "hi"}
+    hooked += [
+        ScriptedModel.tool_calls(tool_call("ls", {}, id="dup")),
+        ScriptedModel.tool_calls(tool_call("write_file", write, id="dup")),  # Same turn.
+        "done",
+        ScriptedModel.tool_calls(tool_call("ls", {}, id="dup")),  # Next turn.
+        "again",
+    ]
+    client = FakeClient(["allow_once"])
+    h = await start(client)
+    sid = await new_session(h, tmp_path)
+    assert await prompt(h, sid, "first") == "end_turn"
+    assert await prompt(h, sid, "second") == "end_turn"
+    started = [u["toolCallId"] for u in client.updates if u["sessionUpdate"] == "tool_call"]
+    assert started == ["dup", "dup~2", "dup~3"]
+    final = {
+        u["toolCallId"]: u["status"]
+        for u in client.updates
+        if u["sessionUpdate"] == "tool_call_update" and u.get("status") in ("completed", "failed")
+    }
+    assert final == {"dup": "completed", "dup~2": "completed", "dup~3": "completed"}
+    updated = {u["toolCallId"] for u in client.updates if u["sessionUpdate"] == "tool_call_update"}
+    assert updated <= set(started)
+    ((method, params),) = client.requests
+    assert method == "session/request_permission"
+    assert params["toolCall"]["toolCallId"] == "dup~2"  # The write, as the editor knows it.
+    assert (tmp_path / "a.txt").read_text() == "hi"

@@ -1,0 +1,193 @@
+"""``AcpAgent``: the agent side of ACP, one typed method per ACP method.
+
+Each method takes its parsed wire params (and, for a session's method, the session the
+router looked up) and returns its wire result; the router (``acp_server.router``) does
+the JSON-RPC part: parse once, look the session up once, dump the result.
+
+- ``initialize``: protocol version 1 whatever was asked, our capabilities; the client's
+  capabilities are remembered for routing files and commands;
+- ``session/new``: a session with its own agent, rooted at the absolute ``cwd``;
+- ``session/prompt``: one turn (``Session.prompt``), answered with its stop reason;
+- ``session/cancel`` (notification): cancels the session's running turn;
+- ``session/set_mode`` / ``session/set_config_option``: switch the session's permission
+  mode (``acp_server.modes``), idle or mid-turn. Each sends the other view's update
+  (``config_option_update`` / ``current_mode_update``) so the editor stays in sync; the
+  notification is queued before the response, so a client holding the response already
+  has both views agreeing.
+
+An ``initialize`` that ``acp_server.startup`` answered before the connection existed is
+passed in as ``early_capabilities``.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import TYPE_CHECKING, Any
+
+import anyio
+
+from acp_server import modes
+from acp_server.config import ServerConfig
+from acp_server.errors import RpcError
+from acp_server.factory import ModelFactory, SessionFactory
+from acp_server.protocol import PROTOCOL_VERSION, ClientConnection
+from acp_server.sessions import Session, SessionStore
+from acp_server.startup import WARM_UP_MODULES, WarmUp, agent_version, initialize_result
+
+if TYPE_CHECKING:
+    from acp_server import wire
+
+logger = logging.getLogger(__name__)
+
+
+class AcpAgent:
+    """The ACP agent of one connection.
+
+    Args:
+        conn: The connection to the client.
+        config: The server settings.
+        model_factory: Makes each session's model instead of ``config.model`` (tests).
+        early_capabilities: The raw ``clientCapabilities`` of an ``initialize`` already
+            answered by the startup fast path (the warm-up is then started at once).
+    """
+
+    def __init__(
+        self,
+        conn: ClientConnection,
+        config: ServerConfig,
+        *,
+        model_factory: ModelFactory | None = None,
+        early_capabilities: dict[str, Any] | None = None,
+    ) -> None:
+        self.conn = conn
+        self.config = config
+        self.sessions = SessionStore()
+        self.factory = SessionFactory(conn, config, model_factory=model_factory)
+        self.warm_up = WarmUp()
+        self._caps: wire.ClientCapabilities | None = None
+        self._caps_raw: dict[str, Any] = early_capabilities or {}
+        if early_capabilities is not None:
+            self.start_warm_up()
+
+    # --- lifecycle ---------------------------------------------------------------------
+
+    def start_warm_up(self) -> None:
+        """Import the heavy modules, build the wire models and the shared model (with its
+        HTTP client) in the background, once: the first prompt then waits for none of it."""
+        self.warm_up.start(WARM_UP_MODULES + self.factory.warm_up_modules(), then=self._build)
+
+    def _build(self) -> None:
+        from acp_server import wire
+        from acp_server.mapping import prompt_to_message, text_chunk
+
+        wire.build_all()
+        prompt_to_message([wire.TextBlock(text="warm-up")])  # First uses fill caches.
+        text_chunk("warm-up")
+        if self.factory.model_factory is None:
+            self.factory.shared_model()
+
+    async def ready(self) -> None:
+        """Wait until the heavy modules may be imported (see ``acp_server.startup``)."""
+        await self.warm_up.wait()
+
+    @property
+    def client_capabilities(self) -> wire.ClientCapabilities:
+        """The client's capabilities from ``initialize`` (defaults before it)."""
+        if self._caps is None:
+            from acp_server import wire
+
+            self._caps = wire.ClientCapabilities.model_validate(self._caps_raw)
+        return self._caps
+
+    async def aclose(self) -> None:
+        """Cancel every running turn and release the model."""
+        self.sessions.cancel_all()
+        await self.factory.aclose()
+
+    # --- methods -----------------------------------------------------------------------
+
+    async def initialize(self, params: wire.InitializeParams) -> wire.InitializeResult:
+        """``initialize`` (when the startup fast path did not answer it)."""
+        from acp_server import wire
+
+        self._caps = params.client_capabilities
+        if params.protocol_version != PROTOCOL_VERSION:
+            logger.info(
+                "client asked for protocol %s; answering %s",
+                params.protocol_version,
+                PROTOCOL_VERSION,
+            )
+        result = wire.InitializeResult.model_validate(
+            initialize_result(image=self.factory.supports_images(), version=agent_version())
+        )
+        self.conn.call_after_next_write(self.start_warm_up)
+        return result
+
+    async def new_session(self, params: wire.NewSessionParams) -> wire.NewSessionResult:
+        """``session/new``: a session rooted at ``cwd`` (which must be a directory)."""
+        from acp_server import wire
+
+        if not await anyio.Path(params.cwd).is_dir():
+            raise RpcError.invalid_params(f"cwd {params.cwd!r} is not an existing directory")
+        session_id = f"sess_{uuid.uuid4().hex[:16]}"
+        for server in params.mcp_servers:  # MCP support is planned; say so, not be silent.
+            logger.warning(
+                "session %s: MCP server %r ignored: this agent does not support MCP servers yet",
+                session_id,
+                server.get("name"),
+            )
+        session = self.factory.create(session_id, params, self.client_capabilities)
+        self.sessions.add(session)
+        logger.info("session %s created in %s (mode %s)", session_id, params.cwd, session.mode)
+        return wire.NewSessionResult(
+            session_id=session_id,
+            modes=modes.mode_state(session.mode),
+            config_options=modes.config_options(session.mode),
+        )
+
+    async def set_mode(
+        self, session: Session, params: wire.SetModeParams
+    ) -> wire.SetSessionModeResult:
+        """``session/set_mode``; tells the editor the config option changed too."""
+        from acp_server import wire
+
+        session.set_mode(params.mode_id)
+        await session.notify(modes.config_option_update(session.mode))
+        return wire.SetSessionModeResult()
+
+    async def set_config_option(
+        self, session: Session, params: wire.SetConfigOptionParams
+    ) -> wire.SetConfigOptionResult:
+        """``session/set_config_option`` (the mode is the only option)."""
+        from acp_server import wire
+
+        if params.config_id != modes.MODE_CONFIG_ID:
+            raise RpcError.invalid_params(
+                f"unknown config option {params.config_id!r}; this agent has: "
+                f"{modes.MODE_CONFIG_ID}"
+            )
+        if isinstance(params.value, bool) or params.type == "boolean":
+            raise RpcError.invalid_params(
+                f"config option {params.config_id!r} is a select: its value must be one of "
+                f"{', '.join(modes.MODE_IDS)}, not a boolean"
+            )
+        session.set_mode(params.value)
+        await session.notify(modes.current_mode_update(session.mode))
+        return wire.SetConfigOptionResult(config_options=modes.config_options(session.mode))
+
+    async def prompt(self, session: Session, params: wire.PromptParams) -> wire.PromptResult:
+        """``session/prompt``: run one turn and answer its stop reason."""
+        from acp_server import wire
+        from acp_server.mapping import prompt_to_message
+
+        images = session.agent is not None and session.agent.model.supports_images
+        message = prompt_to_message(params.prompt, supports_images=images)
+        return wire.PromptResult(stop_reason=await session.prompt(message))
+
+    async def cancel(self, session: Session, params: wire.CancelParams) -> None:
+        """``session/cancel``: cancel the session's running turn, if any."""
+        session.cancel()
+
+
+__all__ = ["AcpAgent"]

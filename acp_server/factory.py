@@ -1,0 +1,294 @@
+"""Building sessions: the model, the workspace, the approver and the mode of each new one.
+
+One ``SessionFactory`` per connection. The configured model is created once and shared
+by every session (``shared_model()``, called by the warm-up thread or on the first
+``session/new``); a model that cannot be set up is reported inside the session, not as
+an error. Tests pass a ``model_factory`` instead, called once per session.
+
+API keys and base URLs from the settings go to the model client as arguments, never into
+``os.environ``: commands the agent runs must not inherit a secret the user did not put
+in their own environment.
+
+agentica's agent, tools and models, the workspace and the approver are imported on
+first use (after the warm-up), never when this module is imported.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+from collections.abc import Awaitable, Callable
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+from acp_server import modes
+from acp_server.config import ServerConfig
+from acp_server.protocol import ClientConnection
+from acp_server.sessions import CallLedger, Session, describe_setup_error
+from acp_server.startup import is_demo_spec, spec_supports_images
+
+if TYPE_CHECKING:
+    from acp_server import wire
+    from agentica.models.base import Model
+
+logger = logging.getLogger(__name__)
+
+ModelFactory = Callable[[], "Model"]
+"""Makes the model of one new session (tests script models with it)."""
+
+INSTRUCTIONS = (
+    "You are Agentica, a coding agent running inside the user's editor. The project is at "
+    "{cwd}; paths are relative to it. Use the tools to read, search, edit files and run "
+    "commands; keep answers short and in Markdown."
+)
+
+
+def model_options(config: ServerConfig) -> dict[str, Any]:
+    """Options for ``get_model`` from the server config (``model_timeout``).
+
+    With a model timeout, an unanswered request is not retried either: the user hears
+    about it after ``model_timeout`` seconds, not after several attempts.
+    """
+    timeout = config.model_timeout
+    if not timeout:
+        return {}
+    return {"timeout": timeout, "connect_timeout": min(timeout, 10.0), "max_retries": 0}
+
+
+def credential_overrides(config: ServerConfig) -> dict[str, str]:
+    """The settings' key and endpoint, as the variables they stand for (not exported)."""
+    overrides: dict[str, str] = {}
+    if config.api_key:
+        overrides["OPENAI_API_KEY"] = config.api_key
+    if config.base_url:
+        overrides["OPENAI_BASE_URL"] = config.base_url
+    return overrides
+
+
+class SessionFactory:
+    """Creates the sessions of one connection.
+
+    Args:
+        conn: The connection to the client (permission requests, ``fs/*``, terminals).
+        config: The server settings.
+        model_factory: Called once per session for its model, instead of the
+            configured ``config.model`` (tests).
+    """
+
+    def __init__(
+        self,
+        conn: ClientConnection,
+        config: ServerConfig,
+        *,
+        model_factory: ModelFactory | None = None,
+    ) -> None:
+        self.conn = conn
+        self.config = config
+        self.model_factory = model_factory
+        self._model: Model | None = None
+        self._model_error: Exception | None = None
+        self._model_lock = threading.Lock()  # The warm-up thread may be building it.
+        self._model_loaded = False
+        self._http_client: Any = None
+        """The model's pooled HTTP client, built with it (its TLS setup is slow), ours to close."""
+
+    @property
+    def model_spec(self) -> str:
+        """The configured model spec (``demo`` when empty)."""
+        return self.config.model or "demo"
+
+    @property
+    def model(self) -> Model | None:
+        """The shared model, once created (None before, with a factory, or on failure)."""
+        return self._model
+
+    def supports_images(self) -> bool:
+        """Whether prompts may carry images, decided without importing the model stack."""
+        if self.model_factory is not None:
+            try:
+                return bool(self.model_factory().supports_images)
+            except Exception:
+                return False
+        return spec_supports_images(self.model_spec)
+
+    def warm_up_modules(self) -> tuple[str, ...]:
+        """The model's own modules, for the warm-up to import (none with a factory)."""
+        if self.model_factory is not None:
+            return ()
+        if is_demo_spec(self.model_spec):
+            return ("agentica.models.demo",)
+        # ``client.chat`` imports its resources on first use: hundreds of ms.
+        return ("agentica.models.openai", "openai", "openai.resources.chat.chat")
+
+    def shared_model(self) -> Model:
+        """The configured model, created once (raises its setup error every time)."""
+        with self._model_lock:
+            if not self._model_loaded:
+                self._model_loaded = True
+                try:
+                    self._model = self._create_model()
+                except Exception as e:  # Reported to the user in the session, not fatal.
+                    logger.error("could not set up model %r: %s", self.model_spec, e)
+                    self._model_error = e
+        if self._model_error is not None:
+            raise self._model_error
+        assert self._model is not None
+        return self._model
+
+    def _create_model(self) -> Model:
+        """The configured model; an OpenAI-compatible one gets its HTTP client now.
+
+        Building the client loads the TLS certificates (tens of ms): done here, by the
+        warm-up, rather than by the first prompt.
+        """
+        from agentica.models.openai import OpenAIChat
+        from agentica.models.registry import get_model
+
+        options = {"env_overrides": credential_overrides(self.config), **model_options(self.config)}
+        model = get_model(self.model_spec, **options)
+        if not isinstance(model, OpenAIChat):
+            return model
+        import openai
+
+        httpx = _httpx_of(openai)
+        self._http_client = openai.DefaultAsyncHttpxClient(
+            timeout=openai.Timeout(model.timeout, connect=model.connect_timeout),
+            limits=httpx.Limits(
+                max_connections=model.max_connections,
+                max_keepalive_connections=model.max_connections,
+            ),
+        )
+        try:  # Streamed chunks are parsed into this model: build it now, not mid-prompt.
+            from openai.types.chat import ChatCompletionChunk
+
+            ChatCompletionChunk.model_rebuild(force=True)
+        except Exception as e:  # Only slower: built on first use.
+            logger.debug("could not prepare the chunk model: %s", e)
+        return get_model(self.model_spec, http_client=self._http_client, **options)
+
+    def session_model(self) -> tuple[Model, bool]:
+        """The model for a new session and whether it is the demo model."""
+        if self.model_factory is not None:
+            return self.model_factory(), False
+        model = self.shared_model()
+        return model, _is_demo(model, self.model_spec)
+
+    def create(
+        self,
+        session_id: str,
+        params: wire.NewSessionParams,
+        capabilities: wire.ClientCapabilities,
+    ) -> Session:
+        """A session with its agent; a model that cannot be set up is reported in it."""
+        notify = _notifier(self.conn, session_id)
+        mode = modes.default_mode(self.config.mode)
+        try:
+            model, is_demo = self.session_model()
+        except Exception as e:
+            return Session(
+                id=session_id,
+                cwd=params.cwd,
+                agent=None,
+                notify=notify,
+                setup_error=describe_setup_error(e),
+                mode=mode,
+            )
+
+        from acp_server.permissions import PermissionApprover
+        from acp_server.workspace import KILL_GRACE, ClientWorkspace
+        from agentica.agent import Agent
+        from agentica.tools.builtin import WorkspaceTools
+
+        ledger = CallLedger()
+        workspace = ClientWorkspace(
+            params.cwd,
+            extra_roots=tuple(params.additional_directories or ()),
+            allow_outside=self.config.allow_outside,
+            conn=self.conn,
+            session_id=session_id,
+            capabilities=capabilities,
+            kill_grace=KILL_GRACE,
+            ledger=ledger,
+        )
+        approver = PermissionApprover(
+            self.conn,
+            session_id,
+            announced=ledger.announced,
+            wire_id=ledger.wire_id,
+            mode=mode,
+            roots=workspace.roots,
+        )
+        agent = Agent(
+            model=model,
+            name="agentica",
+            instructions=INSTRUCTIONS.format(cwd=params.cwd),
+            tools=[WorkspaceTools(workspace)],
+            approver=approver,
+            max_turns=self.config.max_turns or 50,
+            session_id=session_id,
+            work_dir=params.cwd,
+        )
+        return Session(
+            id=session_id,
+            cwd=params.cwd,
+            agent=agent,
+            notify=notify,
+            workspace=workspace,
+            approver=approver,
+            context_size=model.context_window,
+            demo_notice=is_demo and not _demo_explains_itself(),
+            ledger=ledger,
+            mode=mode,
+        )
+
+    async def aclose(self) -> None:
+        """Release the shared model's client."""
+        if self._model is not None:
+            await self._model.aclose()
+        if self._http_client is not None:
+            await self._http_client.aclose()
+
+
+def _httpx_of(openai: ModuleType) -> ModuleType:
+    """The HTTP library the installed ``openai`` is built on (``httpx`` or its successor)."""
+    for cls in openai.DefaultAsyncHttpxClient.__mro__:
+        if cls.__name__ == "AsyncClient":
+            return sys.modules[cls.__module__.split(".")[0]]
+    import httpx
+
+    return httpx
+
+
+def _notifier(
+    conn: ClientConnection, session_id: str
+) -> Callable[[dict[str, Any]], Awaitable[None]]:
+    async def notify(update: dict[str, Any]) -> None:
+        await conn.notify("session/update", {"sessionId": session_id, "update": update})
+
+    return notify
+
+
+def _is_demo(model: Model, spec: str) -> bool:
+    if spec == "demo":
+        return True
+    from agentica.models.demo import DemoModel
+
+    return isinstance(model, DemoModel)
+
+
+def _demo_explains_itself() -> bool:
+    """Whether the demo model's own answers already say how to configure a real model."""
+    from agentica.models.demo import HOW_TO_SWITCH
+
+    # Its final answer of every turn ends with ``HOW_TO_SWITCH`` (how to pick a real model).
+    return bool(HOW_TO_SWITCH)
+
+
+__all__ = [
+    "INSTRUCTIONS",
+    "ModelFactory",
+    "SessionFactory",
+    "credential_overrides",
+    "model_options",
+]

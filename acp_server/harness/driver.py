@@ -22,13 +22,14 @@ from typing import Any
 
 import anyio
 
+from acp_server.protocol import PROTOCOL_VERSION
+
 from .accumulator import ToolCallState, TurnAccumulator
 from .client import ClientSide, PermissionPolicy
 from .errors import AgentExited, AgentRpcError
 from .outcome import Message, PromptOutcome, TranscriptEntry
 from .rpc import AgentConnection
 
-PROTOCOL_VERSION = 1
 CLIENT_INFO = {"name": "acp-harness", "title": "ACP harness", "version": "0.1.0"}
 
 

@@ -40,6 +40,25 @@ SCAN_INTERVAL = 0.2
 """Seconds between two scans of ``/proc`` for the command's processes."""
 
 
+async def _spawn(command: str, workdir: Path, mark: str) -> anyio.abc.Process:
+    """Start ``command`` in a new session, shielded from cancellation.
+
+    Shielded: a cancellation while asyncio finishes setting up the pipes would kill only
+    the shell and orphan what it already started.
+    """
+    with anyio.CancelScope(shield=True):
+        return await anyio.open_process(
+            [_SHELL, "-c", command],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            cwd=workdir,
+            start_new_session=True,
+            env={**os.environ, MARK: mark},
+        )
+    raise AssertionError("unreachable: a shielded scope is never cancelled")
+
+
 async def run_shell(
     command: str,
     *,
@@ -50,19 +69,8 @@ async def run_shell(
     background_grace: float,
 ) -> CommandResult:
     """Run ``command`` under ``/bin/sh -c`` in a new session (its own process group)."""
-    # Shielded: a cancellation while asyncio finishes setting up the pipes would
-    # kill only the shell and orphan what it already started.
     mark = uuid.uuid4().hex
-    with anyio.CancelScope(shield=True):
-        process = await anyio.open_process(
-            [_SHELL, "-c", command],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            cwd=workdir,
-            start_new_session=True,
-            env={**os.environ, MARK: mark},
-        )
+    process = await _spawn(command, workdir, mark)
     logger.debug("started pid %s in %s", process.pid, workdir)
     family = Family(process.pid, mark)
     tail = _Tail(max(output_limit, 0))

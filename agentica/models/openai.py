@@ -14,6 +14,12 @@ Design notes:
   (OpenRouter, Ollama) deltas become thinking.
 * Vendor errors are translated in one place, ``_map_error``, with ``raise ... from e``.
   The client's own retries (``max_retries``) handle 429 and 5xx before we see them.
+* A silent endpoint is caught by a watchdog (``_watch``), not by the HTTP client's read
+  timeout, which the client would retry (three silent waits in a row). The first chunk
+  must come within ``timeout`` of the request (retries included), then no gap between
+  chunks may exceed ``stall_timeout``; either ends the call with ``ModelTimeoutError``,
+  never retried. After ``notice_after`` seconds of silence the stream yields a
+  ``ModelStatus`` ("waiting for the model"), which the user sees as thinking.
 """
 
 from __future__ import annotations
@@ -21,8 +27,6 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
-
-import anyio
 
 from agentica.events import Usage
 from agentica.exceptions import (
@@ -48,11 +52,13 @@ from agentica.models._openai_parts import (
     to_chat_message,
     usage_from,
 )
+from agentica.models._watch import Stalled, Waiting, watch
 from agentica.models.base import (
     FinishReason,
     Model,
     ModelDelta,
     ModelFinish,
+    ModelStatus,
     ModelTextDelta,
     ModelThinkingDelta,
     ModelToolCall,
@@ -68,6 +74,9 @@ from agentica.models.presets import (
 )
 
 logger = logging.getLogger(__name__)
+
+_HTTP_MARGIN = 5.0
+"""Seconds the HTTP client's own read timeout exceeds the watchdog's limits."""
 
 _FINISH: dict[str, FinishReason] = {
     "stop": "stop",
@@ -87,9 +96,16 @@ class OpenAIChat(Model):
             variable; defaults to ``openai`` (``OPENAI_API_KEY``, ``OPENAI_BASE_URL``).
         api_key: The key; defaults to the preset's environment variable.
         base_url: The endpoint; defaults to the preset's (or its ``*_BASE_URL`` variable).
-        timeout: Seconds to wait for each read (a streamed chunk) before giving up.
+        timeout: Seconds to wait for the first chunk of a reply (default 120): the whole
+            wait of a call that gets no answer, the client's retries included. A silent
+            endpoint fails with ``ModelTimeoutError`` then; it is not asked again.
+        stall_timeout: Seconds a reply may pause between two chunks once it streams
+            (default: ``timeout``, at most 60); a longer pause is a ``ModelTimeoutError``.
+        notice_after: Seconds of silence after which the stream yields a ``ModelStatus``
+            saying it waits for the model (default 5; repeated every three times that).
         connect_timeout: Seconds to wait for a connection.
-        max_retries: Retries of the client for connection errors, 429 and 5xx.
+        max_retries: Retries of the client for connection errors, 429 and 5xx (never for
+            a silent endpoint: see ``timeout``).
         max_connections: Size of the connection pool.
         http_client: Use this HTTP client instead of a pooled one we own (tests pass an
             ``httpx.AsyncClient`` over ``agentica.testing.OpenAIMock``).
@@ -115,6 +131,8 @@ class OpenAIChat(Model):
         api_key: str | None = None,
         base_url: str | None = None,
         timeout: float = 120.0,
+        stall_timeout: float | None = None,
+        notice_after: float = 5.0,
         connect_timeout: float = 10.0,
         max_retries: int = 2,
         max_connections: int = 20,
@@ -140,6 +158,8 @@ class OpenAIChat(Model):
         self.api_key = api_key
         self.base_url = preset.resolve_base_url(base_url)
         self.timeout = timeout
+        self.stall_timeout = min(timeout, 60.0) if stall_timeout is None else stall_timeout
+        self.notice_after = notice_after
         self.connect_timeout = connect_timeout
         self.max_retries = max_retries
         self.max_connections = max_connections
@@ -177,7 +197,9 @@ class OpenAIChat(Model):
         import openai
 
         httpx_mod = httpx_module(openai)
-        timeout = httpx_mod.Timeout(self.timeout, connect=self.connect_timeout)
+        # The watchdog gives up first: a read timeout of the client would be retried.
+        http_wait = max(self.timeout, self.stall_timeout) + _HTTP_MARGIN
+        timeout = httpx_mod.Timeout(http_wait, connect=self.connect_timeout)
         http_client = owned = self._given_http_client
         if http_client is None:
             http_client = owned = openai.DefaultAsyncHttpxClient(
@@ -201,6 +223,15 @@ class OpenAIChat(Model):
     async def _get_client(self) -> Any:
         """The ``AsyncOpenAI`` of the running event loop (pooled; one per loop)."""
         return await self._clients.get()
+
+    async def _get_client_mapped(self) -> Any:
+        """``_get_client()`` with its failures as ``ModelError``s."""
+        try:
+            return await self._get_client()
+        except ModelError:
+            raise
+        except Exception as e:
+            raise self._map_error(e) from e
 
     async def aclose(self) -> None:
         """Close the running loop's pooled HTTP client (a client passed in stays open).
@@ -256,19 +287,29 @@ class OpenAIChat(Model):
         logger.debug(
             "chat.completions: model=%s messages=%d tools=%d", self.id, len(messages), len(tools)
         )
-        try:
-            client = await self._get_client()
-            stream = await client.chat.completions.create(**self.build_request(messages, tools))
-        except ModelError:
-            raise
-        except Exception as e:  # Every transport failure becomes a ModelError.
-            raise self._map_error(e) from e
+        client = await self._get_client_mapped()
+        request = self.build_request(messages, tools)
+
+        async def open_stream() -> Any:
+            return await client.chat.completions.create(**request)
+
         calls = ToolCallAssembler()
         finish: str | None = None
         usage: Usage | None = None
         received = refused = False
+        chunks = watch(
+            open_stream,
+            _close_stream,
+            first_timeout=self.timeout,
+            gap_timeout=self.stall_timeout,
+            notice_after=self.notice_after,
+            notice_every=3 * self.notice_after,
+        )
         try:
-            async for chunk in stream:
+            async for chunk in chunks:
+                if isinstance(chunk, Waiting):
+                    yield ModelStatus(text=self._waiting_text(chunk))
+                    continue
                 received = True
                 if getattr(chunk, "usage", None):
                     usage = usage_from(chunk.usage)
@@ -292,14 +333,14 @@ class OpenAIChat(Model):
                             yield ModelToolCall(call=call)
                 if choice.finish_reason:
                     finish = choice.finish_reason
-        except Exception as e:
+        except Stalled as e:
+            raise self._stalled_error(e) from None
+        except ModelError:
+            raise
+        except Exception as e:  # Every transport failure becomes a ModelError.
             raise self._map_error(e, mid_stream=received) from e
         finally:
-            with anyio.move_on_after(5, shield=True):
-                try:
-                    await stream.close()
-                except Exception:  # Closing must not hide the real outcome.
-                    logger.debug("closing the response stream failed", exc_info=True)
+            await chunks.aclose()  # Stops the reader and closes the HTTP response.
         if finish is None:
             raise ModelResponseError(
                 "the stream ended before the model finished its answer (no finish_reason)",
@@ -317,6 +358,29 @@ class OpenAIChat(Model):
         yield ModelFinish(reason=reason)
 
     # --- errors ------------------------------------------------------------------------
+
+    def _where(self) -> str:
+        return self.base_url or "api.openai.com"
+
+    def _waiting_text(self, w: Waiting) -> str:
+        """The status line shown while the endpoint is silent."""
+        if w.first:
+            return f"Waiting for the model ({self.id}): no answer yet after {w.seconds:.0f} s…\n"
+        return f"Waiting for the model ({self.id}): no new data for {w.seconds:.0f} s…\n"
+
+    def _stalled_error(self, e: Stalled) -> ModelTimeoutError:
+        """The readable error of a silent endpoint (see ``timeout`` and ``stall_timeout``)."""
+        if e.first:
+            text = (
+                f"no answer from {self.id} at {self._where()} within {e.seconds:g}s "
+                "(the endpoint took the request but sent nothing back); not retried"
+            )
+        else:
+            text = (
+                f"the answer of {self.id} at {self._where()} stalled: no data for "
+                f"{e.seconds:g}s mid-answer"
+            )
+        return ModelTimeoutError(text, model=self.id)
 
     def _map_error(self, e: BaseException, *, mid_stream: bool = False) -> ModelError:
         """Translate an ``openai``/HTTP error into agentica's error tree."""
@@ -362,6 +426,13 @@ class OpenAIChat(Model):
         elif status in (400, 413, 422) and is_context_error(e, message):
             cls = ContextLengthError
         return cls(message, status=status, model=self.id)
+
+
+async def _close_stream(stream: Any) -> None:
+    try:
+        await stream.close()
+    except Exception:  # Closing must not hide the real outcome.
+        logger.debug("closing the response stream failed", exc_info=True)
 
 
 class DeepSeekChat(OpenAIChat):

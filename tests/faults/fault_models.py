@@ -22,3 +22,15 @@ def model() -> OpenAIChat:
         stall_timeout=float(env.get("FAULT_STALL", "1.0")),
         notice_after=float(env.get("FAULT_NOTICE", "0.3")),
     )
+
+
+def printing_model():
+    """The e2e scripted model, after writing to the server's stdout three ways."""
+    import sys
+
+    from e2e_models import model as scripted
+
+    print("STRAY print() on stdout")
+    sys.stdout.flush()
+    os.write(1, b"STRAY os.write(1) on stdout\n")
+    return scripted()

@@ -372,7 +372,7 @@ class OpenAIChat(Model):
         """The readable error of a silent endpoint (see ``timeout`` and ``stall_timeout``)."""
         if e.first:
             text = (
-                f"no answer from {self.id} at {self._where()} within {e.seconds:g}s "
+                f"no answer within {e.seconds:g}s from {self.id} at {self._where()} "
                 "(the endpoint took the request but sent nothing back); not retried"
             )
         else:

@@ -97,14 +97,12 @@ async def test_connection_refused_is_readable(workdir):
     with socket.socket() as s:  # A port nobody listens on.
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    with FaultServer() as srv:
-        env = user_env(f"http://127.0.0.1:{port}/v1")
-        async with open_server(workdir, args=MODEL_ARGS, env=env) as server:
-            with anyio.fail_after(30):
-                await server.initialize()
-                sid = await server.new_session()
-                assert await server.prompt(sid, "first") == "end_turn"
-        del srv
+    env = user_env(f"http://127.0.0.1:{port}/v1")
+    async with open_server(workdir, args=MODEL_ARGS, env=env) as server:
+        with anyio.fail_after(30):
+            await server.initialize()
+            sid = await server.new_session()
+            assert await server.prompt(sid, "first") == "end_turn"
     text = server.text(sid)
     assert "The model call failed:" in text
     assert f"cannot reach http://127.0.0.1:{port}/v1" in text
@@ -121,7 +119,7 @@ async def test_a_silent_model_shows_waiting_then_a_readable_error_and_is_asked_o
     )
     assert "Waiting for the model (gpt-fault): no answer yet" in thoughts
     assert "The model call failed:" in first
-    assert "no answer from gpt-fault" in first and "within 1.5s" in first
+    assert "no answer within 1.5s from gpt-fault" in first
     assert second == "hello"
     assert elapsed < 20
 

@@ -43,7 +43,7 @@ async def test_a_silent_endpoint_is_asked_once_and_given_up_after_the_timeout():
         elapsed = anyio.current_time() - start
         await m.aclose()
     assert isinstance(error, ModelTimeoutError)
-    assert "no answer from gpt-fault" in str(error) and "within 1s" in str(error)
+    assert "no answer within 1s from gpt-fault" in str(error)
     assert "not retried" in str(error)
     assert srv.requests == 1
     assert 0.9 < elapsed < 3.0

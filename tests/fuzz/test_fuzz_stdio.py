@@ -400,6 +400,12 @@ def server(tmp_path: Path):
             pass
         process.wait(10)
         reader.join(10)
+        for pipe in (process.stdin, process.stdout):
+            if pipe is not None:
+                try:
+                    pipe.close()
+                except OSError:  # A broken pipe: its buffer could not be flushed.
+                    pass
         log.close()
 
 

@@ -76,6 +76,6 @@ async def main(quick: bool) -> int:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description="Load benchmarks of the ACP server.")
     parser.add_argument("--quick", action="store_true", help="200 turns and sessions")
     raise SystemExit(anyio.run(main, parser.parse_args().quick))

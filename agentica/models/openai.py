@@ -12,7 +12,8 @@ Design notes:
   they are assembled here and each call is yielded complete when the next one starts or
   the stream ends. ``reasoning_content`` (DeepSeek, Qwen, vLLM) or ``reasoning``
   (OpenRouter, Ollama) deltas become thinking.
-* Vendor errors are translated in one place, ``_map_error``, with ``raise ... from e``.
+* Vendor errors are translated in one place, ``_openai_errors.map_error``, with
+  ``raise ... from e``.
   The client's own retries (``max_retries``) handle 429 and 5xx before we see them.
 * A silent endpoint is caught by a watchdog (``_watch``), not by the HTTP client's read
   timeout, which the client would retry (three silent waits in a row). The first chunk
@@ -29,25 +30,13 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from agentica.events import Usage
-from agentica.exceptions import (
-    AuthenticationError,
-    ContextLengthError,
-    ModelConnectionError,
-    ModelError,
-    ModelNotFoundError,
-    ModelResponseError,
-    ModelTimeoutError,
-    RateLimitError,
-    UserError,
-)
+from agentica.exceptions import AuthenticationError, ModelError, ModelResponseError, UserError
 from agentica.messages import Message
 from agentica.models._loop_clients import LoopClients
+from agentica.models._openai_errors import close_stream, map_error, stalled_error, waiting_text
 from agentica.models._openai_parts import (
     ToolCallAssembler,
-    http_errors,
     httpx_module,
-    is_context_error,
-    provider_message,
     reasoning_text,
     to_chat_message,
     usage_from,
@@ -299,7 +288,7 @@ class OpenAIChat(Model):
         received = refused = False
         chunks = watch(
             open_stream,
-            _close_stream,
+            close_stream,
             first_timeout=self.timeout,
             gap_timeout=self.stall_timeout,
             notice_after=self.notice_after,
@@ -308,7 +297,7 @@ class OpenAIChat(Model):
         try:
             async for chunk in chunks:
                 if isinstance(chunk, Waiting):
-                    yield ModelStatus(text=self._waiting_text(chunk))
+                    yield ModelStatus(text=waiting_text(self.id, chunk))
                     continue
                 received = True
                 if getattr(chunk, "usage", None):
@@ -334,7 +323,7 @@ class OpenAIChat(Model):
                 if choice.finish_reason:
                     finish = choice.finish_reason
         except Stalled as e:
-            raise self._stalled_error(e) from None
+            raise stalled_error(e, model=self.id, where=self.base_url or "api.openai.com") from None
         except ModelError:
             raise
         except Exception as e:  # Every transport failure becomes a ModelError.
@@ -359,80 +348,13 @@ class OpenAIChat(Model):
 
     # --- errors ------------------------------------------------------------------------
 
-    def _where(self) -> str:
-        return self.base_url or "api.openai.com"
-
-    def _waiting_text(self, w: Waiting) -> str:
-        """The status line shown while the endpoint is silent."""
-        if w.first:
-            return f"Waiting for the model ({self.id}): no answer yet after {w.seconds:.0f} s…\n"
-        return f"Waiting for the model ({self.id}): no new data for {w.seconds:.0f} s…\n"
-
-    def _stalled_error(self, e: Stalled) -> ModelTimeoutError:
-        """The readable error of a silent endpoint (see ``timeout`` and ``stall_timeout``)."""
-        if e.first:
-            text = (
-                f"no answer within {e.seconds:g}s from {self.id} at {self._where()} "
-                "(the endpoint took the request but sent nothing back); not retried"
-            )
-        else:
-            text = (
-                f"the answer of {self.id} at {self._where()} stalled: no data for "
-                f"{e.seconds:g}s mid-answer"
-            )
-        return ModelTimeoutError(text, model=self.id)
-
     def _map_error(self, e: BaseException, *, mid_stream: bool = False) -> ModelError:
         """Translate an ``openai``/HTTP error into agentica's error tree."""
-        import openai
-
-        if isinstance(e, openai.APITimeoutError):
-            return ModelTimeoutError(
-                f"no answer within {self.timeout:g}s from {self.base_url or 'api.openai.com'}",
-                model=self.id,
-            )
-        if not mid_stream and not isinstance(e, (openai.OpenAIError, *http_errors(openai))):
-            # Anything else escaping the transport (an OSError, a RuntimeError from a dead
-            # event loop...) before an answer arrived: the endpoint could not be used.
-            where = self.base_url or "api.openai.com"
-            return ModelConnectionError(
-                f"cannot reach {where}: {type(e).__name__}: {e}", model=self.id
-            )
-        if mid_stream and isinstance(e, (openai.APIConnectionError, *http_errors(openai))):
-            cause = e.__cause__ or e
-            return ModelResponseError(
-                f"the stream was cut mid-answer: {type(cause).__name__}: {cause}", model=self.id
-            )
-        if isinstance(e, (openai.APIConnectionError, *http_errors(openai))):
-            cause = e.__cause__ or e
-            where = self.base_url or "api.openai.com"
-            return ModelConnectionError(
-                f"cannot reach {where}: {type(cause).__name__}: {cause}", model=self.id
-            )
-        if not isinstance(e, openai.APIStatusError):
-            if isinstance(e, openai.APIError):
-                return ModelResponseError(provider_message(e), model=self.id)
-            return ModelResponseError(f"{type(e).__name__}: {e}", model=self.id)
-        message, status = provider_message(e), e.status_code
-        cls: type[ModelError] = ModelResponseError
-        if isinstance(e, openai.AuthenticationError | openai.PermissionDeniedError):
-            cls = AuthenticationError
-            envs = " or ".join(self.preset.key_envs)
-            message += f" (check {envs} or api_key=...)"
-        elif isinstance(e, openai.NotFoundError):
-            cls = ModelNotFoundError
-        elif isinstance(e, openai.RateLimitError):
-            cls = RateLimitError
-        elif status in (400, 413, 422) and is_context_error(e, message):
-            cls = ContextLengthError
-        return cls(message, status=status, model=self.id)
-
-
-async def _close_stream(stream: Any) -> None:
-    try:
-        await stream.close()
-    except Exception:  # Closing must not hide the real outcome.
-        logger.debug("closing the response stream failed", exc_info=True)
+        where = self.base_url or "api.openai.com"
+        return map_error(
+            e, model=self.id, where=where, timeout=self.timeout,
+            key_envs=self.preset.key_envs, mid_stream=mid_stream,
+        )  # fmt: skip
 
 
 class DeepSeekChat(OpenAIChat):

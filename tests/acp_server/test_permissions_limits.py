@@ -6,6 +6,8 @@ run (or the decision must not be ``"allow"``).
 
 from __future__ import annotations
 
+from typing import Any
+
 import anyio
 import pytest
 from fake_client import FakeClient
@@ -16,14 +18,14 @@ from acp_server.permissions import ModeRefusal, PermissionApprover
 from agentica.agent import Agent
 from agentica.events import Location
 from agentica.testing import ScriptedModel, tool_call
-from agentica.tools.base import ApprovalRequest
+from agentica.tools.base import ApprovalDecision, ApprovalRequest
 from agentica.tools.function import tool
 
 ROOT = "/project"
 
 
 def req(
-    name: str = "write_file", kind: str = "edit", path: str = "/project/a.txt", call_id: str = "c1"
+    name: str = "write_file", kind: Any = "edit", path: str = "/project/a.txt", call_id: str = "c1"
 ) -> ApprovalRequest:
     return ApprovalRequest(
         call_id=call_id,
@@ -123,7 +125,7 @@ async def test_an_approver_that_raises_denies_and_the_tool_never_runs():
         ran.append(name)
         return "made"
 
-    async def broken(request: ApprovalRequest) -> str:
+    async def broken(request: ApprovalRequest) -> ApprovalDecision:
         raise RuntimeError("approval backend down")
 
     model = ScriptedModel([ScriptedModel.tool_calls(tool_call("touch", {"name": "x"})), "ok"])

@@ -85,8 +85,10 @@ async def test_grandchildren_ignoring_sigterm_are_killed_on_cancel(workdir: Path
         with anyio.fail_after(30):
             await server.initialize()
             sid = await server.new_session()
+            reasons: list[str] = []
+            pids: list[int] = []
+            start = 0.0
             async with anyio.create_task_group() as tg:
-                reasons: list[str] = []
 
                 async def run() -> None:
                     reasons.append(
@@ -94,7 +96,7 @@ async def test_grandchildren_ignoring_sigterm_are_killed_on_cancel(workdir: Path
                     )
 
                 tg.start_soon(run)
-                pids = [await pid_in(workdir / f"gc{i}.pid") for i in (1, 2)]
+                pids += [await pid_in(workdir / f"gc{i}.pid") for i in (1, 2)]
                 assert all(alive(p) for p in pids)
                 start = anyio.current_time()
                 await server.conn.cancel(session_id=sid)

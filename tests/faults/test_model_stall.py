@@ -5,6 +5,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
+from typing import cast
+
 import anyio
 import pytest
 from fault_http import Cut, FaultServer, Silent, Stall
@@ -93,7 +96,7 @@ async def test_a_cut_stream_is_a_readable_response_error():
 async def test_closing_the_stream_while_waiting_stops_at_once():
     with FaultServer([Silent()]) as srv:
         m = model(srv, timeout=30.0)
-        agen = m.response_stream(HI)
+        agen = cast(AsyncGenerator, m.response_stream(HI))
         with anyio.fail_after(5):
             first = await agen.__anext__()  # The notice after 0.3 s of silence.
             assert isinstance(first, ModelStatus)

@@ -10,7 +10,8 @@ RunEvent                  ``session/update`` ``update`` payload
 ========================  ===============================================================
 TextDelta                 ``agent_message_chunk`` (text, ``messageId``)
 ThinkingDelta             ``agent_thought_chunk``
-ToolCallStarted           ``tool_call`` (pending; title, kind, locations, rawInput)
+ToolCallStarted           ``tool_call`` (pending; title, kind, locations, rawInput; a
+                          command in full as content: see ``call_content``)
 ToolCallProgress          ``tool_call_update`` (in_progress, content, title, locations)
 ToolCallFinished          ``tool_call_update`` (completed / failed; content, rawOutput)
                           (a terminal is never re-sent: see ``finished_content``)
@@ -44,6 +45,7 @@ from agentica.events import (
     UsageUpdated,
 )
 from agentica.messages import ContentPart, ImagePart, Message, TextPart
+from agentica.tools.titles import command_block, escape
 
 _STOP_REASONS: dict[str, wire.AcpStopReason] = {
     "end_turn": "end_turn",
@@ -81,6 +83,24 @@ def tool_content(content: Iterable[ToolContent]) -> list[wire.ToolCallContent]:
             case _:
                 assert_never(item)
     return out
+
+
+def safe_title(title: str) -> str:
+    """A title with control characters, ANSI sequences and bidi overrides made visible.
+
+    Every title the editor shows goes through here (tool calls and permission requests),
+    whatever tool built it: a title must not hide or disguise what will run.
+    """
+    return escape(title)
+
+
+def call_content(kind: str, arguments: Any) -> list[wire.ToolCallContent] | None:
+    """What a pending call shows beside its title: a command in full (its title shows only
+    the first line), as a fenced block; None for other calls."""
+    command = arguments.get("command") if isinstance(arguments, dict) else None
+    if kind != "execute" or not isinstance(command, str) or not command.strip():
+        return None
+    return [wire.ContentToolContent(content=wire.TextBlock(text=command_block(command)))]
 
 
 def text_chunk(
@@ -124,9 +144,10 @@ def event_to_updates(event: RunEvent, *, context_size: int | None = None) -> lis
                 wire.dump(
                     wire.ToolCallStart(
                         tool_call_id=event.call_id,
-                        title=event.title or event.tool_name,
+                        title=safe_title(event.title or event.tool_name),
                         kind=event.kind,
                         status="pending",
+                        content=call_content(event.kind, event.arguments),
                         locations=locations(event.locations) or None,
                         raw_input=event.arguments,
                     )
@@ -136,7 +157,7 @@ def event_to_updates(event: RunEvent, *, context_size: int | None = None) -> lis
             update = wire.ToolCallUpdate(
                 tool_call_id=event.call_id,
                 status=event.status,
-                title=event.title,
+                title=None if event.title is None else safe_title(event.title),
                 content=None if event.content is None else tool_content(event.content),
                 locations=None if event.locations is None else locations(event.locations),
             )
@@ -252,11 +273,13 @@ def _join_text(texts: Iterable[str]) -> str:
 
 
 __all__ = [
+    "call_content",
     "event_to_updates",
     "failed_update",
     "finished_content",
     "locations",
     "prompt_to_message",
+    "safe_title",
     "stop_reason",
     "text_chunk",
     "tool_content",

@@ -2,8 +2,17 @@
 
 Every tool call that needs approval becomes one permission request offering four
 options (allow once / allow always / reject once / reject always). "Always" answers
-are remembered for the rest of the session, per tool name and kind, so the editor is
-asked at most once per tool when the user says so.
+are remembered for the rest of the session, per tool name and kind, with two limits
+that keep them from reaching further than the user meant:
+
+- "Always allow" covers calls of that tool *inside the session's roots* only. A call
+  touching a path outside them (possible with ``--allow-outside``) asks every time.
+- "Always reject" of a tool that changes files (kind edit, delete or move, e.g.
+  ``write_file``) rejects every tool that changes files (``edit_file`` too), inside
+  the roots or not; "always reject" of another tool rejects that tool.
+
+A call's title and content are shown as they will run: titles are escaped
+(``mapping.safe_title``) and a command is shown in full (``mapping.call_content``).
 
 Outcomes map onto the agent's decisions:
 
@@ -25,9 +34,10 @@ next call decided. Precedence, first match wins:
 
 1. ``read_only``: refused without asking, whatever was remembered; the model is told the
    session is read-only and that the user can switch modes (``ModeRefusal``).
-2. A remembered "always reject" for the tool: ``"deny"``, in every mode (an explicit
-   "never" from the user beats a permissive mode).
-3. A remembered "always allow" for the tool: ``"allow"`` (as without modes).
+2. A remembered "always reject" for the tool (for a file change: for any tool changing
+   files): ``"deny"``, in every mode (an explicit "never" beats a permissive mode).
+3. A remembered "always allow" for the tool: ``"allow"`` when every location of the
+   call is inside a root (see ``inside_roots``); outside, it asks.
 4. ``full_access``: ``"allow"`` when the call stays inside the session's roots (every
    location inside a root; a path tool without a resolvable location does not qualify).
 5. ``accept_edits``: ``"allow"`` for file changes (kinds edit/delete/move) whose every
@@ -48,7 +58,7 @@ from typing import Any, Protocol
 
 from acp_server import wire
 from acp_server.errors import REQUEST_CANCELLED, ConnectionClosed, RequestTimeout, RpcError
-from acp_server.mapping import locations
+from acp_server.mapping import call_content, locations, safe_title
 from acp_server.modes import ACCEPT_EDITS, DEFAULT_MODE, FULL_ACCESS, READ_ONLY, read_only_refusal
 from agentica.exceptions import ToolError
 from agentica.tools.base import ApprovalDecision, ApprovalRequest
@@ -141,7 +151,7 @@ class PermissionApprover:
         """
         if self.mode == READ_ONLY:
             raise ModeRefusal(read_only_refusal(request.tool_name))
-        remembered = self._remembered.get((request.tool_name, request.kind))
+        remembered = self.remembered_decision(request)
         if remembered is not None:
             return remembered
         if self.mode == FULL_ACCESS and self.inside_roots(request):
@@ -154,6 +164,18 @@ class PermissionApprover:
         ):
             return "allow"
         return None
+
+    def remembered_decision(self, request: ApprovalRequest) -> ApprovalDecision | None:
+        """What a remembered "always" answer decides for the call (module doc), or None."""
+        if request.kind in FILE_CHANGE_KINDS and any(
+            decision == "deny" and kind in FILE_CHANGE_KINDS
+            for (_, kind), decision in self._remembered.items()
+        ):
+            return "deny"
+        remembered = self._remembered.get((request.tool_name, request.kind))
+        if remembered == "allow" and not self.inside_roots(request):
+            return None  # "Always allow" never reaches outside the roots.
+        return remembered
 
     @property
     def remembered(self) -> dict[tuple[str, str], ApprovalDecision]:
@@ -176,9 +198,10 @@ class PermissionApprover:
             tool_call=wire.ToolCallUpdate(
                 session_update=None,
                 tool_call_id=self._wire_id(request.call_id),
-                title=request.title,
+                title=safe_title(request.title),
                 kind=request.kind,
                 status="pending",
+                content=call_content(request.kind, request.arguments),
                 locations=locations(request.locations) or None,
                 raw_input=request.arguments,
             ),

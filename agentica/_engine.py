@@ -47,6 +47,7 @@ from agentica.messages import Message, ToolCall
 from agentica.models.base import (
     Model,
     ModelFinish,
+    ModelStatus,
     ModelTextDelta,
     ModelThinkingDelta,
     ModelToolCall,
@@ -259,6 +260,8 @@ async def run_events(state: RunState, live: Emit | None = None) -> AsyncIterator
                     yield TextDelta(message_id=mid, text=delta.text)  # type: ignore[union-attr]
                 elif kind is ModelThinkingDelta:
                     thinking.append(delta.text)  # type: ignore[union-attr]
+                    yield ThinkingDelta(message_id=mid, text=delta.text)  # type: ignore[union-attr]
+                elif kind is ModelStatus:  # Shown to the user, kept out of the history.
                     yield ThinkingDelta(message_id=mid, text=delta.text)  # type: ignore[union-attr]
                 elif kind is ModelToolCall:
                     calls.append(delta.call)  # type: ignore[union-attr]

@@ -45,6 +45,17 @@ class ModelThinkingDelta:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ModelStatus:
+    """A note for the user on the call itself ("waiting for the model..."), not reply text.
+
+    The engine shows it as thinking but keeps it out of the history.
+    """
+
+    text: str
+    type: Literal["status"] = "status"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ModelToolCall:
     """One complete tool call (arguments assembled)."""
 
@@ -67,7 +78,7 @@ class ModelFinish:
 
 
 ModelDelta: TypeAlias = (
-    ModelTextDelta | ModelThinkingDelta | ModelToolCall | ModelUsage | ModelFinish
+    ModelTextDelta | ModelThinkingDelta | ModelStatus | ModelToolCall | ModelUsage | ModelFinish
 )
 
 
@@ -147,6 +158,7 @@ __all__ = [
     "ModelDelta",
     "ModelFinish",
     "ModelResponse",
+    "ModelStatus",
     "ModelTextDelta",
     "ModelThinkingDelta",
     "ModelToolCall",

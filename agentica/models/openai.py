@@ -12,8 +12,15 @@ Design notes:
   they are assembled here and each call is yielded complete when the next one starts or
   the stream ends. ``reasoning_content`` (DeepSeek, Qwen, vLLM) or ``reasoning``
   (OpenRouter, Ollama) deltas become thinking.
-* Vendor errors are translated in one place, ``_map_error``, with ``raise ... from e``.
+* Vendor errors are translated in one place, ``_openai_errors.map_error``, with
+  ``raise ... from e``.
   The client's own retries (``max_retries``) handle 429 and 5xx before we see them.
+* A silent endpoint is caught by a watchdog (``_watch``), not by the HTTP client's read
+  timeout, which the client would retry (three silent waits in a row). The first chunk
+  must come within ``timeout`` of the request (retries included), then no gap between
+  chunks may exceed ``stall_timeout``; either ends the call with ``ModelTimeoutError``,
+  never retried. After ``notice_after`` seconds of silence the stream yields a
+  ``ModelStatus`` ("waiting for the model"), which the user sees as thinking.
 """
 
 from __future__ import annotations
@@ -22,37 +29,25 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-import anyio
-
 from agentica.events import Usage
-from agentica.exceptions import (
-    AuthenticationError,
-    ContextLengthError,
-    ModelConnectionError,
-    ModelError,
-    ModelNotFoundError,
-    ModelResponseError,
-    ModelTimeoutError,
-    RateLimitError,
-    UserError,
-)
+from agentica.exceptions import AuthenticationError, ModelError, ModelResponseError, UserError
 from agentica.messages import Message
 from agentica.models._loop_clients import LoopClients
+from agentica.models._openai_errors import close_stream, map_error, stalled_error, waiting_text
 from agentica.models._openai_parts import (
     ToolCallAssembler,
-    http_errors,
     httpx_module,
-    is_context_error,
-    provider_message,
     reasoning_text,
     to_chat_message,
     usage_from,
 )
+from agentica.models._watch import Stalled, Waiting, watch
 from agentica.models.base import (
     FinishReason,
     Model,
     ModelDelta,
     ModelFinish,
+    ModelStatus,
     ModelTextDelta,
     ModelThinkingDelta,
     ModelToolCall,
@@ -68,6 +63,9 @@ from agentica.models.presets import (
 )
 
 logger = logging.getLogger(__name__)
+
+_HTTP_MARGIN = 5.0
+"""Seconds the HTTP client's own read timeout exceeds the watchdog's limits."""
 
 _FINISH: dict[str, FinishReason] = {
     "stop": "stop",
@@ -87,9 +85,16 @@ class OpenAIChat(Model):
             variable; defaults to ``openai`` (``OPENAI_API_KEY``, ``OPENAI_BASE_URL``).
         api_key: The key; defaults to the preset's environment variable.
         base_url: The endpoint; defaults to the preset's (or its ``*_BASE_URL`` variable).
-        timeout: Seconds to wait for each read (a streamed chunk) before giving up.
+        timeout: Seconds to wait for the first chunk of a reply (default 120): the whole
+            wait of a call that gets no answer, the client's retries included. A silent
+            endpoint fails with ``ModelTimeoutError`` then; it is not asked again.
+        stall_timeout: Seconds a reply may pause between two chunks once it streams
+            (default: ``timeout``, at most 60); a longer pause is a ``ModelTimeoutError``.
+        notice_after: Seconds of silence after which the stream yields a ``ModelStatus``
+            saying it waits for the model (default 5; repeated every three times that).
         connect_timeout: Seconds to wait for a connection.
-        max_retries: Retries of the client for connection errors, 429 and 5xx.
+        max_retries: Retries of the client for connection errors, 429 and 5xx (never for
+            a silent endpoint: see ``timeout``).
         max_connections: Size of the connection pool.
         http_client: Use this HTTP client instead of a pooled one we own (tests pass an
             ``httpx.AsyncClient`` over ``agentica.testing.OpenAIMock``).
@@ -115,6 +120,8 @@ class OpenAIChat(Model):
         api_key: str | None = None,
         base_url: str | None = None,
         timeout: float = 120.0,
+        stall_timeout: float | None = None,
+        notice_after: float = 5.0,
         connect_timeout: float = 10.0,
         max_retries: int = 2,
         max_connections: int = 20,
@@ -140,6 +147,8 @@ class OpenAIChat(Model):
         self.api_key = api_key
         self.base_url = preset.resolve_base_url(base_url)
         self.timeout = timeout
+        self.stall_timeout = min(timeout, 60.0) if stall_timeout is None else stall_timeout
+        self.notice_after = notice_after
         self.connect_timeout = connect_timeout
         self.max_retries = max_retries
         self.max_connections = max_connections
@@ -177,7 +186,9 @@ class OpenAIChat(Model):
         import openai
 
         httpx_mod = httpx_module(openai)
-        timeout = httpx_mod.Timeout(self.timeout, connect=self.connect_timeout)
+        # The watchdog gives up first: a read timeout of the client would be retried.
+        http_wait = max(self.timeout, self.stall_timeout) + _HTTP_MARGIN
+        timeout = httpx_mod.Timeout(http_wait, connect=self.connect_timeout)
         http_client = owned = self._given_http_client
         if http_client is None:
             http_client = owned = openai.DefaultAsyncHttpxClient(
@@ -201,6 +212,15 @@ class OpenAIChat(Model):
     async def _get_client(self) -> Any:
         """The ``AsyncOpenAI`` of the running event loop (pooled; one per loop)."""
         return await self._clients.get()
+
+    async def _get_client_mapped(self) -> Any:
+        """``_get_client()`` with its failures as ``ModelError``s."""
+        try:
+            return await self._get_client()
+        except ModelError:
+            raise
+        except Exception as e:
+            raise self._map_error(e) from e
 
     async def aclose(self) -> None:
         """Close the running loop's pooled HTTP client (a client passed in stays open).
@@ -256,19 +276,29 @@ class OpenAIChat(Model):
         logger.debug(
             "chat.completions: model=%s messages=%d tools=%d", self.id, len(messages), len(tools)
         )
-        try:
-            client = await self._get_client()
-            stream = await client.chat.completions.create(**self.build_request(messages, tools))
-        except ModelError:
-            raise
-        except Exception as e:  # Every transport failure becomes a ModelError.
-            raise self._map_error(e) from e
+        client = await self._get_client_mapped()
+        request = self.build_request(messages, tools)
+
+        async def open_stream() -> Any:
+            return await client.chat.completions.create(**request)
+
         calls = ToolCallAssembler()
         finish: str | None = None
         usage: Usage | None = None
         received = refused = False
+        chunks = watch(
+            open_stream,
+            close_stream,
+            first_timeout=self.timeout,
+            gap_timeout=self.stall_timeout,
+            notice_after=self.notice_after,
+            notice_every=3 * self.notice_after,
+        )
         try:
-            async for chunk in stream:
+            async for chunk in chunks:
+                if isinstance(chunk, Waiting):
+                    yield ModelStatus(text=waiting_text(self.id, chunk))
+                    continue
                 received = True
                 if getattr(chunk, "usage", None):
                     usage = usage_from(chunk.usage)
@@ -292,14 +322,14 @@ class OpenAIChat(Model):
                             yield ModelToolCall(call=call)
                 if choice.finish_reason:
                     finish = choice.finish_reason
-        except Exception as e:
+        except Stalled as e:
+            raise stalled_error(e, model=self.id, where=self.base_url or "api.openai.com") from None
+        except ModelError:
+            raise
+        except Exception as e:  # Every transport failure becomes a ModelError.
             raise self._map_error(e, mid_stream=received) from e
         finally:
-            with anyio.move_on_after(5, shield=True):
-                try:
-                    await stream.close()
-                except Exception:  # Closing must not hide the real outcome.
-                    logger.debug("closing the response stream failed", exc_info=True)
+            await chunks.aclose()  # Stops the reader and closes the HTTP response.
         if finish is None:
             raise ModelResponseError(
                 "the stream ended before the model finished its answer (no finish_reason)",
@@ -320,48 +350,11 @@ class OpenAIChat(Model):
 
     def _map_error(self, e: BaseException, *, mid_stream: bool = False) -> ModelError:
         """Translate an ``openai``/HTTP error into agentica's error tree."""
-        import openai
-
-        if isinstance(e, openai.APITimeoutError):
-            return ModelTimeoutError(
-                f"no answer within {self.timeout:g}s from {self.base_url or 'api.openai.com'}",
-                model=self.id,
-            )
-        if not mid_stream and not isinstance(e, (openai.OpenAIError, *http_errors(openai))):
-            # Anything else escaping the transport (an OSError, a RuntimeError from a dead
-            # event loop...) before an answer arrived: the endpoint could not be used.
-            where = self.base_url or "api.openai.com"
-            return ModelConnectionError(
-                f"cannot reach {where}: {type(e).__name__}: {e}", model=self.id
-            )
-        if mid_stream and isinstance(e, (openai.APIConnectionError, *http_errors(openai))):
-            cause = e.__cause__ or e
-            return ModelResponseError(
-                f"the stream was cut mid-answer: {type(cause).__name__}: {cause}", model=self.id
-            )
-        if isinstance(e, (openai.APIConnectionError, *http_errors(openai))):
-            cause = e.__cause__ or e
-            where = self.base_url or "api.openai.com"
-            return ModelConnectionError(
-                f"cannot reach {where}: {type(cause).__name__}: {cause}", model=self.id
-            )
-        if not isinstance(e, openai.APIStatusError):
-            if isinstance(e, openai.APIError):
-                return ModelResponseError(provider_message(e), model=self.id)
-            return ModelResponseError(f"{type(e).__name__}: {e}", model=self.id)
-        message, status = provider_message(e), e.status_code
-        cls: type[ModelError] = ModelResponseError
-        if isinstance(e, openai.AuthenticationError | openai.PermissionDeniedError):
-            cls = AuthenticationError
-            envs = " or ".join(self.preset.key_envs)
-            message += f" (check {envs} or api_key=...)"
-        elif isinstance(e, openai.NotFoundError):
-            cls = ModelNotFoundError
-        elif isinstance(e, openai.RateLimitError):
-            cls = RateLimitError
-        elif status in (400, 413, 422) and is_context_error(e, message):
-            cls = ContextLengthError
-        return cls(message, status=status, model=self.id)
+        where = self.base_url or "api.openai.com"
+        return map_error(
+            e, model=self.id, where=where, timeout=self.timeout,
+            key_envs=self.preset.key_envs, mid_stream=mid_stream,
+        )  # fmt: skip
 
 
 class DeepSeekChat(OpenAIChat):

@@ -28,6 +28,7 @@ import anyio
 from agentica.tools import files, shell
 from agentica.tools.base import CallDescription, ToolResult
 from agentica.tools.function import Tool, tool
+from agentica.tools.titles import command_title
 from agentica.tools.todos import TodoItem
 from agentica.tools.todos import write_todos as _write_todos
 from agentica.workspace.base import Workspace
@@ -61,8 +62,7 @@ def _describe_grep(self: WorkspaceTools, args: dict[str, Any]) -> CallDescriptio
 
 
 def _describe_execute(self: WorkspaceTools, args: dict[str, Any]) -> CallDescription:
-    command = files.short_command(str(args.get("command") or ""))
-    return CallDescription(title=f"Run `{command}`")
+    return CallDescription(title=command_title(str(args.get("command") or "")))
 
 
 def _describe_todos(self: WorkspaceTools, args: dict[str, Any]) -> CallDescription:

@@ -84,7 +84,7 @@ async def test_permission_outcome_maps_to_decision(answer, decision):
 
 async def test_allow_always_is_remembered_per_tool_and_kind():
     client = FakeClient(["allow_always", "allow_once"])
-    approver = PermissionApprover(client, "s1")
+    approver = PermissionApprover(client, "s1", roots=["/p"])  # "Always" holds inside only.
     assert await approver(req(call_id="c1")) == "allow"
     assert await approver(req(call_id="c2")) == "allow"
     assert len(client.requests) == 1  # The second call was not asked.

@@ -358,7 +358,8 @@ async def test_abandoning_the_stream_closes_the_http_response():
     async def keep(response):
         responses.append(response)
 
-    mock = OpenAIMock([MockReply(text="a b c d")])
+    # Long enough that the response is still being read when the first delta arrives.
+    mock = OpenAIMock([MockReply(text="a " + " ".join(["b"] * 60))])
     http = mock.http_client(event_hooks={"response": [keep]})
     model = OpenAIChat("m", api_key="k", base_url="http://mock/v1", http_client=http)
     agen = model.response_stream(HI)

@@ -79,7 +79,10 @@ async def test_rejected_tool_does_not_run_and_the_model_is_told(workdir):
     assert not (workdir / "b.txt").exists()
     (updates,) = by_call(server.updates(sid)).values()
     assert updates[-1]["status"] == "failed"
-    assert "done: write_file:" in server.text(sid)
+    rejected = "The user rejected this tool call; do not retry it without asking."
+    assert updates[-1]["content"][0]["content"]["text"] == rejected
+    # The scripted model repeats the tool results it was given: the rejection reached it.
+    assert server.text(sid) == f"done: write_file: {rejected}"
 
 
 async def test_allow_always_is_remembered_for_the_session(workdir):

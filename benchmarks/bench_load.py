@@ -9,7 +9,7 @@ Run: ``python benchmarks/bench_load.py [--quick]``. Prints:
   (target: no growth of any, no child left);
 - sessions: the memory 1,000 sessions hold (sessions are never freed today).
 
-The server runs ``tests/load/load_models.py`` through the ``AGENTICA_TEST_MODEL`` hook.
+The server runs ``tests/load/load_models.py`` through ``tests/serve_hooked.py`` (the ``AGENTICA_TEST_MODEL`` hook).
 """
 
 from __future__ import annotations

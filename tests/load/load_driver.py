@@ -99,7 +99,7 @@ async def load_server(cwd: Path) -> AsyncIterator[Client]:
     env["AGENTICA_TEST_MODEL"] = "load_models:model"
     env.pop("AGENTICA_CONFIG", None)
     process = await anyio.open_process(
-        [sys.executable, "-m", "acp_server", "--mode", "full_access"],
+        [sys.executable, str(ROOT / "tests" / "serve_hooked.py"), "--mode", "full_access"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,

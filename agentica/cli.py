@@ -40,8 +40,8 @@ options:
 """
 
 
-def _metadata_dirs() -> list[tuple[str, str]]:
-    """``(distribution name, metadata dir)`` on ``sys.path``, first occurrence of a name wins."""
+def _metadata_dirs() -> list[str]:
+    """Installed packages' metadata dirs on ``sys.path`` (the first one of each package)."""
     seen: dict[str, str] = {}
     for entry in sys.path:
         base = entry or "."

@@ -11,7 +11,8 @@ given (the ACP server's asks the editor through ``session/request_permission``).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeAlias
@@ -80,6 +81,16 @@ def current_call() -> ToolCallContext | None:
     return _current_call.get()
 
 
+@contextmanager
+def call_context(context: ToolCallContext) -> Iterator[ToolCallContext]:
+    """Make ``context`` the ``current_call()`` inside the block (the engine, and tests)."""
+    token = _current_call.set(context)
+    try:
+        yield context
+    finally:
+        _current_call.reset(token)
+
+
 # --- Approval ----------------------------------------------------------------------------
 
 ApprovalDecision: TypeAlias = Literal["allow", "deny", "cancel"]
@@ -112,5 +123,6 @@ __all__ = [
     "CallDescription",
     "ToolCallContext",
     "ToolResult",
+    "call_context",
     "current_call",
 ]

@@ -305,3 +305,34 @@ async def test_pre_hook_can_refuse_a_call_with_tool_error():
 def test_unnameable_callable_is_rejected():
     with pytest.raises(UserError, match="cannot name the tool"):
         Function.from_callable(lambda x: x)
+
+
+def test_format_validation_error_gives_one_line_with_field_paths():
+    from pydantic import TypeAdapter, ValidationError
+
+    from agentica.exceptions import format_validation_error
+
+    class Point(BaseModel):
+        x: int
+        tags: list[int]
+
+    with pytest.raises(ValidationError) as info:
+        Point.model_validate({"x": "one", "tags": [1, "two"]})
+    text = format_validation_error(info.value)
+    assert text.startswith("x: Input should be a valid integer")
+    assert "; tags.1: Input should be a valid integer" in text
+    assert format_validation_error(info.value, limit=1).count(":") == 1
+    with pytest.raises(ValidationError) as bare:
+        TypeAdapter(int).validate_python("zero")
+    assert format_validation_error(bare.value, root="params").startswith("params: ")
+
+
+async def test_invalid_arguments_are_one_readable_failure_result():
+    result = await FunctionCall(
+        function=Function.from_callable(add), call_id="c1", arguments='{"a": "x"}'
+    ).execute()
+    assert (result.is_error, result.status, result.call_id, result.tool_name) == (
+        True, "failed", "c1", "add"
+    )
+    assert result.text == result.error
+    assert result.text.startswith("Invalid arguments for tool 'add': a: Input should be")

@@ -34,6 +34,8 @@ class DeepAgent(Agent[OutputT]):
         instructions: Replaces the default coding-agent instructions.
         subagents: Include the ``task`` tool (delegate work to a sub-agent, see
             ``agentica.tools.task``).
+        response_model: As for ``Agent`` (``DeepAgent(response_model=X)`` is a
+            ``DeepAgent[X]``).
         **kwargs: As for ``Agent``.
     """
 
@@ -45,6 +47,7 @@ class DeepAgent(Agent[OutputT]):
         tools: Sequence[Any] = (),
         instructions: str | list[str] | Callable[..., Any] | None = None,
         subagents: bool = True,
+        response_model: type[OutputT] | None = None,
         **kwargs: Any,
     ) -> None:
         from agentica.tools.builtin import WorkspaceTools
@@ -65,6 +68,7 @@ class DeepAgent(Agent[OutputT]):
             tools=[WorkspaceTools(workspace), *([task] if task else []), *tools],
             work_dir=work_dir or os.getcwd(),
             instructions=instructions,
+            response_model=response_model,
             **kwargs,
         )
         if task is not None:

@@ -69,5 +69,7 @@ async def runs() -> None:
     assert_type(stream.response.content, Answer)
     assert_type((await typed.print_response("hi")).content, Answer)
     assert_type((await DeepAgent(model="demo").run("hi")).content, str)
+    deep = DeepAgent(model="demo", response_model=Answer)
+    assert_type((await deep.run("hi")).content, Answer)
     await plain.run(42)  # type: ignore[arg-type]
     assert_type(await fetch("https://example.com", timeout=1.0), str)

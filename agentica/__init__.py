@@ -39,10 +39,7 @@ from agentica.exceptions import UserError as UserError
 
 if TYPE_CHECKING:
     from agentica.agent import Agent as Agent
-    from agentica.agent import DeepAgent as DeepAgent
-    from agentica.agent import RunConfig as RunConfig
-    from agentica.agent import RunResponse as RunResponse
-    from agentica.agent import RunResult as RunResult
+    from agentica.deep_agent import DeepAgent as DeepAgent
     from agentica.messages import Message as Message
     from agentica.models.base import Model as Model
     from agentica.models.openai import DeepSeekChat as DeepSeekChat
@@ -56,17 +53,20 @@ if TYPE_CHECKING:
     from agentica.models.openai import ZhipuAIChat as ZhipuAIChat
     from agentica.printer import print_response as print_response
     from agentica.printer import print_response_sync as print_response_sync
+    from agentica.run import RunConfig as RunConfig
+    from agentica.run import RunResponse as RunResponse
+    from agentica.run import RunResult as RunResult
     from agentica.tools.base import ApprovalRequest as ApprovalRequest
     from agentica.tools.base import CallDescription as CallDescription
     from agentica.tools.base import ToolResult as ToolResult
     from agentica.tools.base import current_call as current_call
     from agentica.tools.builtin import WorkspaceTools as WorkspaceTools
+    from agentica.tools.call import FunctionCall as FunctionCall
+    from agentica.tools.call import Hooks as Hooks
     from agentica.tools.calls import run_function_calls as run_function_calls
+    from agentica.tools.decorator import tool as tool
     from agentica.tools.function import Function as Function
-    from agentica.tools.function import FunctionCall as FunctionCall
-    from agentica.tools.function import Hooks as Hooks
     from agentica.tools.function import Tool as Tool
-    from agentica.tools.function import tool as tool
     from agentica.workspace.base import Workspace as Workspace
     from agentica.workspace.local import LocalWorkspace as LocalWorkspace
 
@@ -74,11 +74,11 @@ _LAZY = {
     "Agent": "agentica.agent",
     "ApprovalRequest": "agentica.tools.base",
     "CallDescription": "agentica.tools.base",
-    "DeepAgent": "agentica.agent",
+    "DeepAgent": "agentica.deep_agent",
     "DeepSeekChat": "agentica.models.openai",
     "Function": "agentica.tools.function",
-    "FunctionCall": "agentica.tools.function",
-    "Hooks": "agentica.tools.function",
+    "FunctionCall": "agentica.tools.call",
+    "Hooks": "agentica.tools.call",
     "LMStudioChat": "agentica.models.openai",
     "LocalWorkspace": "agentica.workspace.local",
     "Message": "agentica.messages",
@@ -88,9 +88,9 @@ _LAZY = {
     "OpenAIChat": "agentica.models.openai",
     "OpenRouterChat": "agentica.models.openai",
     "QwenChat": "agentica.models.openai",
-    "RunConfig": "agentica.agent",
-    "RunResponse": "agentica.agent",
-    "RunResult": "agentica.agent",
+    "RunConfig": "agentica.run",
+    "RunResponse": "agentica.run",
+    "RunResult": "agentica.run",
     "Tool": "agentica.tools.function",
     "ToolResult": "agentica.tools.base",
     "VLLMChat": "agentica.models.openai",
@@ -101,7 +101,7 @@ _LAZY = {
     "print_response": "agentica.printer",
     "print_response_sync": "agentica.printer",
     "run_function_calls": "agentica.tools.calls",
-    "tool": "agentica.tools.function",
+    "tool": "agentica.tools.decorator",
 }
 
 

@@ -31,8 +31,8 @@ import functools
 import logging
 import sys
 import threading
-from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, Any, NoReturn
+from collections.abc import Awaitable, Callable
+from typing import Any, Generic, NoReturn
 
 import anyio
 import anyio.abc
@@ -40,13 +40,11 @@ import anyio.lowlevel
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from agentica import _sync
-from agentica._engine import Pump, RunState
+from agentica._engine import Pump
+from agentica._run_state import RunState
 from agentica.events import RunEvent
 from agentica.exceptions import UserError
-from agentica.messages import Message
-
-if TYPE_CHECKING:
-    from agentica.agent import Agent, RunConfig, RunResponse
+from agentica.run import OutputT, RunResponse
 
 logger = logging.getLogger(__name__)
 
@@ -61,9 +59,15 @@ _hosted: set[Any] = set()
 """Hosted asyncio tasks (the loop itself keeps only weak references to tasks)."""
 
 
+StartRun = Callable[[], RunState]
+"""Claims the agent for one run and builds its state (``Agent`` passes its own)."""
+Respond = Callable[[RunState, list[RunEvent]], RunResponse[OutputT]]
+"""Builds the ``RunResponse`` of a finished run."""
+
+
 def _bind(state: RunState) -> None:
     state.bind_loop()
-    _sync.enter_run(state._thread)
+    _sync.enter_run(state.loop_thread)
 
 
 async def drive_collect(state: RunState) -> list[RunEvent]:
@@ -194,7 +198,7 @@ async def _end_of_stream(recv: MemoryObjectReceiveStream[Any]) -> NoReturn:
     raise StopAsyncIteration from None
 
 
-class RunStream:
+class RunStream(Generic[OutputT]):
     """The events of one run: async-iterable and an async context manager.
 
     Both ``async for ev in agent.run_stream(p)`` and ``async with agent.run_stream(p) as
@@ -205,18 +209,9 @@ class RunStream:
     ``RunResponse``.
     """
 
-    def __init__(
-        self,
-        agent: Agent,
-        prompt: Any,
-        *,
-        history: Sequence[Message] | None = None,
-        config: RunConfig | None = None,
-    ) -> None:
-        self._agent = agent
-        self._prompt = prompt
-        self._history = history
-        self._config = config
+    def __init__(self, start: StartRun, respond: Respond[OutputT]) -> None:
+        self._start_run = start
+        self._respond = respond
         self._state: RunState | None = None
         self._pump: Pump | None = None
         self._recv: MemoryObjectReceiveStream[Any] | None = None
@@ -228,13 +223,13 @@ class RunStream:
     def _start(self) -> RunState:
         if self._entered or self._state is not None:
             raise UserError("a run stream can be started only once; call run_stream() again")
-        state = self._state = self._agent._start_run(self._prompt, self._history, self._config)
+        state = self._state = self._start_run()
         _bind(state)
         return state
 
     # --- Task mode ---------------------------------------------------------------------
 
-    async def __aenter__(self) -> RunStream:
+    async def __aenter__(self) -> RunStream[OutputT]:
         state = self._start()
         self._entered = True
         send, self._recv = anyio.create_memory_object_stream[Any](_BUFFER)
@@ -275,7 +270,7 @@ class RunStream:
 
     # --- Iteration -----------------------------------------------------------------------
 
-    def __aiter__(self) -> RunStream:
+    def __aiter__(self) -> RunStream[OutputT]:
         return self
 
     async def __anext__(self) -> RunEvent:
@@ -297,7 +292,7 @@ class RunStream:
                 # The consumer was cancelled (or interrupted) while waiting: so is the run,
                 # and a hosted run is abandoned at once, as after a ``break`` (the agent is
                 # free for the next run while the run's tools are still ending).
-                if self._done is not None:
+                if self._done is not None and self._state is not None:
                     _abandon(recv, self._state)
                 else:
                     self.cancel()
@@ -332,7 +327,7 @@ class RunStream:
             return
         abandon = functools.partial(_abandon, self._recv, state)
         try:
-            if threading.get_ident() == state._thread:
+            if threading.get_ident() == state.loop_thread:
                 abandon()
             else:  # Collected on another thread: hand over to the run's loop.
                 self._schedule(abandon)
@@ -347,11 +342,11 @@ class RunStream:
             self._state.cancel()
 
     @property
-    def response(self) -> RunResponse:
+    def response(self) -> RunResponse[OutputT]:
         """The ``RunResponse`` (available once the run has finished)."""
         if self._state is None or not self._state.finished:
             raise UserError("the run has not finished yet; iterate the stream to its end first")
-        return self._agent._response(self._state, [])
+        return self._respond(self._state, [])
 
 
-__all__ = ["RunStream", "drive_collect"]
+__all__ = ["Respond", "RunStream", "StartRun", "drive_collect"]

@@ -8,117 +8,45 @@
     sync   agent.run_stream_sync(prompt)  -> Iterator[RunEvent] (adapter)
 
 An agent keeps its conversation (``agent.messages``) across runs and runs one run at a
-time; use one agent per concurrent conversation.
+time; use one agent per concurrent conversation. ``Agent(response_model=Answer)`` is an
+``Agent[Answer]`` whose runs give a ``RunResponse[Answer]``. ``DeepAgent``, the preset
+with built-in tools, is in ``agentica.deep_agent``.
 """
 
 from __future__ import annotations
 
+import functools
 import inspect
 import logging
 import os
 import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Generic
 
 from agentica import _sync
-from agentica._engine import RunState
+from agentica._run_state import RunState
 from agentica._stream import RunStream, drive_collect
-from agentica.events import RunEvent, StopReason, Usage
+from agentica.events import RunEvent
 from agentica.exceptions import UserError
 from agentica.messages import Message
 from agentica.models.base import Model
+from agentica.run import (
+    OutputT,
+    Prompt,
+    RunConfig,
+    RunResponse,
+    RunResult,
+    structured_output,
+    to_message,
+)
 from agentica.tools.base import Approver
 from agentica.tools.function import Function, Hooks, as_functions
 
-if TYPE_CHECKING:
-    from agentica.workspace.base import Workspace
-
 logger = logging.getLogger(__name__)
 
-Prompt = Any
-"""``str``, a list of content parts (``TextPart``/``ImagePart``) or a ``Message``."""
 
-
-@dataclass(kw_only=True)
-class RunConfig:
-    """Per-run overrides of the agent's settings (``None`` keeps the agent's value)."""
-
-    max_turns: int | None = None
-    parallel_tool_calls: bool | None = None
-    max_concurrency: int | None = None
-    approver: Approver | None = None
-
-
-@dataclass(kw_only=True)
-class RunResponse:
-    """The result of a run.
-
-    Attributes:
-        content: The final text, or the parsed object when ``response_model`` is set.
-        reasoning_content: The model's reasoning over the run (empty when not exposed).
-        messages: The whole conversation after the run (pass it as ``history=`` to go on).
-        new_messages: The messages this run added, starting with the prompt.
-        usage: Token usage summed over the run's model calls.
-        run_id: Unique id of the run.
-        stop_reason: Why the run ended (``end_turn``, ``max_turns``, ``cancelled`` ...).
-        events: Every event of the run, when collected (``run()`` collects them).
-        text: The final assistant text (also when ``content`` is a parsed object).
-    """
-
-    content: Any
-    reasoning_content: str = ""
-    messages: list[Message] = field(default_factory=list)
-    new_messages: list[Message] = field(default_factory=list)
-    usage: Usage = field(default_factory=Usage)
-    run_id: str = ""
-    stop_reason: StopReason = "end_turn"
-    events: list[RunEvent] = field(default_factory=list)
-    text: str = ""
-
-    def __str__(self) -> str:
-        return self.text
-
-
-RunResult = RunResponse
-"""Alias of ``RunResponse``."""
-
-
-def _to_message(prompt: Prompt) -> Message:
-    if isinstance(prompt, Message):
-        return prompt
-    if isinstance(prompt, str | list):
-        return Message.user(prompt)
-    raise UserError(
-        f"the prompt must be a str, a list of content parts or a Message, got "
-        f"{type(prompt).__name__}"
-    )
-
-
-def _structured(response_model: Any) -> tuple[str, Callable[[str], Any]]:
-    """The output instruction and parser for ``response_model``."""
-    import json
-
-    from pydantic import TypeAdapter
-
-    adapter: TypeAdapter[Any] = TypeAdapter(response_model)
-    schema = json.dumps(adapter.json_schema(), ensure_ascii=False)
-
-    def parse(text: str) -> Any:
-        body = text.strip()
-        if body.startswith("```"):
-            body = body.split("\n", 1)[-1].rsplit("```", 1)[0]
-        return adapter.validate_json(body.strip())
-
-    instruction = (
-        "Reply with only a JSON value (no prose, no code fence) matching this JSON schema:\n"
-        + schema
-    )
-    return instruction, parse
-
-
-class Agent:
+class Agent(Generic[OutputT]):
     """An AI agent: a model, instructions, tools and a conversation.
 
     Args:
@@ -153,7 +81,7 @@ class Agent:
         max_turns: int = 50,
         parallel_tool_calls: bool = True,
         max_concurrency: int | None = None,
-        response_model: Any = None,
+        response_model: type[OutputT] | None = None,
         add_history_to_context: bool = True,
         session_id: str | None = None,
         work_dir: str | os.PathLike[str] | None = None,
@@ -235,12 +163,12 @@ class Agent:
         self, prompt: Prompt, history: Sequence[Message] | None, config: RunConfig | None
     ) -> RunState:
         """Claim the agent for one run and build its state (raises when one is running)."""
-        message = _to_message(prompt)
+        message = to_message(prompt)
         cfg = config or RunConfig()
         system = self.system_prompt()
         parse = None
         if self.response_model is not None:
-            instruction, parse = _structured(self.response_model)
+            instruction, parse = structured_output(self.response_model)
             system = f"{system}\n\n{instruction}" if system else instruction
         with self._lock:
             if self._active is not None:
@@ -278,14 +206,17 @@ class Agent:
             self._history = state.messages()
             if self._active is state:
                 self._active = None
-        if state._thread:
-            _sync.exit_run(state._thread)
+        if state.loop_thread:
+            _sync.exit_run(state.loop_thread)
 
-    def _response(self, state: RunState, events: list[RunEvent]) -> RunResponse:
+    def _response(self, state: RunState, events: list[RunEvent]) -> RunResponse[OutputT]:
         text = state.content
+        parsed = state.parse_output is not None and state.output is not None
+        # Without a response model OutputT is str; with one, a run that ended normally
+        # carries the parsed object (see ``RunResponse.content``).
+        content: Any = state.output if parsed else text
         return RunResponse(
-            content=state.output if state.parse_output is not None and state.output is not None
-            else text,
+            content=content,
             reasoning_content="\n\n".join(state.reasoning),
             messages=state.messages(),
             new_messages=list(state.new_messages),
@@ -302,7 +233,7 @@ class Agent:
         *,
         history: Sequence[Message] | None = None,
         config: RunConfig | None = None,
-    ) -> RunResponse:
+    ) -> RunResponse[OutputT]:
         """Run the agent on a prompt until the model stops.
 
         Args:
@@ -328,7 +259,7 @@ class Agent:
         *,
         history: Sequence[Message] | None = None,
         config: RunConfig | None = None,
-    ) -> RunStream:
+    ) -> RunStream[OutputT]:
         """Stream the run's events: ``async for ev in agent.run_stream(p)``.
 
         Tool events arrive live, in completion order, while calls run in parallel, and
@@ -336,7 +267,8 @@ class Agent:
         in stream`` works too and scopes the run to the block; see ``RunStream``.
         Arguments as for ``run()``.
         """
-        return RunStream(self, prompt, history=history, config=config)
+        start = functools.partial(self._start_run, prompt, history, config)
+        return RunStream(start, self._response)
 
     def run_sync(
         self,
@@ -344,7 +276,7 @@ class Agent:
         *,
         history: Sequence[Message] | None = None,
         config: RunConfig | None = None,
-    ) -> RunResponse:
+    ) -> RunResponse[OutputT]:
         """``run()`` for sync code (works inside a running event loop, too)."""
         return _sync.call_sync(lambda: self.run(prompt, history=history, config=config))
 
@@ -369,13 +301,13 @@ class Agent:
         if state is not None:
             state.cancel()
 
-    async def print_response(self, prompt: Prompt, **kwargs: Any) -> RunResponse:
+    async def print_response(self, prompt: Prompt, **kwargs: Any) -> RunResponse[OutputT]:
         """Run and render the run to the terminal (see ``agentica.printer.print_response``)."""
         from agentica.printer import print_response
 
         return await print_response(self, prompt, **kwargs)
 
-    def print_response_sync(self, prompt: Prompt, **kwargs: Any) -> RunResponse:
+    def print_response_sync(self, prompt: Prompt, **kwargs: Any) -> RunResponse[OutputT]:
         """``print_response()`` for sync code."""
         return _sync.call_sync(
             lambda: self.print_response(prompt, **kwargs),
@@ -397,63 +329,4 @@ class Agent:
         )
 
 
-DEEP_AGENT_INSTRUCTIONS = """\
-You are a capable software engineering agent working in the user's workspace.
-Use the tools to inspect files before changing them: ls, glob and grep to find things,
-read_file to read, edit_file for small changes, write_file for new files, execute to run
-commands (tests, builds). Keep a short plan with write_todos for multi-step work.
-Be concise; report what you changed."""
-
-DEEP_AGENT_TASK_INSTRUCTIONS = """\
-Delegate self-contained pieces of work (a search across many files, an independent
-change) to a sub-agent with task; several task calls in one turn run in parallel."""
-
-
-class DeepAgent(Agent):
-    """The batteries-included agent: workspace tools (files, search, shell, todos), history on.
-
-    Args:
-        work_dir: Root of the workspace (default: the current directory).
-        workspace: A ``Workspace`` to act on instead of a local one at ``work_dir``.
-        tools: Extra tools, after the built-in ones.
-        instructions: Replaces the default coding-agent instructions.
-        subagents: Include the ``task`` tool (delegate work to a sub-agent, see
-            ``agentica.tools.task``).
-        **kwargs: As for ``Agent``.
-    """
-
-    def __init__(
-        self,
-        *,
-        work_dir: str | os.PathLike[str] | None = None,
-        workspace: Workspace | None = None,
-        tools: Sequence[Any] = (),
-        instructions: str | list[str] | Callable[..., Any] | None = None,
-        subagents: bool = True,
-        **kwargs: Any,
-    ) -> None:
-        from agentica.tools.builtin import WorkspaceTools
-        from agentica.tools.task import TaskTool
-
-        if workspace is None:
-            from agentica.workspace.local import LocalWorkspace
-
-            workspace = LocalWorkspace(os.fspath(work_dir or os.getcwd()))
-        self.workspace = workspace
-        kwargs.setdefault("add_history_to_context", True)
-        task = TaskTool() if subagents else None
-        if instructions is None:
-            instructions = DEEP_AGENT_INSTRUCTIONS
-            if task is not None:
-                instructions += "\n" + DEEP_AGENT_TASK_INSTRUCTIONS
-        super().__init__(
-            tools=[WorkspaceTools(workspace), *([task] if task else []), *tools],
-            work_dir=work_dir or os.getcwd(),
-            instructions=instructions,
-            **kwargs,
-        )
-        if task is not None:
-            task.bind(self)
-
-
-__all__ = ["Agent", "DeepAgent", "RunConfig", "RunResponse", "RunResult"]
+__all__ = ["Agent", "Prompt", "RunConfig", "RunResponse", "RunResult"]

@@ -21,6 +21,11 @@ An ordinary exception in a tool is isolated to that call and reported to the mod
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pydantic is not imported at runtime here: this module loads with agentica.
+    from pydantic import ValidationError
+
 
 class AgenticaError(Exception):
     """Base class of every agentica error."""
@@ -112,6 +117,25 @@ class StopRun(AgenticaError):
     """Raised by a tool or hook to end the run immediately; it propagates to the caller."""
 
 
+def format_validation_error(
+    error: ValidationError, *, root: str = "arguments", limit: int | None = None
+) -> str:
+    """Pydantic's validation errors as one readable line: ``"a.b: msg; c: msg"``.
+
+    Used for a tool's arguments (the model reads it) and for ACP params.
+
+    Args:
+        error: The validation error.
+        root: What an error without a location is about (e.g. ``"params"``).
+        limit: At most this many problems (``None``: all of them).
+    """
+    errors = error.errors(include_url=False, include_context=False, include_input=False)
+    return "; ".join(
+        f"{'.'.join(str(p) for p in err.get('loc', ())) or root}: {err.get('msg', 'invalid')}"
+        for err in (errors if limit is None else errors[:limit])
+    )
+
+
 __all__ = [
     "AgenticaError",
     "AuthenticationError",
@@ -125,4 +149,5 @@ __all__ = [
     "StopRun",
     "ToolError",
     "UserError",
+    "format_validation_error",
 ]

@@ -26,7 +26,7 @@ class _Part(BaseModel):
     """Base of content parts: ``type`` is always written, so any dump loads back."""
 
     model_config = ConfigDict(frozen=True, defer_build=True)
-    type: str
+    type: Any  # Each part narrows it to its own ``Literal`` (the union's discriminator).
 
     @model_serializer(mode="wrap")
     def _keep_type(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:

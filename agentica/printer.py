@@ -7,7 +7,8 @@ status, and the plan as a checklist. Colour is used only when the output is a TT
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Any, TextIO, assert_never
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Protocol, TextIO, assert_never
 
 from agentica import _sync
 from agentica.events import (
@@ -24,9 +25,25 @@ from agentica.events import (
     ToolCallStarted,
     UsageUpdated,
 )
+from agentica.run import OutputT
 
 if TYPE_CHECKING:
-    from agentica.agent import Agent, RunResponse
+    from agentica._stream import RunStream
+    from agentica.messages import Message
+    from agentica.run import Prompt, RunConfig, RunResponse
+
+
+class StreamingAgent(Protocol[OutputT]):
+    """What ``print_response()`` needs of an agent (``agentica.Agent`` is one)."""
+
+    def run_stream(
+        self,
+        prompt: Prompt,
+        *,
+        history: Sequence[Message] | None = None,
+        config: RunConfig | None = None,
+    ) -> RunStream[OutputT]: ...
+
 
 _DIM, _RED, _GREEN, _YELLOW, _CYAN, _BOLD, _RESET = (
     "\x1b[2m", "\x1b[31m", "\x1b[32m", "\x1b[33m", "\x1b[36m", "\x1b[1m", "\x1b[0m"
@@ -142,14 +159,14 @@ def _content_lines(content: Any, limit: int) -> list[str]:
 
 
 async def print_response(
-    agent: Agent,
-    prompt: Any,
+    agent: StreamingAgent[OutputT],
+    prompt: Prompt,
     *,
     file: TextIO | None = None,
     color: bool | None = None,
     show_thinking: bool = True,
     **run_kwargs: Any,
-) -> RunResponse:
+) -> RunResponse[OutputT]:
     """Run ``agent`` on ``prompt`` and render the run to ``file`` (default stdout).
 
     Args:
@@ -170,7 +187,9 @@ async def print_response(
     return stream.response
 
 
-def print_response_sync(agent: Agent, prompt: Any, **kwargs: Any) -> RunResponse:
+def print_response_sync(
+    agent: StreamingAgent[OutputT], prompt: Prompt, **kwargs: Any
+) -> RunResponse[OutputT]:
     """``print_response()`` for sync code."""
     return _sync.call_sync(
         lambda: print_response(agent, prompt, **kwargs),
@@ -178,4 +197,4 @@ def print_response_sync(agent: Agent, prompt: Any, **kwargs: Any) -> RunResponse
     )
 
 
-__all__ = ["Printer", "print_response", "print_response_sync"]
+__all__ = ["Printer", "StreamingAgent", "print_response", "print_response_sync"]

@@ -25,9 +25,9 @@ import inspect
 import itertools
 import json
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import anyio
 
@@ -328,9 +328,10 @@ class FunctionModel(Model):
         self.calls.append(call)
         result = self.fn(call.messages, call.tools)
         if inspect.isasyncgen(result):
+            stream = cast("AsyncGenerator[ModelDelta, None]", result)  # fn's own deltas
             finished = False
             try:
-                async for delta in result:
+                async for delta in stream:
                     finished = finished or isinstance(delta, ModelFinish)
                     yield delta
             finally:

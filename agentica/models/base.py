@@ -13,7 +13,7 @@ pieces (OpenAI streaming) assemble them first.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeAlias
 
@@ -101,6 +101,12 @@ class ModelResponse:
         )
 
 
+async def close_stream(stream: AsyncIterator[ModelDelta]) -> None:
+    """Close a reply stream (an async generator), also when it was left early."""
+    if isinstance(stream, AsyncGenerator):
+        await stream.aclose()
+
+
 class Model(ABC):
     """Base class of every model. Async only."""
 
@@ -143,7 +149,7 @@ class Model(ABC):
                     case ModelFinish(reason=r):
                         out.finish_reason = r
         finally:
-            await stream.aclose()  # type: ignore[attr-defined]
+            await close_stream(stream)
         out.content = "".join(text)
         out.reasoning_content = "".join(thinking)
         return out
@@ -164,4 +170,5 @@ __all__ = [
     "ModelToolCall",
     "ModelUsage",
     "ToolSpec",
+    "close_stream",
 ]

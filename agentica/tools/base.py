@@ -12,7 +12,7 @@ given (the ACP server's asks the editor through ``session/request_permission``).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeAlias
 
@@ -80,6 +80,28 @@ def current_call() -> ToolCallContext | None:
     return _current_call.get()
 
 
+class call_context:
+    """Make ``context`` the ``current_call()`` inside a ``with`` block (engine and tests).
+
+    A plain class rather than ``@contextmanager``: it is entered once per tool call.
+    """
+
+    __slots__ = ("_context", "_token")
+
+    def __init__(self, context: ToolCallContext) -> None:
+        self._context = context
+        self._token: Token[ToolCallContext | None] | None = None
+
+    def __enter__(self) -> ToolCallContext:
+        self._token = _current_call.set(self._context)
+        return self._context
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._token is not None:
+            _current_call.reset(self._token)
+            self._token = None
+
+
 # --- Approval ----------------------------------------------------------------------------
 
 ApprovalDecision: TypeAlias = Literal["allow", "deny", "cancel"]
@@ -112,5 +134,6 @@ __all__ = [
     "CallDescription",
     "ToolCallContext",
     "ToolResult",
+    "call_context",
     "current_call",
 ]

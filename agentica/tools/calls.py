@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable, Sequence
 import anyio
 
 from agentica.exceptions import StopRun
-from agentica.tools.function import FunctionCall, FunctionCallResult
+from agentica.tools.call import FunctionCall, FunctionCallResult, error_text
 
 logger = logging.getLogger(__name__)
 
@@ -98,11 +98,7 @@ async def run_function_calls(
             raise
         except Exception as e:
             logger.warning("tool call %r failed unexpectedly", call.function.name, exc_info=True)
-            message = f"Error running tool {call.function.name!r}: {type(e).__name__}: {e}"
-            results[i] = FunctionCallResult(
-                call_id=call.call_id, tool_name=call.function.name, text=message,
-                is_error=True, error=message,
-            )
+            results[i] = call.failure(error_text(call.function.name, e))
 
     for batch in _batches(calls, parallel):
         if len(batch) == 1:

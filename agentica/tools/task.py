@@ -23,17 +23,16 @@ from __future__ import annotations
 import logging
 from collections import deque
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import anyio
 
+from agentica.agent import Agent
 from agentica.events import TextContent, ToolCallStarted
 from agentica.exceptions import ModelError, ToolError, UserError
 from agentica.tools.base import CallDescription, current_call
-from agentica.tools.function import Function, Tool, tool
-
-if TYPE_CHECKING:
-    from agentica.agent import Agent
+from agentica.tools.decorator import tool
+from agentica.tools.function import Function, Tool
 
 logger = logging.getLogger(__name__)
 
@@ -110,25 +109,23 @@ class TaskTool(Tool):
         max_turns: Model calls per sub-agent run (default: the parent's, at most 25).
     """
 
-    def __init__(self, parent: Agent | None = None, *, max_turns: int | None = None) -> None:
+    def __init__(self, parent: Agent[Any] | None = None, *, max_turns: int | None = None) -> None:
         super().__init__()
         self.parent = parent
         self.max_turns = max_turns
 
-    def bind(self, parent: Agent) -> TaskTool:
+    def bind(self, parent: Agent[Any]) -> TaskTool:
         """Bind to the parent agent (returns ``self``)."""
         self.parent = parent
         return self
 
-    def subagent(self, subagent_type: str = "general-purpose") -> Agent:
+    def subagent(self, subagent_type: str = "general-purpose") -> Agent[str]:
         """A fresh sub-agent of the given type (empty history).
 
         Raises:
             ToolError: ``subagent_type`` is not one of ``SUBAGENT_TYPES``.
             UserError: The tool is not bound to a parent agent.
         """
-        from agentica.agent import Agent
-
         kind = SUBAGENT_TYPES.get(subagent_type)
         if kind is None:
             valid = ", ".join(repr(n) for n in SUBAGENT_TYPES)

@@ -17,7 +17,7 @@ from agentica.events import (
     TextContent,
 )
 from agentica.exceptions import ToolError
-from agentica.tools.base import ToolCallContext, ToolResult, _current_call
+from agentica.tools.base import ToolCallContext, ToolResult, call_context
 from agentica.tools.builtin import WorkspaceTools, workspace_tools
 from agentica.tools.function import Function, FunctionCall
 from agentica.workspace.base import CommandResult, PathOutsideWorkspace, WorkspaceFileNotFound
@@ -337,8 +337,7 @@ async def test_write_todos_emits_plan_updated(tools: WorkspaceTools) -> None:
     async def emit(event: RunEvent) -> None:
         events.append(event)
 
-    token = _current_call.set(ToolCallContext(call_id="c1", tool_name="write_todos", emit=emit))
-    try:
+    with call_context(ToolCallContext(call_id="c1", tool_name="write_todos", emit=emit)):
         text = await tools.write_todos(
             [
                 {"content": "Read the code", "status": "completed"},
@@ -346,8 +345,6 @@ async def test_write_todos_emits_plan_updated(tools: WorkspaceTools) -> None:
                 {"content": "Run tests"},
             ]
         )
-    finally:
-        _current_call.reset(token)
     assert events == [
         PlanUpdated(
             entries=(

@@ -66,17 +66,36 @@ def test_function_schema_handles_rich_types_and_reserved_names():
     assert "$defs" in fn.parameters
 
 
-def test_function_schema_falls_back_to_any_for_unresolvable_annotations():
-    class Local(BaseModel):
+def test_an_unresolvable_type_hint_is_a_user_error_naming_tool_and_parameter():
+    class Local(BaseModel):  # Under `from __future__ import annotations`: a string hint.
         x: int
 
     def use(item: Local, count: int = 1) -> str:
         """Use."""
         return ""
 
-    props = Function.from_callable(use).parameters["properties"]
-    assert props["count"]["type"] == "integer"
-    assert "type" not in props["item"]  # Any: the model may send anything
+    with pytest.raises(UserError) as info:
+        Function.from_callable(use)
+    message = str(info.value)
+    assert "tool 'use'" in message and "parameter 'item'" in message and "'Local'" in message
+
+
+def test_a_forward_reference_to_a_missing_name_is_a_user_error():
+    def lookup(key: str, store: NoSuchStore) -> str:  # type: ignore[name-defined]  # noqa: F821
+        """Look up."""
+        return key
+
+    with pytest.raises(UserError, match=r"tool 'find'.*parameter 'store'.*NoSuchStore"):
+        Function.from_callable(lookup, name="find")
+
+
+def test_an_unresolvable_return_hint_does_not_matter():
+    def answer(question: str) -> NoSuchAnswer:  # type: ignore[name-defined]  # noqa: F821
+        """Answer."""
+        return question
+
+    fn = Function.from_callable(answer)
+    assert fn.parameters["properties"]["question"]["type"] == "string"
 
 
 def test_parse_docstring_without_args_section():
@@ -286,3 +305,34 @@ async def test_pre_hook_can_refuse_a_call_with_tool_error():
 def test_unnameable_callable_is_rejected():
     with pytest.raises(UserError, match="cannot name the tool"):
         Function.from_callable(lambda x: x)
+
+
+def test_format_validation_error_gives_one_line_with_field_paths():
+    from pydantic import TypeAdapter, ValidationError
+
+    from agentica.exceptions import format_validation_error
+
+    class Point(BaseModel):
+        x: int
+        tags: list[int]
+
+    with pytest.raises(ValidationError) as info:
+        Point.model_validate({"x": "one", "tags": [1, "two"]})
+    text = format_validation_error(info.value)
+    assert text.startswith("x: Input should be a valid integer")
+    assert "; tags.1: Input should be a valid integer" in text
+    assert format_validation_error(info.value, limit=1).count(":") == 1
+    with pytest.raises(ValidationError) as bare:
+        TypeAdapter(int).validate_python("zero")
+    assert format_validation_error(bare.value, root="params").startswith("params: ")
+
+
+async def test_invalid_arguments_are_one_readable_failure_result():
+    result = await FunctionCall(
+        function=Function.from_callable(add), call_id="c1", arguments='{"a": "x"}'
+    ).execute()
+    assert (result.is_error, result.status, result.call_id, result.tool_name) == (
+        True, "failed", "c1", "add"
+    )
+    assert result.text == result.error
+    assert result.text.startswith("Invalid arguments for tool 'add': a: Input should be")

@@ -1,0 +1,182 @@
+"""The state of one run: its context, what it accumulates, and how it ends.
+
+``RunState`` is owned by one task at a time (the engine's, see ``agentica._engine``).
+``cancel()`` may be called from any thread. ``finish()`` gives every run the same
+ending: every started tool call gets ``ToolCallFinished(status="cancelled")``, then
+``RunFinished``, and the history is repaired (a tool result for every tool call)
+whatever the way the run was cancelled.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import anyio
+import anyio.lowlevel
+
+from agentica.events import RunEvent, RunFinished, StopReason, ToolCallFinished, Usage
+from agentica.messages import Message, ToolCall
+from agentica.models.base import Model, ToolSpec
+from agentica.tools.base import Approver
+from agentica.tools.call import FunctionCallResult, Hooks
+from agentica.tools.function import Function
+
+Emit = Callable[[RunEvent], Awaitable[None]]
+"""Hands an event to the run's consumer."""
+
+CANCELLED_TEXT = "Cancelled: the run was cancelled before this tool call finished."
+REJECTED_TEXT = "The user rejected this tool call; do not retry it without asking."
+
+
+class RunCancelled(Exception):
+    """The run was cancelled cooperatively (flag or tool-phase scope)."""
+
+
+@dataclass(kw_only=True, eq=False)
+class RunState:
+    """Everything one run needs and accumulates. Owned by one task at a time."""
+
+    run_id: str
+    model: Model
+    functions: dict[str, Function]
+    system: str | None
+    history: list[Message]
+    """The context before this run (not modified)."""
+    new_messages: list[Message]
+    """Messages of this run, starting with the prompt."""
+    max_turns: int = 50
+    parallel: bool = True
+    max_concurrency: int | None = None
+    approver: Approver | None = None
+    hooks: Hooks | None = None
+    parse_output: Callable[[str], Any] | None = None
+    """Parses the final text into the structured output (``response_model``); raises on error."""
+    on_finish: Callable[[RunState], None] | None = None
+    """Called exactly once when the run is over (commits the history, frees the agent)."""
+
+    usage: Usage = field(default_factory=Usage)
+    content: str = ""
+    output: Any = None
+    reasoning: list[str] = field(default_factory=list)
+    stop_reason: StopReason | None = None
+    pending: deque[RunEvent] = field(default_factory=deque)
+    open_calls: dict[str, str] = field(default_factory=dict)
+    """Started, unfinished tool calls: id -> tool name."""
+    unanswered: list[ToolCall] = field(default_factory=list)
+    results: dict[str, FunctionCallResult] = field(default_factory=dict)
+    partial: list[str] | None = None
+    """Text of the assistant message being streamed."""
+    cancel_requested: bool = False
+    finished: bool = False
+    _scopes: list[anyio.CancelScope] = field(default_factory=list)
+    _token: Any = None
+    loop_thread: int = 0
+    """Id of the thread whose event loop runs the run (0 until ``bind_loop()``)."""
+    _specs: list[ToolSpec] | None = None
+
+    # --- Cancellation ---------------------------------------------------------------------
+
+    def bind_loop(self) -> None:
+        """Record the running loop, so ``cancel()`` can be called from any thread."""
+        self._token = anyio.lowlevel.current_token()
+        self.loop_thread = threading.get_ident()
+
+    def attach(self, scope: anyio.CancelScope) -> None:
+        self._scopes.append(scope)
+        if self.cancel_requested:
+            scope.cancel()
+
+    def detach(self, scope: anyio.CancelScope) -> None:
+        if scope in self._scopes:
+            self._scopes.remove(scope)
+
+    def _cancel_now(self) -> None:
+        self.cancel_requested = True
+        for scope in list(self._scopes):
+            scope.cancel()
+
+    def cancel(self) -> None:
+        """Cancel the run; thread-safe, a no-op once it finished."""
+        if self.finished:
+            return
+        if self._token is None or self.loop_thread == threading.get_ident():
+            self._cancel_now()
+            return
+        # Scheduled without waiting for the run's loop: that loop may be busy waiting on
+        # this very thread (two loops cancelling each other's runs would deadlock).
+        self.cancel_requested = True
+        token = self._token
+        try:
+            token.backend_class.run_sync_soon(self._cancel_now, (), token.native_token)
+        except RuntimeError:  # The loop is gone: the run is over.
+            pass
+
+    # --- History --------------------------------------------------------------------------
+
+    def context(self) -> list[Message]:
+        msgs = [Message.system(self.system)] if self.system else []
+        return msgs + self.history + self.new_messages
+
+    def specs(self) -> list[ToolSpec]:
+        if self._specs is None:
+            self._specs = [f.spec() for f in self.functions.values()]
+        return self._specs
+
+    def messages(self) -> list[Message]:
+        """The whole conversation after this run (history + new messages)."""
+        return self.history + self.new_messages
+
+    def finish(self, stop_reason: StopReason | None, note: str = CANCELLED_TEXT) -> list[RunEvent]:
+        """End the run: final events (pending, cancelled calls, RunFinished) and history repair.
+
+        ``stop_reason=None`` means the run failed (no ``RunFinished``). Idempotent.
+        """
+        if self.finished:
+            return []
+        events: list[RunEvent] = list(self.pending)
+        self.pending.clear()
+        for call_id, name in self.open_calls.items():
+            events.append(
+                ToolCallFinished(
+                    call_id=call_id, tool_name=name, status="cancelled", result=note, error=note
+                )
+            )
+        self.open_calls.clear()
+        if self.partial:
+            self.content = "".join(self.partial)
+            self.new_messages.append(Message.assistant(self.content))
+        self.partial = None
+        for call in self.unanswered:
+            done = self.results.get(call.id)
+            text, error = (done.text, done.is_error) if done else (note, True)
+            self.new_messages.append(Message.tool(call.id, call.name, text, is_error=error))
+        self.unanswered = []
+        if stop_reason is not None:
+            self.stop_reason = stop_reason
+            events.append(self.run_finished())
+        self.close()
+        return events
+
+    def run_finished(self) -> RunFinished:
+        assert self.stop_reason is not None
+        return RunFinished(
+            stop_reason=self.stop_reason,
+            content=self.content,
+            usage=self.usage,
+            run_id=self.run_id,
+        )
+
+    def close(self) -> None:
+        """Mark the run over and call ``on_finish`` once (safe to call repeatedly)."""
+        if self.finished:
+            return
+        self.finished = True
+        if self.on_finish is not None:
+            self.on_finish(self)
+
+
+__all__ = ["CANCELLED_TEXT", "REJECTED_TEXT", "Emit", "RunCancelled", "RunState"]

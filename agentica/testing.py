@@ -24,13 +24,13 @@ from __future__ import annotations
 import inspect
 import itertools
 import json
-import re
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 import anyio
 
+from agentica._chunks import split_words
 from agentica.events import Usage
 from agentica.messages import Message, ToolCall
 from agentica.models.base import (
@@ -71,12 +71,6 @@ def __getattr__(name: str) -> Any:
 
 
 _ids = itertools.count(1)
-_WORDS = re.compile(r"^\s+|\S+\s*")
-
-
-def split_words(text: str) -> list[str]:
-    """Split text into word chunks (each word keeps its trailing space); they join back."""
-    return _WORDS.findall(text)
 
 
 def tool_call(

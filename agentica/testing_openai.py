@@ -28,7 +28,7 @@ from typing import Any
 
 import httpx
 
-from agentica.testing import split_words
+from agentica._chunks import split_words
 
 
 def chunk(

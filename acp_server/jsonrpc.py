@@ -147,9 +147,9 @@ def error_from_exception(method: str, exc: Exception) -> RpcError:
     validation_error: type[ValidationError] | None = getattr(pydantic_core, "ValidationError", None)
     if validation_error is not None and isinstance(exc, validation_error):
         errors = exc.errors(include_url=False, include_context=False, include_input=False)
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'params'}: {e['msg']}" for e in errors[:5]
-        )
+        from agentica.exceptions import format_validation_error  # Only on this error path.
+
+        problems = format_validation_error(exc, root="params", limit=5)
         return RpcError.invalid_params(
             f"invalid params for {method}: {problems}", {"errors": errors[:5]}
         )

@@ -9,7 +9,8 @@ Run: ``python benchmarks/bench_load.py [--quick]``. Prints:
   (target: no growth of any, no child left);
 - sessions: the memory 1,000 sessions hold (sessions are never freed today).
 
-The server runs ``tests/load/load_models.py`` through ``tests/serve_hooked.py`` (the ``AGENTICA_TEST_MODEL`` hook).
+The server runs ``tests/load/load_models.py`` through ``tests/serve_hooked.py``
+(the ``AGENTICA_TEST_MODEL`` hook).
 """
 
 from __future__ import annotations
@@ -24,54 +25,53 @@ import anyio
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests/load"))
 from load_driver import measure_concurrency, measure_sessions, measure_turns  # noqa: E402
+from report import Figure, report  # noqa: E402
 
 
 async def main(quick: bool) -> int:
     turns, sessions = (200, 200) if quick else (1000, 1000)
-    rows: list[tuple[str, str, str]] = []
     with tempfile.TemporaryDirectory() as d:
         c = await measure_concurrency(Path(d), 20)
-    ok = c["many"] <= 2 * c["one"]
-    rows.append(("concurrency: 1 session, one turn", f"{c['one']:.2f} s", ""))
-    rows.append(
-        (
-            "concurrency: 20 sessions at once",
-            f"{c['many']:.2f} s",
-            f"<= 2x {'ok' if ok else 'SLOW'}",
-        )
-    )
+    figures = [
+        Figure("load: 1 session, one turn with 2 tool calls", c["one"], "s"),
+        Figure(
+            "load: 20 sessions at once, / one session's time",
+            c["many"] / c["one"],
+            "x",
+            target=2.0,
+            note=f"{c['many']:.2f} s",
+        ),
+    ]
     with tempfile.TemporaryDirectory() as d:
         t = await measure_turns(Path(d), turns)
     b, a = t["before"], t["after"]
     growth = (a["rss_kb"] - b["rss_kb"]) / 1024
-    rows.append(
-        (f"turns: RSS growth over {turns} turns", f"{growth:+.1f} MB", f"({t['seconds']:.1f} s)")
+    figures.append(
+        Figure(f"load: RSS growth over {turns} turns", growth, "MB", note=f"{t['seconds']:.1f} s")
     )
     for key in ("tasks", "threads", "fds"):
-        good = a[key] <= b[key]
-        rows.append(
-            (f"turns: {key} before -> after", f"{b[key]} -> {a[key]}", "ok" if good else "LEAK")
+        figures.append(
+            Figure(
+                f"load: {key} gained over {turns} turns",
+                a[key] - b[key],
+                "",
+                target=0,
+                note=f"{b[key]} -> {a[key]}",
+            )
         )
-    rows.append(
-        (
-            "turns: child processes left",
-            str(len(t["children"])),
-            "ok" if not t["children"] else "LEAK",
-        )
-    )
+    figures.append(Figure("load: child processes left", len(t["children"]), "", target=0))
     with tempfile.TemporaryDirectory() as d:
         s = await measure_sessions(Path(d), sessions)
     held = (s["after_kb"] - s["before_kb"]) / 1024
-    rows.append(
-        (
-            f"sessions: memory {sessions} sessions hold",
-            f"{held:.1f} MB",
-            f"{held * 1024 / sessions:.0f} KB each",
+    figures.append(
+        Figure(
+            f"load: memory {sessions} open sessions hold",
+            held,
+            "MB",
+            note=f"{held * 1024 / sessions:.0f} KB each",
         )
     )
-    width = max(len(r[0]) for r in rows)
-    for name, value, note in rows:
-        print(f"{name:<{width}}  {value:>12}  {note}")
+    report(figures)
     return 0
 
 

@@ -27,11 +27,13 @@ SCRIPTS = [
     "bench_acp_startup.py",
     "bench_acp_first_prompt.py",
     "bench_acp.py",
+    "bench_load.py",
 ]
 QUICK = {
     "bench_acp_startup.py": ["--runs", "5"],
     "bench_acp_first_prompt.py": ["--rounds", "3"],
     "bench_acp.py": ["--quick"],
+    "bench_load.py": ["--quick"],
 }
 
 

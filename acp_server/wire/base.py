@@ -19,6 +19,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 
 from acp_server.errors import RpcError
+from agentica.exceptions import format_validation_error
 
 
 class WireModel(BaseModel):
@@ -53,10 +54,7 @@ def parse(model: type[M], params: Any) -> M:
     try:
         return model.model_validate(params)
     except ValidationError as e:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or 'params'}: {err['msg']}"
-            for err in e.errors(include_url=False)[:5]
-        )
+        problems = format_validation_error(e, root="params", limit=5)
         raise RpcError.invalid_params(
             f"invalid params for {model.__method__ or model.__name__}: {problems}",
             data={"errors": e.errors(include_url=False, include_context=False)[:5]},

@@ -18,7 +18,7 @@ import jsonschema
 from acp_server.harness.schema import PACKAGED_SCHEMA
 
 # The tests use only what the repository holds: the schema file shipped in the package.
-SCHEMA_PATH: Path = PACKAGED_SCHEMA
+SCHEMA_PATH = PACKAGED_SCHEMA
 if not SCHEMA_PATH.is_file():
     raise RuntimeError(f"the official ACP schema is missing: expected it at {SCHEMA_PATH}")
 

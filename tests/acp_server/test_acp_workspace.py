@@ -16,7 +16,7 @@ from acp_server.workspace import EDITOR_READ_MAX_BYTES, ClientWorkspace
 from agentica.events import TerminalContent, ToolCallProgress
 from agentica.exceptions import ToolError
 from agentica.testing_workspace import WorkspaceConformance
-from agentica.tools.base import ToolCallContext, _current_call
+from agentica.tools.base import ToolCallContext, call_context
 from agentica.workspace.base import PathOutsideWorkspace, WorkspaceFileNotFound
 
 ALL = wire.ClientCapabilities.model_validate(
@@ -83,11 +83,8 @@ async def run_in_call(ws: ClientWorkspace, events: list, command: str, **kw):
     async def emit(event):
         events.append(event)
 
-    token = _current_call.set(ToolCallContext(call_id="c1", tool_name="execute", emit=emit))
-    try:
+    with call_context(ToolCallContext(call_id="c1", tool_name="execute", emit=emit)):
         return await ws.run_command(command, **kw)
-    finally:
-        _current_call.reset(token)
 
 
 async def test_command_runs_in_an_embedded_client_terminal_and_is_released(tmp_path):

@@ -1,4 +1,5 @@
-"""agentica's import graph: no circles, no private names across modules, nothing upward.
+"""The import graphs of agentica and acp_server (its harness included): no circles, no
+private names across modules, and agentica imports nothing of acp_server.
 
 Every import counts, including lazy ones inside functions and ``if TYPE_CHECKING:`` ones:
 a circle among them is still two modules that cannot be understood one without the other.
@@ -9,13 +10,15 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGE = ROOT / "agentica"
+PACKAGES = ["agentica", "acp_server"]
 
 
-def _modules() -> dict[str, Path]:
+def _modules(package: str = "agentica") -> dict[str, Path]:
     found: dict[str, Path] = {}
-    for path in PACKAGE.rglob("*.py"):
+    for path in (ROOT / package).rglob("*.py"):
         parts = list(path.relative_to(ROOT).with_suffix("").parts)
         if parts[-1] == "__init__":
             parts.pop()
@@ -41,8 +44,8 @@ def _imports(name: str, path: Path, modules: dict[str, Path]) -> list[tuple[str,
     return out
 
 
-def _graph() -> dict[str, set[str]]:
-    modules = _modules()
+def _graph(package: str) -> dict[str, set[str]]:
+    modules = _modules(package)
     return {
         name: {m for m, _ in _imports(name, path, modules) if m in modules and m != name}
         for name, path in modules.items()
@@ -88,8 +91,9 @@ def test_the_checker_sees_a_circle() -> None:
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 
 
-def test_agentica_has_no_import_circles() -> None:
-    assert _cycles(_graph()) == []
+@pytest.mark.parametrize("package", PACKAGES)
+def test_no_import_circles(package: str) -> None:
+    assert _cycles(_graph(package)) == []
 
 
 def _code_strings(path: Path) -> list[str]:
@@ -121,8 +125,9 @@ def test_agentica_never_imports_acp_server_not_even_by_name() -> None:
             assert "acp_server" not in text, f"{name} names acp_server in {text!r}"
 
 
-def test_private_names_do_not_cross_modules() -> None:
-    modules = _modules()
+@pytest.mark.parametrize("package", PACKAGES)
+def test_private_names_do_not_cross_modules(package: str) -> None:
+    modules = _modules(package)
     crossing = [
         f"{name} imports {imported} from {module}"
         for name, path in modules.items()

@@ -26,12 +26,10 @@ the awaiting calls when the buffer is full or empty.
 
 from __future__ import annotations
 
-import contextvars
 import functools
 import logging
-import sys
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any, Generic, NoReturn
 
 import anyio
@@ -41,6 +39,7 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 
 from agentica import _sync
 from agentica._engine import Pump
+from agentica._hosting import Schedule, host_task
 from agentica._run_state import RunState
 from agentica.events import RunEvent
 from agentica.exceptions import UserError
@@ -51,12 +50,6 @@ logger = logging.getLogger(__name__)
 _BUFFER = 512
 _CLOSE_TIMEOUT = 10.0
 """Seconds ``aclose()`` waits for a hosted run to end its tool calls."""
-
-Schedule = Callable[[Callable[[], None]], None]
-"""Runs a callback on the run's event loop; callable from any thread."""
-
-_hosted: set[Any] = set()
-"""Hosted asyncio tasks (the loop itself keeps only weak references to tasks)."""
 
 
 StartRun = Callable[[], RunState]
@@ -146,36 +139,6 @@ async def _host(state: RunState, send: MemoryObjectSendStream[Any], done: anyio.
         done.set()
 
 
-def _host_task(body: Callable[[], Awaitable[None]]) -> Schedule | None:
-    """Start ``body()`` outside the caller's task tree; ``None`` if the loop is unknown.
-
-    Returns a thread-safe way to run a callback on that loop.
-    """
-    asyncio = sys.modules.get("asyncio")
-    if asyncio is not None:
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            pass
-        else:
-            # A loop-level task, not a task group (the banned-api rule's advice): a bare
-            # ``async for`` gives no block to scope one in. The stream owns the task: it
-            # cancels the run when its consumer leaves, and the task ends with the run.
-            task = loop.create_task(body())
-            _hosted.add(task)
-            task.add_done_callback(_hosted.discard)
-            return loop.call_soon_threadsafe  # type: ignore[no-any-return]
-    trio = sys.modules.get("trio")
-    if trio is not None:
-        try:
-            token = trio.lowlevel.current_trio_token()
-        except RuntimeError:
-            return None
-        trio.lowlevel.spawn_system_task(body, context=contextvars.copy_context())
-        return token.run_sync_soon  # type: ignore[no-any-return]
-    return None
-
-
 def _abandon(recv: MemoryObjectReceiveStream[Any] | None, state: RunState) -> None:
     """The consumer left: unblock the driver, cancel the run and free the agent now."""
     if recv is not None:
@@ -259,7 +222,7 @@ class RunStream(Generic[OutputT]):
         state = self._start()
         send, recv = anyio.create_memory_object_stream[Any](_BUFFER)
         done = anyio.Event()
-        schedule = _host_task(functools.partial(_host, state, send, done))
+        schedule = host_task(functools.partial(_host, state, send, done))
         if schedule is None:
             send.close()
             recv.close()

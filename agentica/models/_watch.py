@@ -19,15 +19,15 @@ timeouts still hold (a timed-out read is cancelled, ending the reply), without n
 
 from __future__ import annotations
 
-import contextvars
 import logging
-import sys
 from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import anyio
+
+from agentica._hosting import host_task
 
 logger = logging.getLogger(__name__)
 
@@ -38,9 +38,6 @@ _CLOSE_TIMEOUT = 5.0
 
 _READ_AHEAD = 16
 """Items the reader may buffer before it waits for the caller (the response stays lazy)."""
-
-_hosted: set[Any] = set()
-"""Running reader tasks on asyncio (the loop keeps only weak references to tasks)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,30 +132,6 @@ async def _read(
         feed.done.set()
 
 
-def _host(body: Callable[[], Awaitable[None]]) -> bool:
-    """Start ``body()`` outside the caller's task tree; False on an unknown event loop."""
-    asyncio = sys.modules.get("asyncio")
-    if asyncio is not None:
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            pass
-        else:
-            task = loop.create_task(body())  # type: ignore[arg-type]
-            _hosted.add(task)
-            task.add_done_callback(_hosted.discard)
-            return True
-    trio = sys.modules.get("trio")
-    if trio is not None:
-        try:
-            trio.lowlevel.current_trio_token()
-        except RuntimeError:
-            return False
-        trio.lowlevel.spawn_system_task(body, context=contextvars.copy_context())
-        return True
-    return False
-
-
 async def watch(
     open_stream: Callable[[], Awaitable[Any]],
     close: Callable[[Any], Awaitable[None]],
@@ -178,7 +151,7 @@ async def watch(
     async def body() -> None:
         await _read(open_stream, close, feed)
 
-    if not _host(body):
+    if host_task(body) is None:
         async for item in _inline(open_stream, close, first_timeout, gap_timeout):
             yield item
         return

@@ -51,7 +51,9 @@ class Agent(Generic[OutputT]):
 
     Args:
         model: A ``Model`` or a model string for ``agentica.models.registry.get_model``
-            (``"demo"``, ``"deepseek/deepseek-chat"``, ...); ``None`` picks the default.
+            (``"demo"``, ``"deepseek/deepseek-chat"``, ...); ``None`` picks the default
+            as the ACP server does (``$AGENTICA_MODEL``, else OpenAI with
+            ``$OPENAI_API_KEY``, else the offline demo, with a logged warning).
         name: The agent's name (also the tool name of ``as_tool()``).
         instructions: System instructions: a string, a list of strings, or a callable
             returning one (called at the start of every run, never stored in history).
@@ -121,9 +123,19 @@ class Agent(Generic[OutputT]):
     def model(self) -> Model:
         """The model (a model string is resolved through the registry on first use)."""
         if self._model is None:
-            from agentica.models.registry import get_model
+            from agentica.models.registry import default_model_spec, get_model, is_demo_spec
 
-            self._model = get_model(self._model_spec)
+            spec = self._model_spec
+            if spec is None:
+                spec = default_model_spec()
+                if is_demo_spec(spec):
+                    logger.warning(
+                        "Agent %r has no model and neither AGENTICA_MODEL nor OPENAI_API_KEY "
+                        "is set: using the offline demo model (pass model=..., e.g. "
+                        "'deepseek/deepseek-chat', or set AGENTICA_MODEL)",
+                        self.name or "agent",
+                    )
+            self._model = get_model(spec)
         return self._model
 
     @property

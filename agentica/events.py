@@ -14,17 +14,22 @@ Lifecycle of one tool call, as the engine emits it::
     ToolCallProgress(content=...)             # zero or more: live output, terminal id
     ToolCallFinished(status="completed" | "failed" | "cancelled")
 
-Getting only the text of a run::
+Getting only the text of a run (``text_stream`` takes a sync or an async stream)::
 
-    async for event in agent.run_stream("hi"):
-        if isinstance(event, TextDelta):
-            print(event.text, end="")
+    async for text in text_stream(agent.run_stream("hi")):
+        print(text, end="")
+    for text in text_stream(agent.run_stream_sync("hi")):
+        print(text, end="")
+
+agentica 1.5 code reads ``chunk.content`` of every chunk: ``TextDelta.content`` is its
+text, and events without text content raise an ``AttributeError`` that says so.
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeAlias
+from typing import Any, Literal, TypeAlias, overload
 
 ToolKind: TypeAlias = Literal[
     "read", "edit", "delete", "move", "search", "execute", "think", "fetch", "switch_mode", "other"
@@ -119,6 +124,18 @@ class Usage:
         )
 
 
+def _no_content(self: Any, name: str) -> Any:
+    """Missing attributes of an event: explain agentica 1.5's ``chunk.content`` habit."""
+    if name == "content":
+        raise AttributeError(
+            f"{type(self).__name__} has no 'content': agentica streams typed events, and "
+            "only TextDelta (.text, also .content) carries answer text. Print the text "
+            "as it comes with `for text in agentica.text_stream(stream)` (or `async for`), "
+            "or check `isinstance(event, TextDelta)`."
+        )
+    raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+
 # --- Events ------------------------------------------------------------------------------
 
 
@@ -145,6 +162,8 @@ class ThinkingDelta:
     text: str
     type: Literal["thinking_delta"] = "thinking_delta"
 
+    __getattr__ = _no_content
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ToolCallStarted:
@@ -160,6 +179,8 @@ class ToolCallStarted:
     """Parsed arguments (raw JSON text under ``"_raw"`` when they did not parse)."""
     locations: tuple[Location, ...] = ()
     type: Literal["tool_call_started"] = "tool_call_started"
+
+    __getattr__ = _no_content
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -203,6 +224,8 @@ class PlanUpdated:
     entries: tuple[PlanEntry, ...]
     type: Literal["plan_updated"] = "plan_updated"
 
+    __getattr__ = _no_content
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class UsageUpdated:
@@ -215,6 +238,8 @@ class UsageUpdated:
     context_size: int | None = None
     """Size of the model's context window, when known."""
     type: Literal["usage_updated"] = "usage_updated"
+
+    __getattr__ = _no_content
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -245,6 +270,28 @@ RunEvent: TypeAlias = (
 )
 """Everything a run emits."""
 
+
+@overload
+def text_stream(events: AsyncIterable[Any]) -> AsyncIterator[str]: ...
+@overload
+def text_stream(events: Iterable[Any]) -> Iterator[str]: ...
+def text_stream(events: Iterable[Any] | AsyncIterable[Any]) -> Iterator[str] | AsyncIterator[str]:
+    """Only the answer text of a stream of events, piece by piece, as it arrives.
+
+    Takes ``agent.run_stream(...)`` (use ``async for``) or ``agent.run_stream_sync(...)``
+    (use ``for``); every other event is skipped, and consuming it to the end runs the
+    whole run (a ``break`` cancels it, as for the stream itself).
+    """
+    if isinstance(events, AsyncIterable):
+        return _atext(events)
+    return (e.text for e in events if isinstance(e, TextDelta))
+
+
+async def _atext(events: AsyncIterable[Any]) -> AsyncIterator[str]:
+    async for event in events:
+        if isinstance(event, TextDelta):
+            yield event.text
+
 __all__ = [
     "DiffContent",
     "Location",
@@ -267,4 +314,5 @@ __all__ = [
     "ToolKind",
     "Usage",
     "UsageUpdated",
+    "text_stream",
 ]

@@ -150,17 +150,52 @@ class Function:
 
 
 class Tool:
-    """Base class for a group of tools: every ``@tool`` method becomes a bound tool."""
+    """Base class for a group of tools bound to one instance.
+
+    Every ``@tool`` method becomes a tool. agentica 1.5's spelling works too: call
+    ``self.register(self.method)`` (in ``__init__``) for an undecorated method.
+    Undecorated, unregistered methods are helpers, not tools; a ``Tool`` that offers no
+    tool at all is a ``UserError`` when given to an agent.
+    """
+
+    def __init__(self, name: str | None = None, **_options: Any) -> None:
+        self.name = name or type(self).__name__
+        self._registered: list[Function] = []
+
+    def register(
+        self, function: Callable[..., Any], sanitize_arguments: bool = True, **options: Any
+    ) -> Function:
+        """Offer ``function`` (e.g. an undecorated method) as a tool of this group.
+
+        ``options`` are ``tool()``'s (``name=``, ``description=``, ...);
+        ``sanitize_arguments`` is accepted for agentica 1.5 (arguments are always validated).
+        """
+        made = Function.from_callable(function, **options)
+        self.__dict__.setdefault("_registered", []).append(made)
+        return made
 
     def functions(self) -> list[Function]:
-        """The decorated methods as Functions bound to this instance, in definition order."""
+        """The decorated methods (bound to this instance, in definition order), then the
+        registered functions.
+
+        Raises:
+            UserError: The class offers no tool at all.
+        """
         seen: dict[str, None] = {}
         for klass in reversed(type(self).__mro__):
             for attr, value in vars(klass).items():
                 if tool_meta(value) is not None:
                     seen.pop(attr, None)
                     seen[attr] = None
-        return [Function.from_callable(getattr(self, attr)) for attr in seen]
+        found = [Function.from_callable(getattr(self, attr)) for attr in seen]
+        found += self.__dict__.get("_registered", [])
+        if not found:
+            raise UserError(
+                f"{type(self).__name__} offers no tools: decorate its tool methods with "
+                "@tool, or call self.register(self.method) in __init__ (agentica 1.5's "
+                "spelling); other methods are not tools"
+            )
+        return found
 
 
 def as_functions(tools: Iterable[Any]) -> list[Function]:

@@ -22,7 +22,7 @@ cooperative flag checked between model deltas). ``RunState`` lives in
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any, assert_never
 
 from agentica._run_state import Emit, RunCancelled, RunState
@@ -36,13 +36,11 @@ from agentica.events import (
     Usage,
     UsageUpdated,
 )
-from agentica.exceptions import StopRun, ToolError
+from agentica.exceptions import OutputValidationError, StopRun, ToolError
+from agentica.guardrails import check_guardrails
 from agentica.messages import Message, ToolCall
-from agentica.models.base import (
-    FinishReason,
-    close_stream,
-)
-from agentica.tools.call import FunctionCall
+from agentica.models.base import FinishReason, ModelDelta, close_stream
+from agentica.tools.call import FunctionCall, call_maybe_async
 from agentica.tools.function import Function
 
 _STOP_REASONS: dict[str, StopReason] = {"length": "max_tokens", "content_filter": "refusal"}
@@ -58,6 +56,20 @@ def _unknown_tool(name: str, available: list[str]) -> Function:
     )
 
 
+async def _hook(state: RunState, name: str, *args: Any) -> None:
+    hook = getattr(state.hooks, name, None) if state.hooks is not None else None
+    if hook is not None:
+        await call_maybe_async(hook, state.run_context, *args)
+
+
+def _stop_early(
+    state: RunState, stop: StopReason, calls: list[ToolCall], note: str
+) -> list[RunEvent]:
+    """End the run now (a budget ran out); calls of the last reply are answered with ``note``."""
+    state.unanswered = list(calls)
+    return state.finish(stop, note)
+
+
 async def run_events(
     state: RunState, live: Emit | None = None
 ) -> AsyncGenerator[RunEvent, None]:
@@ -67,11 +79,27 @@ async def run_events(
         RunCancelled: Cancelled cooperatively (the ``Pump`` turns it into final events).
         agentica.exceptions.ModelError: A model call failed.
         agentica.exceptions.StopRun: A tool or hook ended the run.
+        agentica.exceptions.GuardrailTripped: A guardrail refused the prompt or answer.
+        agentica.exceptions.OutputValidationError: The answer never matched the schema.
     """
-    model = state.model
+    ctx = state.run_context
+    limits = state.limits
+    output = state.output_spec
+    await _hook(state, "on_run_start")
+    if state.input_guardrails:
+        await check_guardrails(
+            state.input_guardrails, ctx, state.new_messages[0].text, output=False
+        )
     for turn in range(1, state.max_turns + 1):
         if state.cancel_requested:
             raise RunCancelled
+        if limits is not None and limits.max_requests is not None:
+            if state.usage.requests >= limits.max_requests:
+                note = f"the run's request limit ({limits.max_requests}) is reached"
+                for event in _stop_early(state, "max_turns", [], note):
+                    yield event
+                return
+        model = state.model
         # 1. Stream one model reply, forwarding text and thinking as they arrive.
         mid = f"{state.run_id}-{turn}"
         text: list[str] = []
@@ -80,7 +108,15 @@ async def run_events(
         usage: Usage | None = None
         finish: FinishReason = "stop"
         state.partial = text
-        stream = model.response_stream(state.context(), state.specs())
+        messages = state.context()
+        await _hook(state, "on_model_start", messages)
+        # A model with native JSON-schema output (``supports_json_schema``) takes the schema.
+        native: dict[str, Any] = (
+            {"output_schema": output.schema} if output is not None and output.native else {}
+        )
+        stream: AsyncIterator[ModelDelta] = model.response_stream(
+            messages, state.specs(), **native
+        )
         try:
             async for delta in stream:
                 # Dispatch on the ``type`` tag: as fast as comparing classes, and the type
@@ -111,41 +147,45 @@ async def run_events(
         content = "".join(text)
         if thinking:
             state.reasoning.append("".join(thinking))
-        state.new_messages.append(
-            Message.assistant(
-                content or None, tool_calls=calls, reasoning_content="".join(thinking) or None
-            )
+        reply = Message.assistant(
+            content or None, tool_calls=calls, reasoning_content="".join(thinking) or None
         )
+        state.new_messages.append(reply)
         state.content = content
         used = usage or Usage()
         if used.requests == 0:
             used = used + Usage(requests=1)
-        state.usage = state.usage + used
+        state.usage = ctx.usage = state.usage + used
+        ctx.turn = turn
         yield UsageUpdated(
             usage=state.usage,
             context_used=used.total_tokens or used.input_tokens + used.output_tokens,
             context_size=model.context_window,
         )
+        await _hook(state, "on_model_end", reply)
+        over = limits.exceeded(state.usage) if limits is not None else None
+        if over is not None:
+            for event in _stop_early(state, "max_tokens", calls, f"Not run: {over}."):
+                yield event
+            return
         # 3. No tool calls: the run is over (or the structured output must be retried).
         if not calls:
             stop = _STOP_REASONS.get(finish, "end_turn")
-            if state.parse_output is not None and stop == "end_turn":
+            if output is not None and stop == "end_turn" and not output.done:
                 try:
-                    state.output = state.parse_output(content)
+                    output.accept(output.parse_text(content))
                 except Exception as e:
-                    if turn == state.max_turns:
-                        raise
+                    if not output.failed(content, e) or turn == state.max_turns:
+                        raise OutputValidationError(output.last_error, raw_text=content) from e
                     state.new_messages.append(
                         Message.user(
-                            f"Your reply could not be parsed: {e}. Reply again with only the "
-                            "JSON object."
+                            f"Your reply could not be parsed: {output.last_error}. Reply "
+                            "again with only the JSON value."
                         )
                     )
                     continue
-            state.stop_reason = stop
-            final = state.run_finished()
-            state.close()
-            yield final
+            for event in await _end(state, stop):
+                yield event
             return
         # 4. Run the tool calls; their results go to the history in call order.
         state.unanswered = list(calls)
@@ -177,10 +217,33 @@ async def run_events(
             )
         state.unanswered = []
         state.results.clear()
+        if output is not None and output.exhausted:
+            raise OutputValidationError(output.last_error, raw_text=output.last_raw)
+        if output is not None and output.done:
+            state.content = output.last_raw
+            for event in await _end(state, "end_turn"):
+                yield event
+            return
+        target = ctx.handoff_to
+        if target is not None and state.switch_agent is not None:
+            ctx.handoff_to = None
+            state.switch_agent(state, target)
     state.stop_reason = "max_turns"
+    for event in await _end(state, "max_turns"):
+        yield event
+
+
+async def _end(state: RunState, stop: StopReason) -> list[RunEvent]:
+    """The normal ending: output guardrails, the run-end hook, ``RunFinished``."""
+    if stop == "end_turn" and state.output_guardrails:
+        await check_guardrails(
+            state.output_guardrails, state.run_context, state.content, output=True
+        )
+    state.stop_reason = stop
+    await _hook(state, "on_run_end", stop)
     final = state.run_finished()
     state.close()
-    yield final
+    return [final]
 
 
 class Pump:
@@ -202,7 +265,8 @@ class Pump:
     async def __anext__(self) -> RunEvent:
         if self._tail is None:
             try:
-                return await self._gen.__anext__()
+                event = await self._gen.__anext__()
+                return event if self.state.agent_name is None else self.state.tag(event)
             except StopAsyncIteration:
                 self._tail = deque(self.state.finish("end_turn"))
             except RunCancelled:
@@ -212,7 +276,7 @@ class Pump:
                 self._tail = deque(self.state.finish(None, f"Run {what}: {e}"))
                 self._error = e
         if self._tail:
-            return self._tail.popleft()
+            return self.state.tag(self._tail.popleft())
         if self._error is not None:
             error, self._error = self._error, None
             raise error

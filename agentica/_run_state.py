@@ -12,18 +12,22 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 import anyio
 import anyio.lowlevel
 
+from agentica.context import RunContext
 from agentica.events import RunEvent, RunFinished, StopReason, ToolCallFinished, Usage
 from agentica.messages import Message, ToolCall
 from agentica.models.base import Model, ToolSpec
 from agentica.tools.base import Approver
 from agentica.tools.call import FunctionCallResult, Hooks
 from agentica.tools.function import Function
+
+if TYPE_CHECKING:
+    from agentica.run import OutputSpec
 
 Emit = Callable[[RunEvent], Awaitable[None]]
 """Hands an event to the run's consumer."""
@@ -34,6 +38,29 @@ REJECTED_TEXT = "The user rejected this tool call; do not retry it without askin
 
 class RunCancelled(Exception):
     """The run was cancelled cooperatively (flag or tool-phase scope)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Limits:
+    """A run's budgets (see ``RunConfig``); ``None`` means no limit."""
+
+    max_tokens: int | None = None
+    max_cost: float | None = None
+    prices: tuple[float, float] = (0.0, 0.0)
+    """Dollars per million input and output tokens, for ``max_cost``."""
+    max_requests: int | None = None
+
+    def cost(self, usage: Usage) -> float:
+        return (usage.input_tokens * self.prices[0] + usage.output_tokens * self.prices[1]) / 1e6
+
+    def exceeded(self, usage: Usage) -> str | None:
+        """Why the usage is over budget (``None`` when it is not)."""
+        tokens = usage.total_tokens or usage.input_tokens + usage.output_tokens
+        if self.max_tokens is not None and tokens >= self.max_tokens:
+            return f"the run's token budget ({self.max_tokens} tokens) is used up"
+        if self.max_cost is not None and self.cost(usage) >= self.max_cost:
+            return f"the run's cost budget (${self.max_cost:g}) is used up"
+        return None
 
 
 @dataclass(kw_only=True, eq=False)
@@ -53,14 +80,23 @@ class RunState:
     max_concurrency: int | None = None
     approver: Approver | None = None
     hooks: Hooks | None = None
-    parse_output: Callable[[str], Any] | None = None
-    """Parses the final text into the structured output (``response_model``); raises on error."""
+    output_spec: OutputSpec | None = None
+    """How the structured output (``response_model``) is asked for and what came back."""
     on_finish: Callable[[RunState], None] | None = None
     """Called exactly once when the run is over (commits the history, frees the agent)."""
+    agent_name: str | None = None
+    """Name of the agent running (events are tagged with it; a handoff changes it)."""
+    run_context: RunContext[Any] = field(default_factory=lambda: RunContext(deps=None))
+    limits: Limits | None = None
+    timeout: float | None = None
+    """Wall-clock seconds the run may take (``RunConfig.timeout``)."""
+    input_guardrails: tuple[Any, ...] = ()
+    output_guardrails: tuple[Any, ...] = ()
+    switch_agent: Callable[[RunState, Any], None] | None = None
+    """Hands the run over to a team member (``agentica.team``)."""
 
     usage: Usage = field(default_factory=Usage)
     content: str = ""
-    output: Any = None
     reasoning: list[str] = field(default_factory=list)
     stop_reason: StopReason | None = None
     pending: deque[RunEvent] = field(default_factory=deque)
@@ -115,11 +151,23 @@ class RunState:
         except RuntimeError:  # The loop is gone: the run is over.
             pass
 
+    def tag(self, event: RunEvent) -> RunEvent:
+        """The event tagged with the running agent's name (unchanged for unnamed agents)."""
+        name = self.agent_name
+        if name is None or event.agent is not None:
+            return event
+        return replace(event, agent=name)
+
     # --- History --------------------------------------------------------------------------
 
     def context(self) -> list[Message]:
         msgs = [Message.system(self.system)] if self.system else []
         return msgs + self.history + self.new_messages
+
+    def use_functions(self, functions: dict[str, Function]) -> None:
+        """Offer these tools from the next model call on (a handoff changes them)."""
+        self.functions = functions
+        self._specs = None
 
     def specs(self) -> list[ToolSpec]:
         if self._specs is None:
@@ -168,6 +216,7 @@ class RunState:
             content=self.content,
             usage=self.usage,
             run_id=self.run_id,
+            agent=self.agent_name,
         )
 
     def close(self) -> None:
@@ -179,4 +228,4 @@ class RunState:
             self.on_finish(self)
 
 
-__all__ = ["CANCELLED_TEXT", "REJECTED_TEXT", "Emit", "RunCancelled", "RunState"]
+__all__ = ["CANCELLED_TEXT", "REJECTED_TEXT", "Emit", "Limits", "RunCancelled", "RunState"]

@@ -39,7 +39,17 @@ async def run_tool_phase(state: RunState, calls: list[FunctionCall], live: Emit 
     async def buffer(event: RunEvent) -> None:
         state.pending.append(event)
 
-    emit = live or buffer
+    sink: Emit = live or buffer
+    emit: Emit
+    if state.agent_name is None:
+        emit = sink
+    else:
+
+        async def tagged(event: RunEvent) -> None:
+            await sink(state.tag(event))
+
+        emit = tagged
+
     approval_lock = anyio.Lock()
 
     async def finish(call: FunctionCall, result: FunctionCallResult) -> FunctionCallResult:
@@ -90,7 +100,8 @@ async def run_tool_phase(state: RunState, calls: list[FunctionCall], live: Emit 
                 return await finish(call, call.failure(message))
         await emit(ToolCallProgress(call_id=call.call_id, status="in_progress"))
         context = ToolCallContext(
-            call_id=call.call_id, tool_name=fn.name, arguments=args, emit=emit
+            call_id=call.call_id, tool_name=fn.name, arguments=args, emit=emit,
+            run=state.run_context,
         )
         with call_context(context):
             result = await call.execute()

@@ -7,6 +7,10 @@ its ``type`` field, so consumers ``match`` on the class and end with ``assert_ne
 
 This module imports nothing else from agentica, so any layer may depend on it.
 
+Every event carries ``agent`` (the emitting agent's name, when it has one: a team
+member after a handoff, a subagent) and ``step`` (the ``Workflow`` step, on a workflow's
+stream); both are ``None`` otherwise.
+
 Lifecycle of one tool call, as the engine emits it::
 
     ToolCallStarted(status="pending")         # the model asked for it
@@ -147,6 +151,10 @@ class TextDelta:
     """Groups the deltas of one assistant message."""
     text: str
     type: Literal["text_delta"] = "text_delta"
+    agent: str | None = None
+    """Name of the agent that emitted it (set for named agents, subagents, handoffs)."""
+    step: str | None = None
+    """The ``Workflow`` step it belongs to (set on a workflow's stream)."""
 
     @property
     def content(self) -> str:
@@ -161,6 +169,10 @@ class ThinkingDelta:
     message_id: str
     text: str
     type: Literal["thinking_delta"] = "thinking_delta"
+    agent: str | None = None
+    """Name of the agent that emitted it (set for named agents, subagents, handoffs)."""
+    step: str | None = None
+    """The ``Workflow`` step it belongs to (set on a workflow's stream)."""
 
     __getattr__ = _no_content
 
@@ -179,6 +191,10 @@ class ToolCallStarted:
     """Parsed arguments (raw JSON text under ``"_raw"`` when they did not parse)."""
     locations: tuple[Location, ...] = ()
     type: Literal["tool_call_started"] = "tool_call_started"
+    agent: str | None = None
+    """Name of the agent that emitted it (set for named agents, subagents, handoffs)."""
+    step: str | None = None
+    """The ``Workflow`` step it belongs to (set on a workflow's stream)."""
 
     __getattr__ = _no_content
 
@@ -196,6 +212,10 @@ class ToolCallProgress:
     title: str | None = None
     locations: tuple[Location, ...] | None = None
     type: Literal["tool_call_progress"] = "tool_call_progress"
+    agent: str | None = None
+    """Name of the agent that emitted it (set for named agents, subagents, handoffs)."""
+    step: str | None = None
+    """The ``Workflow`` step it belongs to (set on a workflow's stream)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -215,6 +235,10 @@ class ToolCallFinished:
     duration: float = 0.0
     """Seconds from start of execution to end."""
     type: Literal["tool_call_finished"] = "tool_call_finished"
+    agent: str | None = None
+    """Name of the agent that emitted it (set for named agents, subagents, handoffs)."""
+    step: str | None = None
+    """The ``Workflow`` step it belongs to (set on a workflow's stream)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -223,6 +247,10 @@ class PlanUpdated:
 
     entries: tuple[PlanEntry, ...]
     type: Literal["plan_updated"] = "plan_updated"
+    agent: str | None = None
+    """Name of the agent that emitted it (set for named agents, subagents, handoffs)."""
+    step: str | None = None
+    """The ``Workflow`` step it belongs to (set on a workflow's stream)."""
 
     __getattr__ = _no_content
 
@@ -238,6 +266,10 @@ class UsageUpdated:
     context_size: int | None = None
     """Size of the model's context window, when known."""
     type: Literal["usage_updated"] = "usage_updated"
+    agent: str | None = None
+    """Name of the agent that emitted it (set for named agents, subagents, handoffs)."""
+    step: str | None = None
+    """The ``Workflow`` step it belongs to (set on a workflow's stream)."""
 
     __getattr__ = _no_content
 
@@ -256,6 +288,10 @@ class RunFinished:
     usage: Usage
     run_id: str = ""
     type: Literal["run_finished"] = "run_finished"
+    agent: str | None = None
+    """Name of the agent that emitted it (set for named agents, subagents, handoffs)."""
+    step: str | None = None
+    """The ``Workflow`` step it belongs to (set on a workflow's stream)."""
 
 
 RunEvent: TypeAlias = (

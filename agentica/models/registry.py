@@ -16,6 +16,7 @@ Nothing here imports ``openai``; it is loaded when an OpenAI model is first call
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -23,6 +24,8 @@ from typing import Any
 from agentica.exceptions import UserError
 from agentica.models.base import Model
 from agentica.models.presets import PRESETS, Preset, find_preset, provider_prefixes
+
+logger = logging.getLogger("agentica.agent")
 
 DEMO_NAMES = frozenset({"demo", "offline", "demo/demo"})
 
@@ -40,6 +43,20 @@ def default_model_spec(environ: Mapping[str, str] | None = None) -> str:
     if env.get("OPENAI_API_KEY"):
         return f"openai/{PRESETS['openai'].default_model}"
     return "demo"
+
+
+def get_default_model(agent_name: str | None = None) -> Model:
+    """The model of an ``Agent()`` given none (``default_model_spec()``), with a logged
+    warning when that is the offline demo."""
+    spec = default_model_spec()
+    if is_demo_spec(spec):
+        logger.warning(
+            "Agent %r has no model and neither AGENTICA_MODEL nor OPENAI_API_KEY is set: "
+            "using the offline demo model (pass model=..., e.g. 'deepseek/deepseek-chat', "
+            "or set AGENTICA_MODEL)",
+            agent_name or "agent",
+        )
+    return get_model(spec)
 
 
 def is_demo_spec(spec: str) -> bool:
@@ -139,4 +156,4 @@ def list_presets() -> list[Preset]:
     return [PRESETS[name] for name in sorted(PRESETS)]
 
 
-__all__ = ["default_model_spec", "get_model", "is_demo_spec", "list_presets"]
+__all__ = ["default_model_spec", "get_default_model", "get_model", "is_demo_spec", "list_presets"]

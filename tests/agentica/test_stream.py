@@ -225,7 +225,7 @@ async def test_bare_stream_aclose_waits_until_the_tools_ended():
 
 
 async def test_bare_stream_on_an_unknown_loop_falls_back_to_inline(monkeypatch):
-    monkeypatch.setattr("agentica._stream._host_task", lambda body: None)
+    monkeypatch.setattr("agentica._stream.host_task", lambda body: None)
     fast, slow, release = two_tools()
     release.set()
     model = ScriptedModel(

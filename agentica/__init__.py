@@ -35,12 +35,18 @@ from agentica.events import text_stream as text_stream
 from agentica.exceptions import AgenticaError as AgenticaError
 from agentica.exceptions import AuthenticationError as AuthenticationError
 from agentica.exceptions import ContextLengthError as ContextLengthError
+from agentica.exceptions import GuardrailTripped as GuardrailTripped
+from agentica.exceptions import InputGuardrailTripped as InputGuardrailTripped
 from agentica.exceptions import ModelConnectionError as ModelConnectionError
 from agentica.exceptions import ModelError as ModelError
 from agentica.exceptions import ModelNotFoundError as ModelNotFoundError
 from agentica.exceptions import ModelResponseError as ModelResponseError
 from agentica.exceptions import ModelTimeoutError as ModelTimeoutError
+from agentica.exceptions import OutputGuardrailTripped as OutputGuardrailTripped
+from agentica.exceptions import OutputValidationError as OutputValidationError
 from agentica.exceptions import RateLimitError as RateLimitError
+from agentica.exceptions import RunTimeoutError as RunTimeoutError
+from agentica.exceptions import StepError as StepError
 from agentica.exceptions import StopRun as StopRun
 from agentica.exceptions import ToolError as ToolError
 from agentica.exceptions import UserError as UserError
@@ -48,7 +54,10 @@ from agentica.exceptions import UserError as UserError
 if TYPE_CHECKING:
     from agentica._stream import RunStream as RunStream
     from agentica.agent import Agent as Agent
+    from agentica.compaction import compact as compact
+    from agentica.context import RunContext as RunContext
     from agentica.deep_agent import DeepAgent as DeepAgent
+    from agentica.guardrails import GuardrailVerdict as GuardrailVerdict
     from agentica.messages import ImagePart as ImagePart
     from agentica.messages import Message as Message
     from agentica.messages import TextPart as TextPart
@@ -79,10 +88,15 @@ if TYPE_CHECKING:
     from agentica.tools.decorator import tool as tool
     from agentica.tools.function import Function as Function
     from agentica.tools.function import Tool as Tool
+    from agentica.workflow import Workflow as Workflow
     from agentica.workspace.base import Workspace as Workspace
     from agentica.workspace.local import LocalWorkspace as LocalWorkspace
 
 _LAZY = {
+    "compact": "agentica.compaction",
+    "GuardrailVerdict": "agentica.guardrails",
+    "RunContext": "agentica.context",
+    "Workflow": "agentica.workflow",
     "Agent": "agentica.agent",
     "ApprovalRequest": "agentica.tools.base",
     "CallDescription": "agentica.tools.base",
@@ -148,8 +162,11 @@ __all__ = [
     "DiffContent",
     "Function",
     "FunctionCall",
+    "GuardrailTripped",
+    "GuardrailVerdict",
     "Hooks",
     "ImagePart",
+    "InputGuardrailTripped",
     "LMStudioChat",
     "LocalWorkspace",
     "Location",
@@ -164,16 +181,21 @@ __all__ = [
     "OllamaChat",
     "OpenAIChat",
     "OpenRouterChat",
+    "OutputGuardrailTripped",
+    "OutputValidationError",
     "PlanEntry",
     "PlanUpdated",
     "QwenChat",
     "RateLimitError",
     "RunConfig",
+    "RunContext",
     "RunEvent",
     "RunFinished",
     "RunResponse",
     "RunResult",
     "RunStream",
+    "RunTimeoutError",
+    "StepError",
     "StopRun",
     "TerminalContent",
     "TextContent",
@@ -190,9 +212,11 @@ __all__ = [
     "UsageUpdated",
     "UserError",
     "VLLMChat",
+    "Workflow",
     "Workspace",
     "WorkspaceTools",
     "ZhipuAIChat",
+    "compact",
     "current_call",
     "get_model",
     "print_response",

@@ -27,6 +27,7 @@ from typing import Any, assert_never
 
 from agentica._run_state import Emit, RunCancelled, RunState
 from agentica._tool_phase import parse_args, run_tool_phase
+from agentica.compaction import compact_if_needed
 from agentica.events import (
     RunEvent,
     StopReason,
@@ -108,6 +109,14 @@ async def run_events(
         usage: Usage | None = None
         finish: FinishReason = "stop"
         state.partial = text
+        if state.compaction is not None:
+            compacted = await compact_if_needed(state, state.compaction)
+            if compacted is not None:
+                yield ThinkingDelta(
+                    message_id=mid,
+                    text=f"[Compacted the conversation: {compacted.summarised} earlier "
+                    "messages summarised to stay within the context window]",
+                )
         messages = state.context()
         await _hook(state, "on_model_start", messages)
         # A model with native JSON-schema output (``supports_json_schema``) takes the schema.

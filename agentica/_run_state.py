@@ -92,6 +92,8 @@ class RunState:
     """Wall-clock seconds the run may take (``RunConfig.timeout``)."""
     input_guardrails: tuple[Any, ...] = ()
     output_guardrails: tuple[Any, ...] = ()
+    compaction: Any = None
+    """``agentica.compaction.Compaction`` settings (``None``: never compact)."""
     switch_agent: Callable[[RunState, Any], None] | None = None
     """Hands the run over to a team member (``agentica.team``)."""
 

@@ -27,6 +27,7 @@ from typing import Any, Generic
 from agentica import _sync
 from agentica._run_state import Limits, RunState
 from agentica._stream import RunStream, SyncRunStream, drive_collect
+from agentica.compaction import Compaction
 from agentica.context import RunContext
 from agentica.events import RunEvent
 from agentica.exceptions import UserError
@@ -69,6 +70,8 @@ class Agent(Generic[OutputT]):
             see ``agentica.team``).
         input_guardrails: Checks of the prompt before the run (``agentica.guardrails``).
         output_guardrails: Checks of the final answer.
+        compaction: When to summarise older turns (``agentica.compaction.Compaction``);
+            ``True``: the defaults, ``False``: never.
     """
 
     def __init__(
@@ -93,6 +96,7 @@ class Agent(Generic[OutputT]):
         team: Sequence[Agent[Any]] = (),
         input_guardrails: Sequence[Any] = (),
         output_guardrails: Sequence[Any] = (),
+        compaction: Compaction | bool = True,
     ) -> None:
         if max_turns < 1:
             raise UserError(f"max_turns must be >= 1, got {max_turns}")
@@ -119,6 +123,7 @@ class Agent(Generic[OutputT]):
         self.deps_type = deps_type
         self.input_guardrails = tuple(input_guardrails)
         self.output_guardrails = tuple(output_guardrails)
+        self.compaction = Compaction() if compaction is True else compaction or None
         self._history: list[Message] = list(history or [])
         self._active: RunState | None = None
         self._lock = threading.Lock()
@@ -238,6 +243,7 @@ class Agent(Generic[OutputT]):
                 input_guardrails=self.input_guardrails,
                 output_guardrails=self.output_guardrails,
                 switch_agent=switch_to if self.team else None,
+                compaction=self.compaction,
             )
             self._active = state
         return state

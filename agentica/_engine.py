@@ -101,6 +101,7 @@ async def run_events(
                     yield event
                 return
         model = state.model
+        name = state.agent_name  # Changes after a handoff.
         # 1. Stream one model reply, forwarding text and thinking as they arrive.
         mid = f"{state.run_id}-{turn}"
         text: list[str] = []
@@ -114,6 +115,7 @@ async def run_events(
             if compacted is not None:
                 yield ThinkingDelta(
                     message_id=mid,
+                    agent=name,
                     text=f"[Compacted the conversation: {compacted.summarised} earlier "
                     "messages summarised to stay within the context window]",
                 )
@@ -133,12 +135,12 @@ async def run_events(
                 match delta.type:
                     case "text":
                         text.append(delta.text)
-                        yield TextDelta(message_id=mid, text=delta.text)
+                        yield TextDelta(message_id=mid, text=delta.text, agent=name)
                     case "thinking":
                         thinking.append(delta.text)
-                        yield ThinkingDelta(message_id=mid, text=delta.text)
+                        yield ThinkingDelta(message_id=mid, text=delta.text, agent=name)
                     case "status":  # Shown to the user, kept out of the history.
-                        yield ThinkingDelta(message_id=mid, text=delta.text)
+                        yield ThinkingDelta(message_id=mid, text=delta.text, agent=name)
                     case "tool_call":
                         calls.append(delta.call)
                     case "usage":
@@ -170,6 +172,7 @@ async def run_events(
             usage=state.usage,
             context_used=used.total_tokens or used.input_tokens + used.output_tokens,
             context_size=model.context_window,
+            agent=name,
         )
         await _hook(state, "on_model_end", reply)
         over = limits.exceeded(state.usage) if limits is not None else None
@@ -199,28 +202,31 @@ async def run_events(
         # 4. Run the tool calls; their results go to the history in call order.
         state.unanswered = list(calls)
         fcalls: list[FunctionCall] = []
+        prefix = state.call_prefix
         for call in calls:
             fn = state.functions.get(call.name) or _unknown_tool(call.name, list(state.functions))
             fcall = FunctionCall(
-                function=fn, call_id=call.id, arguments=call.arguments, hooks=state.hooks
+                function=fn, call_id=prefix + call.id, arguments=call.arguments,
+                hooks=state.hooks,
             )
             fcalls.append(fcall)
             args = parse_args(call.arguments)
             desc = fn.describe_call(args)
-            state.open_calls[call.id] = call.name
+            state.open_calls[fcall.call_id] = call.name
             yield ToolCallStarted(
-                call_id=call.id,
+                call_id=fcall.call_id,
                 tool_name=call.name,
                 title=desc.title,
                 kind=fn.kind,
                 arguments=args,
                 locations=desc.locations,
+                agent=name,
             )
         await run_tool_phase(state, fcalls, live)
         while state.pending:
             yield state.pending.popleft()
         for call in calls:
-            result = state.results[call.id]
+            result = state.results[prefix + call.id]
             state.new_messages.append(
                 Message.tool(call.id, call.name, result.text, is_error=result.is_error)
             )
@@ -274,8 +280,7 @@ class Pump:
     async def __anext__(self) -> RunEvent:
         if self._tail is None:
             try:
-                event = await self._gen.__anext__()
-                return event if self.state.agent_name is None else self.state.tag(event)
+                return await self._gen.__anext__()
             except StopAsyncIteration:
                 self._tail = deque(self.state.finish("end_turn"))
             except RunCancelled:
@@ -285,7 +290,7 @@ class Pump:
                 self._tail = deque(self.state.finish(None, f"Run {what}: {e}"))
                 self._error = e
         if self._tail:
-            return self.state.tag(self._tail.popleft())
+            return self._tail.popleft()
         if self._error is not None:
             error, self._error = self._error, None
             raise error

@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -92,6 +92,9 @@ class RunState:
     """Wall-clock seconds the run may take (``RunConfig.timeout``)."""
     input_guardrails: tuple[Any, ...] = ()
     output_guardrails: tuple[Any, ...] = ()
+    call_prefix: str = ""
+    """Put before the model's tool call ids in events, approvals and tool contexts (a
+    subagent's calls then have ids unique in its parent's stream); not in the history."""
     compaction: Any = None
     """``agentica.compaction.Compaction`` settings (``None``: never compact)."""
     switch_agent: Callable[[RunState, Any], None] | None = None
@@ -153,13 +156,6 @@ class RunState:
         except RuntimeError:  # The loop is gone: the run is over.
             pass
 
-    def tag(self, event: RunEvent) -> RunEvent:
-        """The event tagged with the running agent's name (unchanged for unnamed agents)."""
-        name = self.agent_name
-        if name is None or event.agent is not None:
-            return event
-        return replace(event, agent=name)
-
     # --- History --------------------------------------------------------------------------
 
     def context(self) -> list[Message]:
@@ -192,7 +188,8 @@ class RunState:
         for call_id, name in self.open_calls.items():
             events.append(
                 ToolCallFinished(
-                    call_id=call_id, tool_name=name, status="cancelled", result=note, error=note
+                    call_id=call_id, tool_name=name, status="cancelled", result=note,
+                    error=note, agent=self.agent_name,
                 )
             )
         self.open_calls.clear()
@@ -201,7 +198,7 @@ class RunState:
             self.new_messages.append(Message.assistant(self.content))
         self.partial = None
         for call in self.unanswered:
-            done = self.results.get(call.id)
+            done = self.results.get(self.call_prefix + call.id)
             text, error = (done.text, done.is_error) if done else (note, True)
             self.new_messages.append(Message.tool(call.id, call.name, text, is_error=error))
         self.unanswered = []

@@ -363,17 +363,13 @@ class RunStream(Generic[OutputT]):
 
 
 class SyncRunStream(Generic[OutputT]):
-    """``run_stream_sync()``'s stream: ``for ev in stream``, then ``stream.response``.
-
-    Breaking out of the loop (or ``close()``) cancels the run; ``KeyboardInterrupt``
-    cancels and re-raises.
-    """
+    """``run_stream_sync()``'s stream: ``for ev in stream``, then ``stream.response``
+    (breaking out of the loop, or ``close()``, cancels the run)."""
 
     def __init__(self, open_stream: Callable[[], RunStream[OutputT]]) -> None:
-        # The opener keeps the stream in a list, not on ``self``: no reference cycle, so
-        # dropping this object (a ``break``, an exception) closes the run at once.
-        self._opened: list[RunStream[OutputT]] = []
-        opened = self._opened
+        # A list, not ``self``, in the opener: no cycle, so dropping this object closes the run.
+        opened: list[RunStream[OutputT]] = []
+        self._opened = opened
 
         def opener() -> RunStream[OutputT]:
             opened.append(open_stream())

@@ -39,17 +39,10 @@ async def run_tool_phase(state: RunState, calls: list[FunctionCall], live: Emit 
     async def buffer(event: RunEvent) -> None:
         state.pending.append(event)
 
-    sink: Emit = live or buffer
-    emit: Emit
-    if state.agent_name is None:
-        emit = sink
-    else:
-
-        async def tagged(event: RunEvent) -> None:
-            await sink(state.tag(event))
-
-        emit = tagged
-
+    # Events go out as the very objects made (the ACP server's ledger tracks them by
+    # identity): the ones made here carry the agent's name, a tool's own do not.
+    emit: Emit = live or buffer
+    name = state.agent_name
     approval_lock = anyio.Lock()
 
     async def finish(call: FunctionCall, result: FunctionCallResult) -> FunctionCallResult:
@@ -65,6 +58,7 @@ async def run_tool_phase(state: RunState, calls: list[FunctionCall], live: Emit 
                 content=result.content,
                 locations=result.locations,
                 duration=result.duration,
+                agent=name,
             )
         )
         return result
@@ -98,7 +92,7 @@ async def run_tool_phase(state: RunState, calls: list[FunctionCall], live: Emit 
                 await anyio.sleep_forever()
             if decision != "allow":
                 return await finish(call, call.failure(message))
-        await emit(ToolCallProgress(call_id=call.call_id, status="in_progress"))
+        await emit(ToolCallProgress(call_id=call.call_id, status="in_progress", agent=name))
         context = ToolCallContext(
             call_id=call.call_id, tool_name=fn.name, arguments=args, emit=emit,
             run=state.run_context,

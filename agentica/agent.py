@@ -8,9 +8,8 @@
     sync   agent.run_stream_sync(prompt)  -> Iterator[RunEvent] (adapter)
 
 An agent keeps its conversation (``agent.messages``) across runs and runs one run at a
-time; use one agent per concurrent conversation. ``Agent(response_model=Answer)`` is an
-``Agent[Answer]`` whose runs give a ``RunResponse[Answer]``. ``DeepAgent``, the preset
-with built-in tools, is in ``agentica.deep_agent``.
+time. ``Agent(response_model=Answer)`` is an ``Agent[Answer]`` whose runs give a
+``RunResponse[Answer]``. ``DeepAgent`` (built-in tools) is in ``agentica.deep_agent``.
 """
 
 from __future__ import annotations
@@ -237,13 +236,17 @@ class Agent(Generic[OutputT]):
                 output_spec=output,
                 on_finish=self._on_finish,
                 agent_name=self.name,
-                run_context=RunContext(deps=deps, run_id=run_id, agent_name=self.name),
+                run_context=RunContext(
+                    deps=deps, run_id=run_id, agent_name=self.name,
+                    approver=cfg.approver or self.approver,
+                ),
                 limits=limits,
                 timeout=cfg.timeout,
                 input_guardrails=self.input_guardrails,
                 output_guardrails=self.output_guardrails,
                 switch_agent=switch_to if self.team else None,
                 compaction=self.compaction,
+                call_prefix=cfg.call_id_prefix,
             )
             self._active = state
         return state

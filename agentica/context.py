@@ -45,6 +45,8 @@ class RunContext(Generic[DepsT]):
         agent_name: The name of the agent running (changes after a handoff).
         usage: Token usage of the run so far.
         turn: The number of model calls so far.
+        approver: The run's approver (``RunConfig.approver`` or the agent's), which
+            subagents started by the run's tools use too.
     """
 
     deps: DepsT
@@ -52,6 +54,7 @@ class RunContext(Generic[DepsT]):
     agent_name: str | None = None
     usage: Usage = field(default_factory=Usage)
     turn: int = 0
+    approver: Any = None
     handoff_to: Any = None
     """Set by a ``transfer_to_<name>`` tool: the team member taking over after this turn."""
 

@@ -56,6 +56,9 @@ class RunConfig:
     cost_limit: float | None = None
     prices: tuple[float, float] = (0.0, 0.0)
     request_limit: int | None = None
+    call_id_prefix: str = ""
+    """Put before the run's tool call ids in its events and approvals (not in the history),
+    so a subagent's calls have ids unique in its parent's stream."""
 
 
 @dataclass(kw_only=True)

@@ -291,3 +291,32 @@ async def test_a_timeout_also_ends_a_stream() -> None:
         with pytest.raises(RunTimeoutError):
             async for _ in agent.run_stream("go", config=RunConfig(timeout=0.2)):
                 pass
+
+
+async def test_openai_chat_sends_the_schema_as_response_format_when_supported() -> None:
+    from agentica.models.openai import OpenAIChat
+    from agentica.testing import MockReply, OpenAIMock
+
+    def make(mock: OpenAIMock) -> OpenAIChat:
+        return OpenAIChat(
+            "gpt-test",
+            api_key="k",
+            base_url="http://mock/v1",
+            http_client=mock.http_client(),
+            max_retries=0,
+        )
+
+    assert OpenAIChat("gpt-4o-mini", api_key="k").supports_json_schema
+    mock = OpenAIMock([MockReply(text='{"name": "Oslo", "population": 3}')])
+    model = make(mock)
+    assert not model.supports_json_schema  # A custom endpoint: the tool fallback.
+    model.supports_json_schema = True
+    result = await Agent(model=model, response_model=City).run("a city")
+    assert result.content == City(name="Oslo", population=3)
+    schema = mock.bodies[0]["response_format"]["json_schema"]["schema"]
+    assert schema["properties"].keys() == {"name", "population"}
+    assert "tools" not in mock.bodies[0]
+    fallback = OpenAIMock([MockReply(text='{"name": "Oslo", "population": 3}')])
+    await Agent(model=make(fallback), response_model=City).run("a city")
+    assert "response_format" not in fallback.bodies[0]
+    assert [t["function"]["name"] for t in fallback.bodies[0]["tools"]] == ["final_result"]

@@ -1,7 +1,7 @@
 """Compaction: summarise older turns so a long conversation stays inside the context window.
 
-Before each model call the engine estimates the size of the request (about 4 characters
-a token, plus a little per message; no tokenizer is downloaded). When it passes
+Before each model call the engine estimates the size of the request (4 UTF-8 bytes a
+token, plus a little per message; no tokenizer is downloaded). When it passes
 ``threshold`` of the model's ``context_window``, the older part of the conversation is
 replaced by one summary message, written by the model (or ``Compaction.model``), and the
 last ``keep_recent`` turns stay verbatim. ``compact()`` does the same on demand (the
@@ -71,13 +71,14 @@ class Compacted:
 
 
 def estimate_tokens(messages: Sequence[Message]) -> int:
-    """A cheap upper-side estimate of the tokens of ``messages`` (4 characters a token)."""
-    chars = 0
+    """A cheap estimate of the tokens of ``messages``: 4 UTF-8 bytes a token (so about 4
+    characters of English or code, and more than one token per 2 CJK characters)."""
+    size = 0
     for m in messages:
-        chars += len(m.text) + 16
+        size += len(m.text.encode()) + 16
         for call in m.tool_calls:
-            chars += len(call.name) + len(call.arguments) + 16
-    return chars // 4
+            size += len(call.name) + len(call.arguments.encode()) + 16
+    return size // 4
 
 
 def _cut(messages: Sequence[Message], keep_recent: int) -> int:

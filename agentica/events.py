@@ -7,9 +7,11 @@ its ``type`` field, so consumers ``match`` on the class and end with ``assert_ne
 
 This module imports nothing else from agentica, so any layer may depend on it.
 
-Every event carries ``agent`` (the emitting agent's name, when it has one: a team
-member after a handoff, a subagent) and ``step`` (the ``Workflow`` step, on a workflow's
-stream); both are ``None`` otherwise.
+Events carry ``agent`` (the running agent's name, when it has one: a team member after
+a handoff, a subagent) and ``step`` (the ``Workflow`` step, on a workflow's stream).
+``agent`` is set on the events the engine makes (text, thinking, tool call start and
+end, usage, the finish); events a tool emits itself (its progress, a plan) leave it
+``None``, and so does an unnamed agent.
 
 Lifecycle of one tool call, as the engine emits it::
 

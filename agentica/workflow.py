@@ -129,12 +129,10 @@ class Workflow:
         or a bare ``async for``); ``stream.result`` is ``run()``'s value afterwards."""
         return WorkflowStream(lambda: self.run(*args, **kwargs), self)
 
-    def run_stream_sync(self, *args: Any, **kwargs: Any) -> Iterator[RunEvent]:
-        """``run_stream()`` for sync code (breaking out of the loop cancels the workflow)."""
-        return _sync.iterate_sync(
-            lambda: self.run_stream(*args, **kwargs),
-            api="run_stream_sync()", alternative="async with workflow.run_stream(...)",
-        )
+    def run_stream_sync(self, *args: Any, **kwargs: Any) -> SyncWorkflowStream:
+        """``run_stream()`` for sync code: ``for ev in stream``, then ``stream.result``
+        (breaking out of the loop cancels the workflow)."""
+        return SyncWorkflowStream(lambda: self.run_stream(*args, **kwargs))
 
     def cancel(self) -> None:
         """Cancel the running streams of this workflow (every step of them)."""
@@ -233,4 +231,33 @@ class WorkflowStream(Generic[T]):
             raise StopAsyncIteration from None
 
 
-__all__ = ["StepError", "Workflow", "WorkflowStream"]
+class SyncWorkflowStream:
+    """``Workflow.run_stream_sync()``'s stream: iterate it, then read ``result``."""
+
+    def __init__(self, open_stream: Callable[[], WorkflowStream[Any]]) -> None:
+        opened: list[WorkflowStream[Any]] = []  # Not ``self``: no cycle (see SyncRunStream).
+
+        def opener() -> WorkflowStream[Any]:
+            opened.append(open_stream())
+            return opened[0]
+
+        self._opened = opened
+        self._events: Iterator[RunEvent] = _sync.iterate_sync(
+            opener, api="run_stream_sync()", alternative="async with workflow.run_stream(...)"
+        )
+
+    def __iter__(self) -> Iterator[RunEvent]:
+        return self
+
+    def __next__(self) -> RunEvent:
+        return next(self._events)
+
+    @property
+    def result(self) -> Any:
+        """What the workflow's ``run()`` returned (once the events were consumed)."""
+        if not self._opened:
+            raise UserError("the workflow has not started; iterate the stream first")
+        return self._opened[0].result
+
+
+__all__ = ["StepError", "SyncWorkflowStream", "Workflow", "WorkflowStream"]

@@ -82,8 +82,10 @@ async def test_workflow_bare_async_for_works() -> None:
 
 
 def test_workflow_run_stream_sync_yields_tagged_events() -> None:
-    events = list(Pipeline().run_stream_sync("tides"))
+    stream = Pipeline().run_stream_sync("tides")
+    events = list(stream)
     assert {e.step for e in events} == {"research", "quotes", "write"}
+    assert stream.result == "report"
 
 
 async def test_a_failing_step_is_named_and_its_cause_kept() -> None:

@@ -200,7 +200,8 @@ class Agent(Generic[OutputT]):
             output = OutputSpec(self.response_model, native=native)
             system = f"{system}\n\n{output.instruction}" if system else output.instruction
             if not native:
-                functions[output.tool().name] = output.tool()
+                final = output.tool()
+                functions[final.name] = final
         limits = None
         if cfg.token_limit or cfg.cost_limit is not None or cfg.request_limit:
             limits = Limits(
@@ -377,8 +378,7 @@ class Agent(Generic[OutputT]):
         )
 
     def get_transfer_function(self, member: Agent[Any]) -> Function:
-        """The ``transfer_to_<name>`` tool handing the conversation to ``member``
-        (agentica 1.5's name; ``Agent(team=[...])`` adds one per member)."""
+        """The ``transfer_to_<name>`` tool handing the conversation to ``member`` (1.5's name)."""
         return transfer_tool(member)
 
     def as_tool(self, *, name: str | None = None, description: str | None = None) -> Function:

@@ -136,7 +136,8 @@ def build_parser(prog: str = "agentica-acp") -> argparse.ArgumentParser:
     add(
         "--model",
         help='model spec, e.g. "demo" or "deepseek/deepseek-chat" '
-        "(env AGENTICA_MODEL; default demo)",
+        "(env AGENTICA_MODEL; default: OpenAI's gpt-4o-mini when an OpenAI key is set, "
+        "else demo)",
     )
     add("--model_provider", "--model-provider", dest="model_provider", help=argparse.SUPPRESS)
     add("--model_name", "--model-name", dest="model_name", help=argparse.SUPPRESS)
@@ -238,6 +239,11 @@ def load_config(
             merged.update({k: _coerce(k, v) for k, v in values.items()})
         except ConfigError as exc:
             raise ConfigError(f"{exc} (from the {origin})") from None
+    if not merged.get("model"):
+        # No model anywhere: the same default as ``Agent()`` (agentica's one rule).
+        from agentica.models.registry import default_model_spec
+
+        merged["model"] = default_model_spec({"OPENAI_API_KEY": merged.get("api_key") or ""})
     if path.is_file():
         merged["config_file"] = str(path)
     return ServerConfig(**merged, extra=extra)

@@ -199,6 +199,8 @@ class SessionFactory:
         from acp_server.workspace import KILL_GRACE, ClientWorkspace
         from agentica.agent import Agent
         from agentica.tools.builtin import WorkspaceTools
+        from agentica.tools.subagent_types import agent_dirs, load_subagent_types
+        from agentica.tools.task import TaskTool
 
         ledger = CallLedger()
         workspace = ClientWorkspace(
@@ -219,16 +221,19 @@ class SessionFactory:
             mode=mode,
             roots=workspace.roots,
         )
+        # Subagents (``task``): the built-in types and the user's Markdown ones.
+        task = TaskTool(types=load_subagent_types(agent_dirs(params.cwd)))
         agent = Agent(
             model=model,
             name="agentica",
             instructions=INSTRUCTIONS.format(cwd=params.cwd),
-            tools=[WorkspaceTools(workspace)],
+            tools=[WorkspaceTools(workspace), task],
             approver=approver,
             max_turns=self.config.max_turns or 50,
             session_id=session_id,
             work_dir=params.cwd,
         )
+        task.bind(agent)
         return Session(
             id=session_id,
             cwd=params.cwd,

@@ -156,6 +156,14 @@ class Session:
                 result = await self._run(message, open_calls)
         except Exception as exc:
             error = _model_error(exc)
+            refusal = _refusal(exc)
+            if refusal is not None:  # A guardrail refused: readable, not a failure.
+                from acp_server.mapping import text_chunk
+
+                with anyio.CancelScope(shield=True):
+                    await self._close_calls(open_calls, "Refused")
+                    await self.notify(text_chunk(refusal))
+                return "refusal"
             if error is not None:
                 logger.warning("session %s: model call failed: %s", self.id, error)
                 text, reason = model_error_message(error), "The model call failed"
@@ -259,6 +267,16 @@ def _model_error(exc: BaseException) -> ModelError | None:
 
     exc = _unwrap(exc)
     return exc if isinstance(exc, ModelError) else None
+
+
+def _refusal(exc: BaseException) -> str | None:
+    """The text to show when a guardrail stopped the turn (``None`` for other errors)."""
+    from agentica.exceptions import GuardrailTripped
+
+    exc = _unwrap(exc)
+    if isinstance(exc, GuardrailTripped):
+        return f"Refused by the {exc.kind} {exc.guardrail!r}: {exc.reason}"
+    return None
 
 
 class SessionStore:

@@ -31,16 +31,36 @@ from agentica.events import ToolCallProgress as ToolCallProgress
 from agentica.events import ToolCallStarted as ToolCallStarted
 from agentica.events import Usage as Usage
 from agentica.events import UsageUpdated as UsageUpdated
+from agentica.events import text_stream as text_stream
 from agentica.exceptions import AgenticaError as AgenticaError
+from agentica.exceptions import AuthenticationError as AuthenticationError
+from agentica.exceptions import ContextLengthError as ContextLengthError
+from agentica.exceptions import GuardrailTripped as GuardrailTripped
+from agentica.exceptions import InputGuardrailTripped as InputGuardrailTripped
+from agentica.exceptions import ModelConnectionError as ModelConnectionError
 from agentica.exceptions import ModelError as ModelError
+from agentica.exceptions import ModelNotFoundError as ModelNotFoundError
+from agentica.exceptions import ModelResponseError as ModelResponseError
+from agentica.exceptions import ModelTimeoutError as ModelTimeoutError
+from agentica.exceptions import OutputGuardrailTripped as OutputGuardrailTripped
+from agentica.exceptions import OutputValidationError as OutputValidationError
+from agentica.exceptions import RateLimitError as RateLimitError
+from agentica.exceptions import RunTimeoutError as RunTimeoutError
+from agentica.exceptions import StepError as StepError
 from agentica.exceptions import StopRun as StopRun
 from agentica.exceptions import ToolError as ToolError
 from agentica.exceptions import UserError as UserError
 
 if TYPE_CHECKING:
+    from agentica._stream import RunStream as RunStream
     from agentica.agent import Agent as Agent
+    from agentica.compaction import compact as compact
+    from agentica.context import RunContext as RunContext
     from agentica.deep_agent import DeepAgent as DeepAgent
+    from agentica.guardrails import GuardrailVerdict as GuardrailVerdict
+    from agentica.messages import ImagePart as ImagePart
     from agentica.messages import Message as Message
+    from agentica.messages import TextPart as TextPart
     from agentica.models.base import Model as Model
     from agentica.models.openai import DeepSeekChat as DeepSeekChat
     from agentica.models.openai import LMStudioChat as LMStudioChat
@@ -51,6 +71,7 @@ if TYPE_CHECKING:
     from agentica.models.openai import QwenChat as QwenChat
     from agentica.models.openai import VLLMChat as VLLMChat
     from agentica.models.openai import ZhipuAIChat as ZhipuAIChat
+    from agentica.models.registry import get_model as get_model
     from agentica.printer import print_response as print_response
     from agentica.printer import print_response_sync as print_response_sync
     from agentica.run import RunConfig as RunConfig
@@ -67,10 +88,15 @@ if TYPE_CHECKING:
     from agentica.tools.decorator import tool as tool
     from agentica.tools.function import Function as Function
     from agentica.tools.function import Tool as Tool
+    from agentica.workflow import Workflow as Workflow
     from agentica.workspace.base import Workspace as Workspace
     from agentica.workspace.local import LocalWorkspace as LocalWorkspace
 
 _LAZY = {
+    "compact": "agentica.compaction",
+    "GuardrailVerdict": "agentica.guardrails",
+    "RunContext": "agentica.context",
+    "Workflow": "agentica.workflow",
     "Agent": "agentica.agent",
     "ApprovalRequest": "agentica.tools.base",
     "CallDescription": "agentica.tools.base",
@@ -79,6 +105,7 @@ _LAZY = {
     "Function": "agentica.tools.function",
     "FunctionCall": "agentica.tools.call",
     "Hooks": "agentica.tools.call",
+    "ImagePart": "agentica.messages",
     "LMStudioChat": "agentica.models.openai",
     "LocalWorkspace": "agentica.workspace.local",
     "Message": "agentica.messages",
@@ -91,6 +118,8 @@ _LAZY = {
     "RunConfig": "agentica.run",
     "RunResponse": "agentica.run",
     "RunResult": "agentica.run",
+    "RunStream": "agentica._stream",
+    "TextPart": "agentica.messages",
     "Tool": "agentica.tools.function",
     "ToolResult": "agentica.tools.base",
     "VLLMChat": "agentica.models.openai",
@@ -98,6 +127,7 @@ _LAZY = {
     "WorkspaceTools": "agentica.tools.builtin",
     "ZhipuAIChat": "agentica.models.openai",
     "current_call": "agentica.tools.base",
+    "get_model": "agentica.models.registry",
     "print_response": "agentica.printer",
     "print_response_sync": "agentica.printer",
     "run_function_calls": "agentica.tools.calls",
@@ -124,35 +154,53 @@ __all__ = [
     "Agent",
     "AgenticaError",
     "ApprovalRequest",
+    "AuthenticationError",
     "CallDescription",
+    "ContextLengthError",
     "DeepAgent",
     "DeepSeekChat",
     "DiffContent",
     "Function",
     "FunctionCall",
+    "GuardrailTripped",
+    "GuardrailVerdict",
     "Hooks",
+    "ImagePart",
+    "InputGuardrailTripped",
     "LMStudioChat",
     "LocalWorkspace",
     "Location",
     "Message",
     "Model",
+    "ModelConnectionError",
     "ModelError",
+    "ModelNotFoundError",
+    "ModelResponseError",
+    "ModelTimeoutError",
     "MoonshotChat",
     "OllamaChat",
     "OpenAIChat",
     "OpenRouterChat",
+    "OutputGuardrailTripped",
+    "OutputValidationError",
     "PlanEntry",
     "PlanUpdated",
     "QwenChat",
+    "RateLimitError",
     "RunConfig",
+    "RunContext",
     "RunEvent",
     "RunFinished",
     "RunResponse",
     "RunResult",
+    "RunStream",
+    "RunTimeoutError",
+    "StepError",
     "StopRun",
     "TerminalContent",
     "TextContent",
     "TextDelta",
+    "TextPart",
     "ThinkingDelta",
     "Tool",
     "ToolCallFinished",
@@ -164,12 +212,16 @@ __all__ = [
     "UsageUpdated",
     "UserError",
     "VLLMChat",
+    "Workflow",
     "Workspace",
     "WorkspaceTools",
     "ZhipuAIChat",
+    "compact",
     "current_call",
+    "get_model",
     "print_response",
     "print_response_sync",
     "run_function_calls",
+    "text_stream",
     "tool",
 ]

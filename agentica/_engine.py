@@ -22,11 +22,12 @@ cooperative flag checked between model deltas). ``RunState`` lives in
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any, assert_never
 
 from agentica._run_state import Emit, RunCancelled, RunState
 from agentica._tool_phase import parse_args, run_tool_phase
+from agentica.compaction import compact_if_needed
 from agentica.events import (
     RunEvent,
     StopReason,
@@ -36,13 +37,11 @@ from agentica.events import (
     Usage,
     UsageUpdated,
 )
-from agentica.exceptions import StopRun, ToolError
+from agentica.exceptions import OutputValidationError, StopRun, ToolError
+from agentica.guardrails import check_guardrails
 from agentica.messages import Message, ToolCall
-from agentica.models.base import (
-    FinishReason,
-    close_stream,
-)
-from agentica.tools.call import FunctionCall
+from agentica.models.base import FinishReason, ModelDelta, close_stream
+from agentica.tools.call import FunctionCall, call_maybe_async
 from agentica.tools.function import Function
 
 _STOP_REASONS: dict[str, StopReason] = {"length": "max_tokens", "content_filter": "refusal"}
@@ -58,6 +57,20 @@ def _unknown_tool(name: str, available: list[str]) -> Function:
     )
 
 
+async def _hook(state: RunState, name: str, *args: Any) -> None:
+    hook = getattr(state.hooks, name, None) if state.hooks is not None else None
+    if hook is not None:
+        await call_maybe_async(hook, state.run_context, *args)
+
+
+def _stop_early(
+    state: RunState, stop: StopReason, calls: list[ToolCall], note: str
+) -> list[RunEvent]:
+    """End the run now (a budget ran out); calls of the last reply are answered with ``note``."""
+    state.unanswered = list(calls)
+    return state.finish(stop, note)
+
+
 async def run_events(
     state: RunState, live: Emit | None = None
 ) -> AsyncGenerator[RunEvent, None]:
@@ -67,11 +80,28 @@ async def run_events(
         RunCancelled: Cancelled cooperatively (the ``Pump`` turns it into final events).
         agentica.exceptions.ModelError: A model call failed.
         agentica.exceptions.StopRun: A tool or hook ended the run.
+        agentica.exceptions.GuardrailTripped: A guardrail refused the prompt or answer.
+        agentica.exceptions.OutputValidationError: The answer never matched the schema.
     """
-    model = state.model
+    ctx = state.run_context
+    limits = state.limits
+    output = state.output_spec
+    await _hook(state, "on_run_start")
+    if state.input_guardrails:
+        await check_guardrails(
+            state.input_guardrails, ctx, state.new_messages[0].text, output=False
+        )
     for turn in range(1, state.max_turns + 1):
         if state.cancel_requested:
             raise RunCancelled
+        if limits is not None and limits.max_requests is not None:
+            if state.usage.requests >= limits.max_requests:
+                note = f"the run's request limit ({limits.max_requests}) is reached"
+                for event in _stop_early(state, "max_turns", [], note):
+                    yield event
+                return
+        model = state.model
+        name = state.agent_name  # Changes after a handoff.
         # 1. Stream one model reply, forwarding text and thinking as they arrive.
         mid = f"{state.run_id}-{turn}"
         text: list[str] = []
@@ -80,7 +110,24 @@ async def run_events(
         usage: Usage | None = None
         finish: FinishReason = "stop"
         state.partial = text
-        stream = model.response_stream(state.context(), state.specs())
+        if state.compaction is not None:
+            compacted = await compact_if_needed(state, state.compaction)
+            if compacted is not None:
+                yield ThinkingDelta(
+                    message_id=mid,
+                    agent=name,
+                    text=f"[Compacted the conversation: {compacted.summarised} earlier "
+                    "messages summarised to stay within the context window]",
+                )
+        messages = state.context()
+        await _hook(state, "on_model_start", messages)
+        # A model with native JSON-schema output (``supports_json_schema``) takes the schema.
+        native: dict[str, Any] = (
+            {"output_schema": output.schema} if output is not None and output.native else {}
+        )
+        stream: AsyncIterator[ModelDelta] = model.response_stream(
+            messages, state.specs(), **native
+        )
         try:
             async for delta in stream:
                 # Dispatch on the ``type`` tag: as fast as comparing classes, and the type
@@ -88,12 +135,12 @@ async def run_events(
                 match delta.type:
                     case "text":
                         text.append(delta.text)
-                        yield TextDelta(message_id=mid, text=delta.text)
+                        yield TextDelta(message_id=mid, text=delta.text, agent=name)
                     case "thinking":
                         thinking.append(delta.text)
-                        yield ThinkingDelta(message_id=mid, text=delta.text)
+                        yield ThinkingDelta(message_id=mid, text=delta.text, agent=name)
                     case "status":  # Shown to the user, kept out of the history.
-                        yield ThinkingDelta(message_id=mid, text=delta.text)
+                        yield ThinkingDelta(message_id=mid, text=delta.text, agent=name)
                     case "tool_call":
                         calls.append(delta.call)
                     case "usage":
@@ -111,76 +158,107 @@ async def run_events(
         content = "".join(text)
         if thinking:
             state.reasoning.append("".join(thinking))
-        state.new_messages.append(
-            Message.assistant(
-                content or None, tool_calls=calls, reasoning_content="".join(thinking) or None
-            )
+        reply = Message.assistant(
+            content or None, tool_calls=calls, reasoning_content="".join(thinking) or None
         )
+        state.new_messages.append(reply)
         state.content = content
         used = usage or Usage()
         if used.requests == 0:
             used = used + Usage(requests=1)
-        state.usage = state.usage + used
+        state.usage = ctx.usage = state.usage + used
+        ctx.turn = turn
         yield UsageUpdated(
             usage=state.usage,
             context_used=used.total_tokens or used.input_tokens + used.output_tokens,
             context_size=model.context_window,
+            agent=name,
         )
+        await _hook(state, "on_model_end", reply)
+        over = limits.exceeded(state.usage) if limits is not None else None
+        if over is not None:
+            for event in _stop_early(state, "max_tokens", calls, f"Not run: {over}."):
+                yield event
+            return
         # 3. No tool calls: the run is over (or the structured output must be retried).
         if not calls:
             stop = _STOP_REASONS.get(finish, "end_turn")
-            if state.parse_output is not None and stop == "end_turn":
+            if output is not None and stop == "end_turn" and not output.done:
                 try:
-                    state.output = state.parse_output(content)
+                    output.accept(output.parse_text(content))
                 except Exception as e:
-                    if turn == state.max_turns:
-                        raise
+                    if not output.failed(content, e) or turn == state.max_turns:
+                        raise OutputValidationError(output.last_error, raw_text=content) from e
                     state.new_messages.append(
                         Message.user(
-                            f"Your reply could not be parsed: {e}. Reply again with only the "
-                            "JSON object."
+                            f"Your reply could not be parsed: {output.last_error}. Reply "
+                            "again with only the JSON value."
                         )
                     )
                     continue
-            state.stop_reason = stop
-            final = state.run_finished()
-            state.close()
-            yield final
+            for event in await _end(state, stop):
+                yield event
             return
         # 4. Run the tool calls; their results go to the history in call order.
         state.unanswered = list(calls)
         fcalls: list[FunctionCall] = []
+        prefix = state.call_prefix
         for call in calls:
             fn = state.functions.get(call.name) or _unknown_tool(call.name, list(state.functions))
             fcall = FunctionCall(
-                function=fn, call_id=call.id, arguments=call.arguments, hooks=state.hooks
+                function=fn, call_id=prefix + call.id, arguments=call.arguments,
+                hooks=state.hooks,
             )
             fcalls.append(fcall)
             args = parse_args(call.arguments)
             desc = fn.describe_call(args)
-            state.open_calls[call.id] = call.name
+            state.open_calls[fcall.call_id] = call.name
             yield ToolCallStarted(
-                call_id=call.id,
+                call_id=fcall.call_id,
                 tool_name=call.name,
                 title=desc.title,
                 kind=fn.kind,
                 arguments=args,
                 locations=desc.locations,
+                agent=name,
             )
         await run_tool_phase(state, fcalls, live)
         while state.pending:
             yield state.pending.popleft()
         for call in calls:
-            result = state.results[call.id]
+            result = state.results[prefix + call.id]
             state.new_messages.append(
                 Message.tool(call.id, call.name, result.text, is_error=result.is_error)
             )
         state.unanswered = []
         state.results.clear()
+        if output is not None and output.exhausted:
+            raise OutputValidationError(output.last_error, raw_text=output.last_raw)
+        if output is not None and output.done:
+            state.content = output.last_raw
+            for event in await _end(state, "end_turn"):
+                yield event
+            return
+        target = ctx.handoff_to
+        if target is not None and state.switch_agent is not None:
+            ctx.handoff_to = None
+            state.switch_agent(state, target)
     state.stop_reason = "max_turns"
+    for event in await _end(state, "max_turns"):
+        yield event
+
+
+async def _end(state: RunState, stop: StopReason) -> list[RunEvent]:
+    """The normal ending: output guardrails, the run-end hook, ``RunFinished``."""
+    if stop == "end_turn" and state.output_guardrails:
+        await check_guardrails(
+            state.output_guardrails, state.run_context, state.content, output=True
+        )
+    state.stop_reason = stop
+    await _hook(state, "on_run_end", stop)
     final = state.run_finished()
     state.close()
-    yield final
+    return [final]
 
 
 class Pump:

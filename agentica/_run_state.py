@@ -13,17 +13,21 @@ import threading
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 import anyio.lowlevel
 
+from agentica.context import RunContext
 from agentica.events import RunEvent, RunFinished, StopReason, ToolCallFinished, Usage
 from agentica.messages import Message, ToolCall
 from agentica.models.base import Model, ToolSpec
 from agentica.tools.base import Approver
 from agentica.tools.call import FunctionCallResult, Hooks
 from agentica.tools.function import Function
+
+if TYPE_CHECKING:
+    from agentica.run import OutputSpec
 
 Emit = Callable[[RunEvent], Awaitable[None]]
 """Hands an event to the run's consumer."""
@@ -34,6 +38,29 @@ REJECTED_TEXT = "The user rejected this tool call; do not retry it without askin
 
 class RunCancelled(Exception):
     """The run was cancelled cooperatively (flag or tool-phase scope)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Limits:
+    """A run's budgets (see ``RunConfig``); ``None`` means no limit."""
+
+    max_tokens: int | None = None
+    max_cost: float | None = None
+    prices: tuple[float, float] = (0.0, 0.0)
+    """Dollars per million input and output tokens, for ``max_cost``."""
+    max_requests: int | None = None
+
+    def cost(self, usage: Usage) -> float:
+        return (usage.input_tokens * self.prices[0] + usage.output_tokens * self.prices[1]) / 1e6
+
+    def exceeded(self, usage: Usage) -> str | None:
+        """Why the usage is over budget (``None`` when it is not)."""
+        tokens = usage.total_tokens or usage.input_tokens + usage.output_tokens
+        if self.max_tokens is not None and tokens >= self.max_tokens:
+            return f"the run's token budget ({self.max_tokens} tokens) is used up"
+        if self.max_cost is not None and self.cost(usage) >= self.max_cost:
+            return f"the run's cost budget (${self.max_cost:g}) is used up"
+        return None
 
 
 @dataclass(kw_only=True, eq=False)
@@ -53,14 +80,28 @@ class RunState:
     max_concurrency: int | None = None
     approver: Approver | None = None
     hooks: Hooks | None = None
-    parse_output: Callable[[str], Any] | None = None
-    """Parses the final text into the structured output (``response_model``); raises on error."""
+    output_spec: OutputSpec | None = None
+    """How the structured output (``response_model``) is asked for and what came back."""
     on_finish: Callable[[RunState], None] | None = None
     """Called exactly once when the run is over (commits the history, frees the agent)."""
+    agent_name: str | None = None
+    """Name of the agent running (events are tagged with it; a handoff changes it)."""
+    run_context: RunContext[Any] = field(default_factory=lambda: RunContext(deps=None))
+    limits: Limits | None = None
+    timeout: float | None = None
+    """Wall-clock seconds the run may take (``RunConfig.timeout``)."""
+    input_guardrails: tuple[Any, ...] = ()
+    output_guardrails: tuple[Any, ...] = ()
+    call_prefix: str = ""
+    """Put before the model's tool call ids in events, approvals and tool contexts (a
+    subagent's calls then have ids unique in its parent's stream); not in the history."""
+    compaction: Any = None
+    """``agentica.compaction.Compaction`` settings (``None``: never compact)."""
+    switch_agent: Callable[[RunState, Any], None] | None = None
+    """Hands the run over to a team member (``agentica.team``)."""
 
     usage: Usage = field(default_factory=Usage)
     content: str = ""
-    output: Any = None
     reasoning: list[str] = field(default_factory=list)
     stop_reason: StopReason | None = None
     pending: deque[RunEvent] = field(default_factory=deque)
@@ -121,6 +162,11 @@ class RunState:
         msgs = [Message.system(self.system)] if self.system else []
         return msgs + self.history + self.new_messages
 
+    def use_functions(self, functions: dict[str, Function]) -> None:
+        """Offer these tools from the next model call on (a handoff changes them)."""
+        self.functions = functions
+        self._specs = None
+
     def specs(self) -> list[ToolSpec]:
         if self._specs is None:
             self._specs = [f.spec() for f in self.functions.values()]
@@ -142,7 +188,8 @@ class RunState:
         for call_id, name in self.open_calls.items():
             events.append(
                 ToolCallFinished(
-                    call_id=call_id, tool_name=name, status="cancelled", result=note, error=note
+                    call_id=call_id, tool_name=name, status="cancelled", result=note,
+                    error=note, agent=self.agent_name,
                 )
             )
         self.open_calls.clear()
@@ -151,7 +198,7 @@ class RunState:
             self.new_messages.append(Message.assistant(self.content))
         self.partial = None
         for call in self.unanswered:
-            done = self.results.get(call.id)
+            done = self.results.get(self.call_prefix + call.id)
             text, error = (done.text, done.is_error) if done else (note, True)
             self.new_messages.append(Message.tool(call.id, call.name, text, is_error=error))
         self.unanswered = []
@@ -168,6 +215,7 @@ class RunState:
             content=self.content,
             usage=self.usage,
             run_id=self.run_id,
+            agent=self.agent_name,
         )
 
     def close(self) -> None:
@@ -179,4 +227,4 @@ class RunState:
             self.on_finish(self)
 
 
-__all__ = ["CANCELLED_TEXT", "REJECTED_TEXT", "Emit", "RunCancelled", "RunState"]
+__all__ = ["CANCELLED_TEXT", "REJECTED_TEXT", "Emit", "Limits", "RunCancelled", "RunState"]

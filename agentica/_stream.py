@@ -29,7 +29,7 @@ from __future__ import annotations
 import functools
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, Generic, NoReturn
 
 import anyio
@@ -42,7 +42,7 @@ from agentica._engine import Pump
 from agentica._hosting import Schedule, host_task
 from agentica._run_state import RunState
 from agentica.events import RunEvent
-from agentica.exceptions import UserError
+from agentica.exceptions import RunTimeoutError, UserError
 from agentica.run import OutputT, RunResponse
 
 logger = logging.getLogger(__name__)
@@ -69,16 +69,28 @@ async def drive_collect(state: RunState) -> list[RunEvent]:
     pump = Pump(state)
     _bind(state)
     try:
-        with anyio.CancelScope() as scope:
+        with anyio.CancelScope(deadline=_deadline(state)) as scope:
             state.attach(scope)
             async for event in pump:
                 events.append(event)
         state.detach(scope)
         if scope.cancelled_caught:
             events.extend(pump.cancelled())
+            _check_timeout(state)
     finally:
         state.finish(None)
     return events
+
+
+def _deadline(state: RunState) -> float:
+    """The run's wall-clock deadline (``RunConfig.timeout``), for its outermost scope."""
+    return anyio.current_time() + state.timeout if state.timeout else float("inf")
+
+
+def _check_timeout(state: RunState) -> None:
+    """After the outer scope was cancelled: raise ``RunTimeoutError`` if the deadline did it."""
+    if state.timeout and not state.cancel_requested:
+        raise RunTimeoutError(f"the run took longer than its {state.timeout:g} s timeout")
 
 
 class _Failure:
@@ -106,7 +118,7 @@ async def _drive(state: RunState, send: MemoryObjectSendStream[Any]) -> None:
     pump = Pump(state, put)
     with send:
         try:
-            with anyio.CancelScope() as scope:
+            with anyio.CancelScope(deadline=_deadline(state)) as scope:
                 state.attach(scope)
                 async for event in pump:
                     try:
@@ -117,6 +129,7 @@ async def _drive(state: RunState, send: MemoryObjectSendStream[Any]) -> None:
             if scope.cancelled_caught:
                 for event in pump.cancelled():
                     await put(event)
+                _check_timeout(state)
         except (anyio.BrokenResourceError, anyio.ClosedResourceError):
             pass  # The consumer left and cancelled the run.
         except Exception as e:
@@ -312,4 +325,37 @@ class RunStream(Generic[OutputT]):
         return self._respond(self._state, [])
 
 
-__all__ = ["Respond", "RunStream", "StartRun", "drive_collect"]
+class SyncRunStream(Generic[OutputT]):
+    """``run_stream_sync()``'s stream: ``for ev in stream``, then ``stream.response``
+    (breaking out of the loop, or ``close()``, cancels the run)."""
+
+    def __init__(self, open_stream: Callable[[], RunStream[OutputT]]) -> None:
+        # A list, not ``self``, in the opener: no cycle, so dropping this object closes the run.
+        opened: list[RunStream[OutputT]] = []
+        self._opened = opened
+
+        def opener() -> RunStream[OutputT]:
+            opened.append(open_stream())
+            return opened[0]
+
+        self._events: Iterator[RunEvent] = _sync.iterate_sync(opener)
+
+    def __iter__(self) -> Iterator[RunEvent]:
+        return self
+
+    def __next__(self) -> RunEvent:
+        return next(self._events)
+
+    def close(self) -> None:
+        """Stop the run early (cancels it and waits for its thread)."""
+        self._events.close()  # type: ignore[attr-defined]
+
+    @property
+    def response(self) -> RunResponse[OutputT]:
+        """The ``RunResponse`` (with the parsed output) once the events were consumed."""
+        if not self._opened:
+            raise UserError("the run has not started; iterate the stream to its end first")
+        return self._opened[0].response
+
+
+__all__ = ["Respond", "RunStream", "StartRun", "SyncRunStream", "drive_collect", "host_task"]

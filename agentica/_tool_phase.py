@@ -39,7 +39,10 @@ async def run_tool_phase(state: RunState, calls: list[FunctionCall], live: Emit 
     async def buffer(event: RunEvent) -> None:
         state.pending.append(event)
 
-    emit = live or buffer
+    # Events go out as the very objects made (the ACP server's ledger tracks them by
+    # identity): the ones made here carry the agent's name, a tool's own do not.
+    emit: Emit = live or buffer
+    name = state.agent_name
     approval_lock = anyio.Lock()
 
     async def finish(call: FunctionCall, result: FunctionCallResult) -> FunctionCallResult:
@@ -55,6 +58,7 @@ async def run_tool_phase(state: RunState, calls: list[FunctionCall], live: Emit 
                 content=result.content,
                 locations=result.locations,
                 duration=result.duration,
+                agent=name,
             )
         )
         return result
@@ -88,9 +92,10 @@ async def run_tool_phase(state: RunState, calls: list[FunctionCall], live: Emit 
                 await anyio.sleep_forever()
             if decision != "allow":
                 return await finish(call, call.failure(message))
-        await emit(ToolCallProgress(call_id=call.call_id, status="in_progress"))
+        await emit(ToolCallProgress(call_id=call.call_id, status="in_progress", agent=name))
         context = ToolCallContext(
-            call_id=call.call_id, tool_name=fn.name, arguments=args, emit=emit
+            call_id=call.call_id, tool_name=fn.name, arguments=args, emit=emit,
+            run=state.run_context,
         )
         with call_context(context):
             result = await call.execute()

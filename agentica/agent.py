@@ -8,9 +8,8 @@
     sync   agent.run_stream_sync(prompt)  -> Iterator[RunEvent] (adapter)
 
 An agent keeps its conversation (``agent.messages``) across runs and runs one run at a
-time; use one agent per concurrent conversation. ``Agent(response_model=Answer)`` is an
-``Agent[Answer]`` whose runs give a ``RunResponse[Answer]``. ``DeepAgent``, the preset
-with built-in tools, is in ``agentica.deep_agent``.
+time. ``Agent(response_model=Answer)`` is an ``Agent[Answer]`` whose runs give a
+``RunResponse[Answer]``. ``DeepAgent`` (built-in tools) is in ``agentica.deep_agent``.
 """
 
 from __future__ import annotations
@@ -21,25 +20,20 @@ import logging
 import os
 import threading
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Generic
 
 from agentica import _sync
-from agentica._run_state import RunState
-from agentica._stream import RunStream, drive_collect
+from agentica._run_state import Limits, RunState
+from agentica._stream import RunStream, SyncRunStream, drive_collect
+from agentica.compaction import Compaction
+from agentica.context import RunContext
 from agentica.events import RunEvent
 from agentica.exceptions import UserError
 from agentica.messages import Message
 from agentica.models.base import Model
-from agentica.run import (
-    OutputT,
-    Prompt,
-    RunConfig,
-    RunResponse,
-    RunResult,
-    structured_output,
-    to_message,
-)
+from agentica.run import OutputSpec, OutputT, Prompt, RunConfig, RunResponse, RunResult, to_message
+from agentica.team import switch_to, transfer_tool
 from agentica.tools.base import Approver
 from agentica.tools.function import Function, Hooks, as_functions
 
@@ -51,7 +45,9 @@ class Agent(Generic[OutputT]):
 
     Args:
         model: A ``Model`` or a model string for ``agentica.models.registry.get_model``
-            (``"demo"``, ``"deepseek/deepseek-chat"``, ...); ``None`` picks the default.
+            (``"demo"``, ``"deepseek/deepseek-chat"``, ...); ``None`` picks the default
+            as the ACP server does (``$AGENTICA_MODEL``, else OpenAI with
+            ``$OPENAI_API_KEY``, else the offline demo, with a logged warning).
         name: The agent's name (also the tool name of ``as_tool()``).
         instructions: System instructions: a string, a list of strings, or a callable
             returning one (called at the start of every run, never stored in history).
@@ -66,7 +62,15 @@ class Agent(Generic[OutputT]):
         session_id: An id for the conversation (free for the application's use).
         work_dir: The working directory (used by ``DeepAgent``'s workspace).
         history: The initial conversation.
-        hooks: Agent-wide tool hooks (``agentica.tools.function.Hooks``).
+        hooks: Lifecycle and tool hooks (``agentica.tools.call.Hooks``).
+        deps_type: The type of the ``deps=`` runs take (checked; tools read them through a
+            ``RunContext[Deps]`` parameter, see ``agentica.context``).
+        team: Agents this one can hand the conversation to (``transfer_to_<name>`` tools,
+            see ``agentica.team``).
+        input_guardrails: Checks of the prompt before the run (``agentica.guardrails``).
+        output_guardrails: Checks of the final answer.
+        compaction: When to summarise older turns (``agentica.compaction.Compaction``);
+            ``True``: the defaults, ``False``: never.
     """
 
     def __init__(
@@ -87,6 +91,11 @@ class Agent(Generic[OutputT]):
         work_dir: str | os.PathLike[str] | None = None,
         history: Sequence[Message] | None = None,
         hooks: Hooks | None = None,
+        deps_type: type[Any] | None = None,
+        team: Sequence[Agent[Any]] = (),
+        input_guardrails: Sequence[Any] = (),
+        output_guardrails: Sequence[Any] = (),
+        compaction: Compaction | bool = True,
     ) -> None:
         if max_turns < 1:
             raise UserError(f"max_turns must be >= 1, got {max_turns}")
@@ -97,7 +106,10 @@ class Agent(Generic[OutputT]):
         self.name = name
         self.instructions = instructions
         self.description = description
-        self.functions: list[Function] = as_functions(tools)
+        self.team = list(team)
+        self.functions: list[Function] = as_functions(
+            [*tools, *(self.get_transfer_function(m) for m in self.team)]
+        )
         self.approver = approver
         self.max_turns = max_turns
         self.parallel_tool_calls = parallel_tool_calls
@@ -107,6 +119,10 @@ class Agent(Generic[OutputT]):
         self.session_id = session_id or uuid.uuid4().hex
         self.work_dir = os.fspath(work_dir) if work_dir is not None else None
         self.hooks = hooks
+        self.deps_type = deps_type
+        self.input_guardrails = tuple(input_guardrails)
+        self.output_guardrails = tuple(output_guardrails)
+        self.compaction = Compaction() if compaction is True else compaction or None
         self._history: list[Message] = list(history or [])
         self._active: RunState | None = None
         self._lock = threading.Lock()
@@ -121,9 +137,10 @@ class Agent(Generic[OutputT]):
     def model(self) -> Model:
         """The model (a model string is resolved through the registry on first use)."""
         if self._model is None:
-            from agentica.models.registry import get_model
+            from agentica.models.registry import get_default_model, get_model
 
-            self._model = get_model(self._model_spec)
+            spec = self._model_spec
+            self._model = get_default_model(self.name) if spec is None else get_model(spec)
         return self._model
 
     @property
@@ -160,16 +177,37 @@ class Agent(Generic[OutputT]):
     # --- Runs -----------------------------------------------------------------------------
 
     def _start_run(
-        self, prompt: Prompt, history: Sequence[Message] | None, config: RunConfig | None
+        self,
+        prompt: Prompt,
+        history: Sequence[Message] | None,
+        config: RunConfig | None,
+        deps: Any = None,
     ) -> RunState:
         """Claim the agent for one run and build its state (raises when one is running)."""
         message = to_message(prompt)
         cfg = config or RunConfig()
+        if self.deps_type is not None and deps is not None:
+            if not isinstance(deps, self.deps_type):
+                raise UserError(
+                    f"deps must be a {self.deps_type.__name__} (deps_type), got "
+                    f"{type(deps).__name__}"
+                )
         system = self.system_prompt()
-        parse = None
+        functions = {f.name: f for f in self.functions}
+        output = None
         if self.response_model is not None:
-            instruction, parse = structured_output(self.response_model)
-            system = f"{system}\n\n{instruction}" if system else instruction
+            native = bool(getattr(self.model, "supports_json_schema", False))
+            output = OutputSpec(self.response_model, native=native)
+            system = f"{system}\n\n{output.instruction}" if system else output.instruction
+            if not native:
+                final = output.tool()
+                functions[final.name] = final
+        limits = None
+        if cfg.token_limit or cfg.cost_limit is not None or cfg.request_limit:
+            limits = Limits(
+                max_tokens=cfg.token_limit, max_cost=cfg.cost_limit, prices=cfg.prices,
+                max_requests=cfg.request_limit,
+            )
         with self._lock:
             if self._active is not None:
                 raise UserError(
@@ -180,10 +218,11 @@ class Agent(Generic[OutputT]):
             if history is not None:
                 self._history = list(history)
             base = self._history if self.add_history_to_context or history is not None else []
+            run_id = uuid.uuid4().hex
             state = RunState(
-                run_id=uuid.uuid4().hex,
+                run_id=run_id,
                 model=self.model,
-                functions={f.name: f for f in self.functions},
+                functions=functions,
                 system=system,
                 history=list(base),
                 new_messages=[message],
@@ -195,8 +234,20 @@ class Agent(Generic[OutputT]):
                 max_concurrency=cfg.max_concurrency or self.max_concurrency,
                 approver=cfg.approver or self.approver,
                 hooks=self.hooks,
-                parse_output=parse,
+                output_spec=output,
                 on_finish=self._on_finish,
+                agent_name=self.name,
+                run_context=RunContext(
+                    deps=deps, run_id=run_id, agent_name=self.name,
+                    approver=cfg.approver or self.approver,
+                ),
+                limits=limits,
+                timeout=cfg.timeout,
+                input_guardrails=self.input_guardrails,
+                output_guardrails=self.output_guardrails,
+                switch_agent=switch_to if self.team else None,
+                compaction=self.compaction,
+                call_prefix=cfg.call_id_prefix,
             )
             self._active = state
         return state
@@ -211,10 +262,11 @@ class Agent(Generic[OutputT]):
 
     def _response(self, state: RunState, events: list[RunEvent]) -> RunResponse[OutputT]:
         text = state.content
-        parsed = state.parse_output is not None and state.output is not None
+        output = state.output_spec
+        parsed = output is not None and output.done and state.stop_reason == "end_turn"
         # Without a response model OutputT is str; with one, a run that ended normally
         # carries the parsed object (see ``RunResponse.content``).
-        content: Any = state.output if parsed else text
+        content: Any = output.output if parsed and output is not None else text
         return RunResponse(
             content=content,
             reasoning_content="\n\n".join(state.reasoning),
@@ -233,13 +285,15 @@ class Agent(Generic[OutputT]):
         *,
         history: Sequence[Message] | None = None,
         config: RunConfig | None = None,
+        deps: Any = None,
     ) -> RunResponse[OutputT]:
         """Run the agent on a prompt until the model stops.
 
         Args:
             prompt: A string, a list of content parts, or a ``Message``.
             history: Use this conversation instead of the agent's (it becomes the agent's).
-            config: Per-run overrides.
+            config: Per-run overrides and budgets.
+            deps: The run's dependencies, for tools taking a ``RunContext``.
 
         Returns:
             The ``RunResponse`` (``stop_reason="cancelled"`` after ``cancel()``).
@@ -248,8 +302,11 @@ class Agent(Generic[OutputT]):
             UserError: The agent is already running.
             agentica.exceptions.ModelError: A model call failed.
             agentica.exceptions.StopRun: A tool or hook ended the run.
+            agentica.exceptions.GuardrailTripped: A guardrail refused the prompt or answer.
+            agentica.exceptions.OutputValidationError: The answer never fit ``response_model``.
+            agentica.exceptions.RunTimeoutError: ``config.timeout`` ran out.
         """
-        state = self._start_run(prompt, history, config)
+        state = self._start_run(prompt, history, config, deps)
         events = await drive_collect(state)
         return self._response(state, events)
 
@@ -259,6 +316,7 @@ class Agent(Generic[OutputT]):
         *,
         history: Sequence[Message] | None = None,
         config: RunConfig | None = None,
+        deps: Any = None,
     ) -> RunStream[OutputT]:
         """Stream the run's events: ``async for ev in agent.run_stream(p)``.
 
@@ -267,7 +325,7 @@ class Agent(Generic[OutputT]):
         in stream`` works too and scopes the run to the block; see ``RunStream``.
         Arguments as for ``run()``.
         """
-        start = functools.partial(self._start_run, prompt, history, config)
+        start = functools.partial(self._start_run, prompt, history, config, deps)
         return RunStream(start, self._response)
 
     def run_sync(
@@ -276,9 +334,12 @@ class Agent(Generic[OutputT]):
         *,
         history: Sequence[Message] | None = None,
         config: RunConfig | None = None,
+        deps: Any = None,
     ) -> RunResponse[OutputT]:
         """``run()`` for sync code (works inside a running event loop, too)."""
-        return _sync.call_sync(lambda: self.run(prompt, history=history, config=config))
+        return _sync.call_sync(
+            lambda: self.run(prompt, history=history, config=config, deps=deps)
+        )
 
     def run_stream_sync(
         self,
@@ -286,13 +347,15 @@ class Agent(Generic[OutputT]):
         *,
         history: Sequence[Message] | None = None,
         config: RunConfig | None = None,
-    ) -> Iterator[RunEvent]:
-        """``run_stream()`` for sync code: ``for ev in agent.run_stream_sync(p)``.
+        deps: Any = None,
+    ) -> SyncRunStream[OutputT]:
+        """``run_stream()`` for sync code: ``for ev in agent.run_stream_sync(p)``; then
+        ``stream.response`` is the ``RunResponse``.
 
         Breaking out of the loop cancels the run; ``KeyboardInterrupt`` cancels and re-raises.
         """
-        return _sync.iterate_sync(
-            lambda: self.run_stream(prompt, history=history, config=config)
+        return SyncRunStream(
+            lambda: self.run_stream(prompt, history=history, config=config, deps=deps)
         )
 
     def cancel(self) -> None:
@@ -313,6 +376,10 @@ class Agent(Generic[OutputT]):
             lambda: self.print_response(prompt, **kwargs),
             api="print_response_sync()", alternative="await agent.print_response(...)",
         )
+
+    def get_transfer_function(self, member: Agent[Any]) -> Function:
+        """The ``transfer_to_<name>`` tool handing the conversation to ``member`` (1.5's name)."""
+        return transfer_tool(member)
 
     def as_tool(self, *, name: str | None = None, description: str | None = None) -> Function:
         """This agent as a tool another agent can call with a ``prompt``."""

@@ -7,6 +7,12 @@ its ``type`` field, so consumers ``match`` on the class and end with ``assert_ne
 
 This module imports nothing else from agentica, so any layer may depend on it.
 
+Events carry ``agent`` (the running agent's name, when it has one: a team member after
+a handoff, a subagent) and ``step`` (the ``Workflow`` step, on a workflow's stream).
+``agent`` is set on the events the engine makes (text, thinking, tool call start and
+end, usage, the finish); events a tool emits itself (its progress, a plan) leave it
+``None``, and so does an unnamed agent.
+
 Lifecycle of one tool call, as the engine emits it::
 
     ToolCallStarted(status="pending")         # the model asked for it
@@ -14,17 +20,22 @@ Lifecycle of one tool call, as the engine emits it::
     ToolCallProgress(content=...)             # zero or more: live output, terminal id
     ToolCallFinished(status="completed" | "failed" | "cancelled")
 
-Getting only the text of a run::
+Getting only the text of a run (``text_stream`` takes a sync or an async stream)::
 
-    async for event in agent.run_stream("hi"):
-        if isinstance(event, TextDelta):
-            print(event.text, end="")
+    async for text in text_stream(agent.run_stream("hi")):
+        print(text, end="")
+    for text in text_stream(agent.run_stream_sync("hi")):
+        print(text, end="")
+
+agentica 1.5 code reads ``chunk.content`` of every chunk: ``TextDelta.content`` is its
+text, and events without text content raise an ``AttributeError`` that says so.
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeAlias
+from typing import Any, Literal, TypeAlias, overload
 
 ToolKind: TypeAlias = Literal[
     "read", "edit", "delete", "move", "search", "execute", "think", "fetch", "switch_mode", "other"
@@ -119,6 +130,18 @@ class Usage:
         )
 
 
+def _no_content(self: Any, name: str) -> Any:
+    """Missing attributes of an event: explain agentica 1.5's ``chunk.content`` habit."""
+    if name == "content":
+        raise AttributeError(
+            f"{type(self).__name__} has no 'content': agentica streams typed events, and "
+            "only TextDelta (.text, also .content) carries answer text. Print the text "
+            "as it comes with `for text in agentica.text_stream(stream)` (or `async for`), "
+            "or check `isinstance(event, TextDelta)`."
+        )
+    raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+
 # --- Events ------------------------------------------------------------------------------
 
 
@@ -130,6 +153,10 @@ class TextDelta:
     """Groups the deltas of one assistant message."""
     text: str
     type: Literal["text_delta"] = "text_delta"
+    agent: str | None = None
+    """Name of the agent that emitted it (set for named agents, subagents, handoffs)."""
+    step: str | None = None
+    """The ``Workflow`` step it belongs to (set on a workflow's stream)."""
 
     @property
     def content(self) -> str:
@@ -144,6 +171,12 @@ class ThinkingDelta:
     message_id: str
     text: str
     type: Literal["thinking_delta"] = "thinking_delta"
+    agent: str | None = None
+    """Name of the agent that emitted it (set for named agents, subagents, handoffs)."""
+    step: str | None = None
+    """The ``Workflow`` step it belongs to (set on a workflow's stream)."""
+
+    __getattr__ = _no_content
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -160,6 +193,12 @@ class ToolCallStarted:
     """Parsed arguments (raw JSON text under ``"_raw"`` when they did not parse)."""
     locations: tuple[Location, ...] = ()
     type: Literal["tool_call_started"] = "tool_call_started"
+    agent: str | None = None
+    """Name of the agent that emitted it (set for named agents, subagents, handoffs)."""
+    step: str | None = None
+    """The ``Workflow`` step it belongs to (set on a workflow's stream)."""
+
+    __getattr__ = _no_content
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -175,6 +214,10 @@ class ToolCallProgress:
     title: str | None = None
     locations: tuple[Location, ...] | None = None
     type: Literal["tool_call_progress"] = "tool_call_progress"
+    agent: str | None = None
+    """Name of the agent that emitted it (set for named agents, subagents, handoffs)."""
+    step: str | None = None
+    """The ``Workflow`` step it belongs to (set on a workflow's stream)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -194,6 +237,10 @@ class ToolCallFinished:
     duration: float = 0.0
     """Seconds from start of execution to end."""
     type: Literal["tool_call_finished"] = "tool_call_finished"
+    agent: str | None = None
+    """Name of the agent that emitted it (set for named agents, subagents, handoffs)."""
+    step: str | None = None
+    """The ``Workflow`` step it belongs to (set on a workflow's stream)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -202,6 +249,12 @@ class PlanUpdated:
 
     entries: tuple[PlanEntry, ...]
     type: Literal["plan_updated"] = "plan_updated"
+    agent: str | None = None
+    """Name of the agent that emitted it (set for named agents, subagents, handoffs)."""
+    step: str | None = None
+    """The ``Workflow`` step it belongs to (set on a workflow's stream)."""
+
+    __getattr__ = _no_content
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -215,6 +268,12 @@ class UsageUpdated:
     context_size: int | None = None
     """Size of the model's context window, when known."""
     type: Literal["usage_updated"] = "usage_updated"
+    agent: str | None = None
+    """Name of the agent that emitted it (set for named agents, subagents, handoffs)."""
+    step: str | None = None
+    """The ``Workflow`` step it belongs to (set on a workflow's stream)."""
+
+    __getattr__ = _no_content
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -231,6 +290,10 @@ class RunFinished:
     usage: Usage
     run_id: str = ""
     type: Literal["run_finished"] = "run_finished"
+    agent: str | None = None
+    """Name of the agent that emitted it (set for named agents, subagents, handoffs)."""
+    step: str | None = None
+    """The ``Workflow`` step it belongs to (set on a workflow's stream)."""
 
 
 RunEvent: TypeAlias = (
@@ -244,6 +307,28 @@ RunEvent: TypeAlias = (
     | RunFinished
 )
 """Everything a run emits."""
+
+
+@overload
+def text_stream(events: AsyncIterable[Any]) -> AsyncIterator[str]: ...
+@overload
+def text_stream(events: Iterable[Any]) -> Iterator[str]: ...
+def text_stream(events: Iterable[Any] | AsyncIterable[Any]) -> Iterator[str] | AsyncIterator[str]:
+    """Only the answer text of a stream of events, piece by piece, as it arrives.
+
+    Takes ``agent.run_stream(...)`` (use ``async for``) or ``agent.run_stream_sync(...)``
+    (use ``for``); every other event is skipped, and consuming it to the end runs the
+    whole run (a ``break`` cancels it, as for the stream itself).
+    """
+    if isinstance(events, AsyncIterable):
+        return _atext(events)
+    return (e.text for e in events if isinstance(e, TextDelta))
+
+
+async def _atext(events: AsyncIterable[Any]) -> AsyncIterator[str]:
+    async for event in events:
+        if isinstance(event, TextDelta):
+            yield event.text
 
 __all__ = [
     "DiffContent",
@@ -267,4 +352,5 @@ __all__ = [
     "ToolKind",
     "Usage",
     "UsageUpdated",
+    "text_stream",
 ]

@@ -13,7 +13,13 @@
     │   ├── ModelTimeoutError      no answer within the configured timeout
     │   └── ModelResponseError     anything else the provider returned (5xx, bad stream)
     ├── ToolError                  raised *by a tool* to report a readable failure
-    └── StopRun                    raised by a tool or hook to end the whole run now
+    ├── StopRun                    raised by a tool or hook to end the whole run now
+    ├── GuardrailTripped           a guardrail refused the input or the output; .reason
+    │   ├── InputGuardrailTripped
+    │   └── OutputGuardrailTripped
+    ├── OutputValidationError      the final answer never matched response_model; .raw_text
+    ├── RunTimeoutError            the run's wall-clock budget (RunConfig.timeout) ran out
+    └── StepError                  a Workflow step failed; .step names it, __cause__ is why
 
 An ordinary exception in a tool is isolated to that call and reported to the model;
 ``StopRun`` is the designated exception that propagates and ends the run.
@@ -117,6 +123,63 @@ class StopRun(AgenticaError):
     """Raised by a tool or hook to end the run immediately; it propagates to the caller."""
 
 
+class GuardrailTripped(AgenticaError):
+    """A guardrail stopped the run.
+
+    Attributes:
+        guardrail: The guardrail's name.
+        reason: Why it tripped (readable; the ACP server shows it as the refusal).
+    """
+
+    kind = "guardrail"
+
+    def __init__(self, reason: str, *, guardrail: str = "guardrail") -> None:
+        self.guardrail = guardrail
+        self.reason = reason
+        super().__init__(f"{self.kind} {guardrail!r} tripped: {reason}")
+
+
+class InputGuardrailTripped(GuardrailTripped):
+    """An input guardrail refused the prompt (before any model call)."""
+
+    kind = "input guardrail"
+
+
+class OutputGuardrailTripped(GuardrailTripped):
+    """An output guardrail refused the final answer."""
+
+    kind = "output guardrail"
+
+
+class OutputValidationError(AgenticaError):
+    """The model's final answer did not match ``response_model``, retries included.
+
+    Attributes:
+        raw_text: The last answer as the model sent it.
+        errors: The last validation problems, one line.
+    """
+
+    def __init__(self, errors: str, *, raw_text: str) -> None:
+        self.errors = errors
+        self.raw_text = raw_text
+        shown = raw_text if len(raw_text) <= 200 else raw_text[:197] + "..."
+        super().__init__(f"the final answer does not match the response model: {errors} "
+                         f"(last answer: {shown!r})")
+
+
+class RunTimeoutError(AgenticaError):
+    """The run took longer than ``RunConfig.timeout`` seconds and was stopped."""
+
+
+class StepError(AgenticaError):
+    """A ``Workflow`` step failed; ``step`` names it and ``__cause__`` is the error."""
+
+    def __init__(self, step: str, error: BaseException) -> None:
+        self.step = step
+        self.error = error
+        super().__init__(f"workflow step {step!r} failed: {type(error).__name__}: {error}")
+
+
 def format_validation_error(
     error: ValidationError, *, root: str = "arguments", limit: int | None = None
 ) -> str:
@@ -140,12 +203,18 @@ __all__ = [
     "AgenticaError",
     "AuthenticationError",
     "ContextLengthError",
+    "GuardrailTripped",
+    "InputGuardrailTripped",
     "ModelConnectionError",
     "ModelError",
     "ModelNotFoundError",
     "ModelResponseError",
     "ModelTimeoutError",
+    "OutputGuardrailTripped",
+    "OutputValidationError",
     "RateLimitError",
+    "RunTimeoutError",
+    "StepError",
     "StopRun",
     "ToolError",
     "UserError",

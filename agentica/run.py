@@ -37,12 +37,28 @@ Prompt: TypeAlias = str | list[ContentPart] | Message
 
 @dataclass(kw_only=True)
 class RunConfig:
-    """Per-run overrides of the agent's settings (``None`` keeps the agent's value)."""
+    """Per-run overrides of the agent's settings (``None`` keeps the agent's value), and
+    the run's budgets.
+
+    Budgets: ``timeout`` (seconds of wall-clock time; the run is stopped and raises
+    ``RunTimeoutError``), ``token_limit`` and ``cost_limit`` (checked after each model
+    call; the run ends with ``stop_reason="max_tokens"``, ACP's ``max_tokens``; ``cost``
+    uses ``prices``, dollars per million input and output tokens) and ``request_limit``
+    (model calls; ``stop_reason="max_turns"``, ACP's ``max_turn_requests``).
+    """
 
     max_turns: int | None = None
     parallel_tool_calls: bool | None = None
     max_concurrency: int | None = None
     approver: Approver | None = None
+    timeout: float | None = None
+    token_limit: int | None = None
+    cost_limit: float | None = None
+    prices: tuple[float, float] = (0.0, 0.0)
+    request_limit: int | None = None
+    call_id_prefix: str = ""
+    """Put before the run's tool call ids in its events and approvals (not in the history),
+    so a subagent's calls have ids unique in its parent's stream."""
 
 
 @dataclass(kw_only=True)
@@ -97,27 +113,113 @@ def to_message(prompt: Prompt) -> Message:
     )
 
 
-def structured_output(response_model: Any) -> tuple[str, Callable[[str], Any]]:
-    """The output instruction and the parser of the final text for ``response_model``."""
-    from pydantic import TypeAdapter
+FINAL_RESULT_TOOL = "final_result"
+"""The tool a model without native JSON-schema output calls with its structured answer."""
 
-    adapter: TypeAdapter[Any] = TypeAdapter(response_model)
-    schema = json.dumps(adapter.json_schema(), ensure_ascii=False)
 
-    def parse(text: str) -> Any:
+class OutputSpec:
+    """How a run gets its ``response_model`` answer, and what it has got so far.
+
+    ``native``: the model's own JSON-schema output mode (``Model.supports_json_schema``);
+    the final text is parsed. Otherwise the tool fallback: a ``final_result`` tool whose
+    arguments are the answer (a plain JSON reply is accepted too). After ``retries``
+    failed attempts the run raises ``OutputValidationError`` with the last raw answer.
+    """
+
+    def __init__(self, response_model: Any, *, native: bool, retries: int = 2) -> None:
+        from pydantic import TypeAdapter
+
+        self.adapter: TypeAdapter[Any] = TypeAdapter(response_model)
+        schema = self.adapter.json_schema()
+        # Tool arguments must be an object: other types are wrapped as {"value": ...}.
+        self.wrapped = schema.get("type") != "object"
+        self.schema = schema
+        self.native = native
+        self.retries = retries
+        self.failures = 0
+        self.done = False
+        self.exhausted = False
+        """The retries are used up: the run raises ``OutputValidationError``."""
+        self.output: Any = None
+        self.last_raw = ""
+        self.last_error = ""
+
+    @property
+    def instruction(self) -> str:
+        if self.native:
+            return "Reply with only the JSON value the response format asks for."
+        return (
+            f"When you have the answer, call the `{FINAL_RESULT_TOOL}` tool with it (or reply "
+            "with only a JSON value, no prose, no code fence, matching this JSON schema):\n"
+            + json.dumps(self.schema, ensure_ascii=False)
+        )
+
+    def tool_parameters(self) -> dict[str, Any]:
+        if self.wrapped:
+            return {"type": "object", "properties": {"value": self.schema}, "required": ["value"]}
+        return self.schema
+
+    def parse_text(self, text: str) -> Any:
+        """Parse a final text answer (a code fence around it is fine); raises on error."""
         body = text.strip()
         if body.startswith("```"):
             body = body.split("\n", 1)[-1].rsplit("```", 1)[0]
-        return adapter.validate_json(body.strip())
+        return self.adapter.validate_json(body.strip())
 
-    instruction = (
-        "Reply with only a JSON value (no prose, no code fence) matching this JSON schema:\n"
-        + schema
-    )
-    return instruction, parse
+    def accept(self, value: Any) -> None:
+        self.output = value
+        self.done = True
+
+    def failed(self, raw: str, error: Exception) -> bool:
+        """Record a failed attempt; whether the run may retry."""
+        from pydantic import ValidationError
+
+        from agentica.exceptions import format_validation_error
+
+        self.failures += 1
+        self.last_raw = raw
+        self.last_error = (
+            format_validation_error(error, root="answer", limit=5)
+            if isinstance(error, ValidationError) else str(error)
+        )
+        return self.failures <= self.retries
+
+    def tool(self) -> Any:
+        """The ``final_result`` tool (a ``Function``) for the tool fallback."""
+        from agentica.exceptions import ToolError
+        from agentica.tools.function import Function
+
+        def final_result(**args: Any) -> str:
+            raw = json.dumps(args, ensure_ascii=False)
+            try:
+                value = self.adapter.validate_python(args.get("value") if self.wrapped else args)
+            except Exception as e:
+                if not self.failed(raw, e):
+                    self.exhausted = True  # The engine raises OutputValidationError.
+                raise ToolError(f"The result does not match the schema: {self.last_error}") from e
+            self.accept(value)
+            self.last_raw = raw
+            return "Final result recorded."
+
+        return Function(
+            name=FINAL_RESULT_TOOL,
+            description="Give the final answer, matching the schema. Call it once, last.",
+            parameters=self.tool_parameters(),
+            entrypoint=final_result,
+            requires_approval=False,
+            is_read_only=True,
+        )
+
+
+def structured_output(response_model: Any) -> tuple[str, Callable[[str], Any]]:
+    """The output instruction and the parser of the final text for ``response_model``."""
+    spec = OutputSpec(response_model, native=False)
+    return spec.instruction, spec.parse_text
 
 
 __all__ = [
+    "FINAL_RESULT_TOOL",
+    "OutputSpec",
     "OutputT",
     "Prompt",
     "RunConfig",

@@ -23,6 +23,7 @@ HERE = Path(__file__).resolve().parent
 SCRIPTS = [
     "bench_import.py",
     "bench_tools_parallel.py",
+    "bench_framework.py",
     "bench_engine_throughput.py",
     "bench_acp_startup.py",
     "bench_acp_first_prompt.py",

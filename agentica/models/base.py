@@ -116,6 +116,9 @@ class Model(ABC):
     """Size of the context window in tokens, when known."""
     supports_images: bool = False
     """Whether user messages may carry images."""
+    supports_json_schema: bool = False
+    """Whether ``response_stream()`` takes ``output_schema=`` (native JSON-schema output,
+    used for ``response_model``); otherwise agents fall back to a ``final_result`` tool."""
 
     @abstractmethod
     def response_stream(

@@ -163,6 +163,11 @@ class OpenAIChat(Model):
         self.stream_usage = preset.stream_usage if stream_usage is None else stream_usage
         self.extra_body = dict(extra_body or {})
         self.extra_headers = dict(extra_headers or {})
+        # JSON-schema output (``response_format``): OpenAI's own API and vLLM take it.
+        official = preset.name == "openai" and "api.openai.com" in (
+            self.base_url or "api.openai.com"
+        )
+        self.supports_json_schema = official or preset.name == "vllm"
         self._given_http_client = http_client
         self._clients = LoopClients(self._make_client)
 
@@ -269,15 +274,27 @@ class OpenAIChat(Model):
     # --- streaming ---------------------------------------------------------------------
 
     async def response_stream(
-        self, messages: Sequence[Message], tools: Sequence[ToolSpec] = ()
+        self,
+        messages: Sequence[Message],
+        tools: Sequence[ToolSpec] = (),
+        *,
+        output_schema: dict[str, Any] | None = None,
     ) -> AsyncIterator[ModelDelta]:
-        """Stream one reply: thinking, text, complete tool calls, usage, finish."""
+        """Stream one reply: thinking, text, complete tool calls, usage, finish.
+
+        ``output_schema`` asks for a final answer matching it (``response_format``).
+        """
 
         logger.debug(
             "chat.completions: model=%s messages=%d tools=%d", self.id, len(messages), len(tools)
         )
         client = await self._get_client_mapped()
         request = self.build_request(messages, tools)
+        if output_schema is not None:
+            request["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": "answer", "schema": output_schema},
+            }
 
         async def open_stream() -> Any:
             return await client.chat.completions.create(**request)

@@ -7,7 +7,8 @@ Accepted specs:
   ``ollama/llama3.1``, ``openrouter/anthropic/claude-sonnet-4``); a provider alone
   (``"deepseek"``) picks its default model.
 * a bare name (``"gpt-4o-mini"``): ``OpenAIChat`` with ``OPENAI_BASE_URL`` and
-  ``OPENAI_API_KEY``.
+  ``OPENAI_API_KEY``; so is a name with a slash whose prefix is no provider
+  (``"Qwen/Qwen2.5-7B-Instruct"`` served by vLLM) when ``OPENAI_BASE_URL`` is set.
 * a ``Model`` instance: returned as is.
 
 Nothing here imports ``openai``; it is loaded when an OpenAI model is first called.
@@ -15,6 +16,8 @@ Nothing here imports ``openai``; it is loaded when an OpenAI model is first call
 
 from __future__ import annotations
 
+import logging
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -22,7 +25,44 @@ from agentica.exceptions import UserError
 from agentica.models.base import Model
 from agentica.models.presets import PRESETS, Preset, find_preset, provider_prefixes
 
+logger = logging.getLogger("agentica.agent")
+
 DEMO_NAMES = frozenset({"demo", "offline", "demo/demo"})
+
+
+def default_model_spec(environ: Mapping[str, str] | None = None) -> str:
+    """The model spec used when none is given (by ``Agent()`` and the ACP server).
+
+    ``$AGENTICA_MODEL`` when set; else, with ``$OPENAI_API_KEY`` set, the ``openai``
+    preset's default model (on ``$OPENAI_BASE_URL`` when that is set); else ``"demo"``.
+    """
+    env = os.environ if environ is None else environ
+    spec = (env.get("AGENTICA_MODEL") or "").strip()
+    if spec:
+        return spec
+    if env.get("OPENAI_API_KEY"):
+        return f"openai/{PRESETS['openai'].default_model}"
+    return "demo"
+
+
+def get_default_model(agent_name: str | None = None) -> Model:
+    """The model of an ``Agent()`` given none (``default_model_spec()``), with a logged
+    warning when that is the offline demo."""
+    spec = default_model_spec()
+    if is_demo_spec(spec):
+        logger.warning(
+            "Agent %r has no model and neither AGENTICA_MODEL nor OPENAI_API_KEY is set: "
+            "using the offline demo model (pass model=..., e.g. 'deepseek/deepseek-chat', "
+            "or set AGENTICA_MODEL)",
+            agent_name or "agent",
+        )
+    return get_model(spec)
+
+
+def is_demo_spec(spec: str) -> bool:
+    """Whether ``get_model(spec)`` gives the offline demo model."""
+    spec = spec.strip()
+    return spec.lower() in DEMO_NAMES or spec.startswith("demo/")
 
 
 def get_model(
@@ -52,7 +92,7 @@ def get_model(
     spec = (spec or "demo").strip()
     if not spec:
         raise UserError("the model name is empty; use e.g. 'demo' or 'deepseek/deepseek-chat'")
-    if spec.lower() in DEMO_NAMES or spec.startswith("demo/"):
+    if is_demo_spec(spec):
         from agentica.models.demo import DemoModel
 
         return DemoModel()
@@ -67,11 +107,15 @@ def get_model(
         return OpenAIChat(spec, provider="openai", **options)
     prefix, name = spec.split("/", 1)
     preset = find_preset(prefix)
+    if preset is None and _custom_endpoint(options, env_overrides):
+        # A Hugging Face style id ("Qwen/Qwen2.5-7B-Instruct") on a custom endpoint.
+        options = _with_overrides(PRESETS["openai"], options, env_overrides)
+        return OpenAIChat(spec, provider="openai", **options)
     if preset is None:
         raise UserError(
             f"unknown model provider {prefix!r} in {spec!r}; known providers: "
             f"{', '.join(provider_prefixes())} (or 'demo'). For a model on a custom "
-            f"OpenAI-compatible endpoint use 'openai/{spec}' with OPENAI_BASE_URL set."
+            f"OpenAI-compatible endpoint set OPENAI_BASE_URL (or use 'openai/{spec}')."
         )
     if not name:
         raise UserError(
@@ -79,6 +123,15 @@ def get_model(
         )
     options = _with_overrides(preset, options, env_overrides)
     return OpenAIChat(name, provider=preset.name, **options)
+
+
+def _custom_endpoint(options: Mapping[str, Any], env: Mapping[str, str] | None) -> bool:
+    """Whether an OpenAI-compatible endpoint other than OpenAI's own is configured."""
+    return bool(
+        options.get("base_url")
+        or (env or {}).get("OPENAI_BASE_URL")
+        or os.environ.get("OPENAI_BASE_URL")
+    )
 
 
 def _with_overrides(
@@ -103,4 +156,4 @@ def list_presets() -> list[Preset]:
     return [PRESETS[name] for name in sorted(PRESETS)]
 
 
-__all__ = ["get_model", "list_presets"]
+__all__ = ["default_model_spec", "get_default_model", "get_model", "is_demo_spec", "list_presets"]

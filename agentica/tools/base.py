@@ -54,6 +54,8 @@ class ToolCallContext:
     arguments: dict[str, Any] = field(default_factory=dict)
     emit: Callable[[RunEvent], Awaitable[None]]
     """Sends an event into the run's stream (e.g. a ``PlanUpdated``)."""
+    run: Any = None
+    """The ``agentica.context.RunContext`` of the run (``None`` outside a run)."""
 
     async def progress(
         self,

@@ -137,16 +137,28 @@ async def call_maybe_async(fn: Callable[..., Any], /, *args: Any, **kwargs: Any)
 
 @dataclass(slots=True, kw_only=True)
 class Hooks:
-    """Agent-wide tool hooks (each sync or async): ``Agent(hooks=Hooks(...))``.
+    """Lifecycle hooks of an agent's runs (each sync or async): ``Agent(hooks=Hooks(...))``.
+
+    ``ctx`` is the run's ``agentica.context.RunContext``. A hook may raise ``StopRun`` to
+    end the run; any other exception fails the run.
 
     Attributes:
-        pre_tool: ``pre_tool(call)`` before every call; may raise ``ToolError`` to refuse
-            it or ``StopRun`` to end the run.
-        post_tool: ``post_tool(call, result)`` after every call.
+        pre_tool: ``pre_tool(call)`` before every tool call (the tool-start hook); may
+            raise ``ToolError`` to refuse the call.
+        post_tool: ``post_tool(call, result)`` after every tool call (the tool-end hook).
+        on_run_start: ``on_run_start(ctx)`` before the first model call.
+        on_run_end: ``on_run_end(ctx, stop_reason)`` when the engine ends the run
+            (``end_turn``, ``max_turns``, ``max_tokens``, ...; not after a failure).
+        on_model_start: ``on_model_start(ctx, messages)`` before every model call.
+        on_model_end: ``on_model_end(ctx, message)`` with every assistant message.
     """
 
     pre_tool: PreHook | None = None
     post_tool: PostHook | None = None
+    on_run_start: Callable[..., Any] | None = None
+    on_run_end: Callable[..., Any] | None = None
+    on_model_start: Callable[..., Any] | None = None
+    on_model_end: Callable[..., Any] | None = None
 
 
 @dataclass(slots=True, kw_only=True, eq=False)

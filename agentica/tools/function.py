@@ -20,10 +20,11 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from agentica.context import RunContext, is_run_context
 from agentica.events import ToolKind
 from agentica.exceptions import UserError
 from agentica.models.base import ToolSpec
-from agentica.tools.base import CallDescription
+from agentica.tools.base import CallDescription, current_call
 from agentica.tools.call import (
     FunctionCall,
     FunctionCallResult,
@@ -34,7 +35,7 @@ from agentica.tools.call import (
     result_text,
 )
 from agentica.tools.decorator import ToolMeta, tool, tool_meta
-from agentica.tools.schema import args_model, parse_docstring
+from agentica.tools.schema import ArgsModel, args_model, parse_docstring, type_hints
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +68,8 @@ class Function:
     """Names of the positional-only parameters (passed positionally by ``invoke()``)."""
     arg_fields: tuple[tuple[str, str], ...] = field(default=(), repr=False)
     """``(args_model field, parameter name)`` pairs."""
+    context_param: str | None = field(default=None, repr=False)
+    """The parameter that receives the ``RunContext`` (hidden from the model)."""
 
     @classmethod
     def from_callable(cls, fn: Callable[..., Any], **overrides: Any) -> Function:
@@ -95,7 +98,9 @@ class Function:
             raise UserError(f"cannot name the tool {fn!r}; pass name=... to tool() or Function")
         summary, arg_docs = parse_docstring(inspect.getdoc(target))
         description = opts.pop("description") or summary or name
-        args = args_model(fn, name, arg_docs)
+        context = _context_param(fn, name)
+        args = args_model(fn, name, arg_docs, skip=(context,) if context else ())
+        parameters = _json_schema(args, name)
         requires = opts.pop("requires_approval")
         describe = opts.pop("describe")
         if describe is not None and inspect.ismethod(fn):
@@ -103,13 +108,14 @@ class Function:
         return cls(
             name=name,
             description=description,
-            parameters=args.schema(),
+            parameters=parameters,
             entrypoint=fn,
             requires_approval=(not opts["is_read_only"]) if requires is None else requires,
             describe=describe,
             args_model=args.model,
             positional_only=args.positional,
             arg_fields=args.fields,
+            context_param=context,
             **opts,
         )
 
@@ -146,21 +152,98 @@ class Function:
     async def invoke(self, args: dict[str, Any]) -> Any:
         """Validate ``args`` and call the function (sync functions in a worker thread)."""
         positional, kwargs = self.validate(args)
+        if self.context_param is not None:
+            call = current_call()
+            run = call.run if call is not None and call.run is not None else None
+            kwargs[self.context_param] = run if run is not None else RunContext(deps=None)
         return await call_maybe_async(self.entrypoint, *positional, **kwargs)
 
 
+def _context_param(fn: Callable[..., Any], tool: str) -> str | None:
+    """The name of ``fn``'s ``RunContext`` parameter, if it has one."""
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return None
+    if not any("RunContext" in str(p.annotation) for p in params.values()):
+        return None  # The common case: no hint resolution needed.
+    hints = type_hints(fn, tool)
+    found = [p for p in params.values() if is_run_context(hints.get(p.name))]
+    if len(found) > 1:
+        raise UserError(f"tool {tool!r} takes more than one RunContext parameter")
+    if found and found[0].kind is found[0].POSITIONAL_ONLY:
+        raise UserError(f"tool {tool!r}: the RunContext parameter cannot be positional-only")
+    return found[0].name if found else None
+
+
+def _json_schema(args: ArgsModel, tool: str) -> dict[str, Any]:
+    """The arguments' JSON schema; a parameter type with none is a ``UserError`` naming it."""
+    try:
+        return args.schema()
+    except Exception as e:
+        for attr, param in args.fields:
+            annotation: Any = args.model.model_fields[attr].annotation
+            try:
+                from pydantic import TypeAdapter
+
+                TypeAdapter(annotation).json_schema()
+            except Exception:
+                raise UserError(
+                    f"tool {tool!r}: parameter {param!r} has type {annotation!r}, which has "
+                    "no JSON schema, so a model cannot send it. Use JSON-friendly types "
+                    "(str, int, list, dict, pydantic models, dataclasses, enums); to give "
+                    "a tool an object of your own, pass it as deps and take a RunContext."
+                ) from e
+        raise UserError(f"tool {tool!r}: its arguments have no JSON schema ({e})") from e
+
+
 class Tool:
-    """Base class for a group of tools: every ``@tool`` method becomes a bound tool."""
+    """Base class for a group of tools bound to one instance.
+
+    Every ``@tool`` method becomes a tool. agentica 1.5's spelling works too: call
+    ``self.register(self.method)`` (in ``__init__``) for an undecorated method.
+    Undecorated, unregistered methods are helpers, not tools; a ``Tool`` that offers no
+    tool at all is a ``UserError`` when given to an agent.
+    """
+
+    def __init__(self, name: str | None = None, **_options: Any) -> None:
+        self.name = name or type(self).__name__
+        self._registered: list[Function] = []
+
+    def register(
+        self, function: Callable[..., Any], sanitize_arguments: bool = True, **options: Any
+    ) -> Function:
+        """Offer ``function`` (e.g. an undecorated method) as a tool of this group.
+
+        ``options`` are ``tool()``'s (``name=``, ``description=``, ...);
+        ``sanitize_arguments`` is accepted for agentica 1.5 (arguments are always validated).
+        """
+        made = Function.from_callable(function, **options)
+        self.__dict__.setdefault("_registered", []).append(made)
+        return made
 
     def functions(self) -> list[Function]:
-        """The decorated methods as Functions bound to this instance, in definition order."""
+        """The decorated methods (bound to this instance, in definition order), then the
+        registered functions.
+
+        Raises:
+            UserError: The class offers no tool at all.
+        """
         seen: dict[str, None] = {}
         for klass in reversed(type(self).__mro__):
             for attr, value in vars(klass).items():
                 if tool_meta(value) is not None:
                     seen.pop(attr, None)
                     seen[attr] = None
-        return [Function.from_callable(getattr(self, attr)) for attr in seen]
+        found = [Function.from_callable(getattr(self, attr)) for attr in seen]
+        found += self.__dict__.get("_registered", [])
+        if not found:
+            raise UserError(
+                f"{type(self).__name__} offers no tools: decorate its tool methods with "
+                "@tool, or call self.register(self.method) in __init__ (agentica 1.5's "
+                "spelling); other methods are not tools"
+            )
+        return found
 
 
 def as_functions(tools: Iterable[Any]) -> list[Function]:

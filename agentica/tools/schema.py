@@ -123,8 +123,10 @@ class _Holder:
         self.__annotations__ = {name: annotation}
 
 
-def args_model(fn: Callable[..., Any], name: str, docs: dict[str, str]) -> ArgsModel:
-    """A pydantic model of ``fn``'s parameters (``*args``/``**kwargs`` are left out).
+def args_model(
+    fn: Callable[..., Any], name: str, docs: dict[str, str], skip: tuple[str, ...] = ()
+) -> ArgsModel:
+    """A pydantic model of ``fn``'s parameters (``*args``/``**kwargs`` and ``skip`` are left out).
 
     Raises:
         UserError: A parameter's type hint cannot be resolved.
@@ -135,7 +137,7 @@ def args_model(fn: Callable[..., Any], name: str, docs: dict[str, str]) -> ArgsM
     positional: list[str] = []
     fields: list[tuple[str, str]] = []
     for i, p in enumerate(sig.parameters.values()):
-        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) or p.name in skip:
             continue
         annotation = hints.get(p.name, p.annotation)
         if annotation is inspect.Parameter.empty:

@@ -1,17 +1,20 @@
 """The ``task`` tool: delegate a self-contained piece of work to a sub-agent.
 
 ``TaskTool`` is a ``Tool`` bound to a parent agent. Each ``task`` call runs a fresh
-``Agent`` (the parent's model, approver, hooks and limits; an empty history) on the
-task description and returns the sub-agent's final answer as the call's result. The
-sub-agent's tools are the parent's, minus ``task`` itself (no unbounded recursion), or
-only the read-only ones for ``subagent_type="explore"``. Its file edits and commands
-still go through the parent's approver. Each tool call of the sub-agent is reported as
-a progress line of the ``task`` call (``→ Read README.md``).
+``Agent`` (the parent's model unless the type names one, the run's approver, the
+parent's hooks and limits; an empty history) on the task description and returns the
+sub-agent's final answer as the call's result. The sub-agent's tools are the parent's,
+minus ``task`` itself (no unbounded recursion), or the subset its type allows
+(``explore`` is read-only). Types: ``SUBAGENT_TYPES`` plus ``types=`` (e.g. the user's
+Markdown files, ``agentica.tools.subagent_types``).
+
+The sub-agent's own tool calls join the parent's stream as tool calls of their own,
+announced before they run (so before any approval, file or terminal request naming
+them), with ids ``<task call id>/<call id>`` and titles saying which sub-agent made them
+(``explore: Read README.md``); the ``task`` call also shows them as progress lines. Its
+approvals go to the parent run's approver (``RunConfig.approver`` or the agent's).
 
 ``DeepAgent`` includes it by default (``DeepAgent(subagents=False)`` leaves it out)::
-
-    from agentica import Agent
-    from agentica.tools.task import TaskTool
 
     task = TaskTool()
     agent = Agent(model="demo", tools=[..., task])
@@ -20,19 +23,22 @@ a progress line of the ``task`` call (``→ Read README.md``).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections import deque
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
 import anyio
 
 from agentica.agent import Agent
-from agentica.events import TextContent, ToolCallStarted
+from agentica.events import TextContent, ToolCallFinished, ToolCallProgress, ToolCallStarted
 from agentica.exceptions import ModelError, ToolError, UserError
-from agentica.tools.base import CallDescription, current_call
+from agentica.run import RunConfig
+from agentica.tools.base import ApprovalRequest, Approver, CallDescription, current_call
 from agentica.tools.decorator import tool
 from agentica.tools.function import Function, Tool
+from agentica.tools.subagent_types import SUBAGENT_TYPES, SubagentType
 
 logger = logging.getLogger(__name__)
 
@@ -40,54 +46,6 @@ TASK_TOOL_NAME = "task"
 DEFAULT_SUBAGENT_MAX_TURNS = 25
 PROGRESS_LINES = 20
 """Sub-agent tool calls shown in the ``task`` call's progress (the latest ones)."""
-
-_REPORT = (
-    "When you are done, reply with a concise report: what you found or changed, with file "
-    "paths and line numbers where useful. That report is all the caller sees, so put every "
-    "fact it needs in it; do not ask the caller questions."
-)
-
-
-@dataclass(frozen=True, slots=True)
-class SubagentType:
-    """A kind of sub-agent: which of the parent's tools it gets, and its instructions.
-
-    Attributes:
-        name: The ``subagent_type`` value.
-        description: One line for the model (in the ``task`` tool's description).
-        instructions: The sub-agent's system instructions.
-        tools: Names of the parent's tools it may use; ``None`` means all but ``task``.
-    """
-
-    name: str
-    description: str
-    instructions: str
-    tools: frozenset[str] | None = None
-
-
-SUBAGENT_TYPES: dict[str, SubagentType] = {
-    t.name: t
-    for t in (
-        SubagentType(
-            name="general-purpose",
-            description="can use every tool (read, search, edit, run commands)",
-            instructions=(
-                "You are a sub-agent doing one self-contained task for another agent, in "
-                "the same workspace. Do the task completely with the tools. " + _REPORT
-            ),
-        ),
-        SubagentType(
-            name="explore",
-            description="read-only: ls, read_file, glob, grep; for finding and reading code",
-            instructions=(
-                "You are a read-only sub-agent exploring a workspace for another agent: "
-                "find and read what the task asks about with ls, glob, grep and read_file; "
-                "you cannot change anything. " + _REPORT
-            ),
-            tools=frozenset({"ls", "read_file", "glob", "grep"}),
-        ),
-    )
-}
 
 
 def _shorten(text: str, limit: int = 60) -> str:
@@ -97,7 +55,18 @@ def _shorten(text: str, limit: int = 60) -> str:
 
 def _describe_task(self: TaskTool, args: dict[str, Any]) -> CallDescription:
     description = _shorten(str(args.get("description") or ""))
-    return CallDescription(title=f"Task: {description}" if description else "Task")
+    kind = args.get("subagent_type")
+    label = f"Task ({kind})" if kind and kind != "general-purpose" else "Task"
+    return CallDescription(title=f"{label}: {description}" if description else label)
+
+
+def _labelled(label: str, approver: Approver) -> Approver:
+    """``approver`` seeing the sub-agent's requests titled with the sub-agent's type."""
+
+    async def approve(request: ApprovalRequest) -> Any:
+        return await approver(dataclasses.replace(request, title=f"{label}: {request.title}"))
+
+    return approve
 
 
 class TaskTool(Tool):
@@ -107,28 +76,42 @@ class TaskTool(Tool):
         parent: The agent whose model, tools and approver sub-agents use; or call
             ``bind()`` once the agent exists.
         max_turns: Model calls per sub-agent run (default: the parent's, at most 25).
+        types: More subagent types (a name given twice: the later one wins).
     """
 
-    def __init__(self, parent: Agent[Any] | None = None, *, max_turns: int | None = None) -> None:
+    def __init__(
+        self,
+        parent: Agent[Any] | None = None,
+        *,
+        max_turns: int | None = None,
+        types: Mapping[str, SubagentType] | None = None,
+    ) -> None:
         super().__init__()
         self.parent = parent
         self.max_turns = max_turns
+        self.types = {**SUBAGENT_TYPES, **(types or {})}
 
     def bind(self, parent: Agent[Any]) -> TaskTool:
         """Bind to the parent agent (returns ``self``)."""
         self.parent = parent
         return self
 
+    def functions(self) -> list[Function]:
+        """The ``task`` tool, its description listing the available types."""
+        [fn] = super().functions()
+        listed = "; ".join(f"`{t.name}`: {t.description}" for t in self.types.values())
+        return [dataclasses.replace(fn, description=f"{fn.description}\n\nTypes: {listed}.")]
+
     def subagent(self, subagent_type: str = "general-purpose") -> Agent[str]:
         """A fresh sub-agent of the given type (empty history).
 
         Raises:
-            ToolError: ``subagent_type`` is not one of ``SUBAGENT_TYPES``.
+            ToolError: ``subagent_type`` is not a known type.
             UserError: The tool is not bound to a parent agent.
         """
-        kind = SUBAGENT_TYPES.get(subagent_type)
+        kind = self.types.get(subagent_type)
         if kind is None:
-            valid = ", ".join(repr(n) for n in SUBAGENT_TYPES)
+            valid = ", ".join(repr(n) for n in self.types)
             raise ToolError(f"Unknown subagent_type {subagent_type!r}; valid types: {valid}.")
         parent = self.parent
         if parent is None:
@@ -139,7 +122,7 @@ class TaskTool(Tool):
             if f.name != TASK_TOOL_NAME and (kind.tools is None or f.name in kind.tools)
         ]
         return Agent(
-            model=parent.model,
+            model=kind.model or parent.model,
             name=kind.name,
             instructions=kind.instructions,
             tools=tools,
@@ -158,23 +141,33 @@ class TaskTool(Tool):
 
         The sub-agent starts with no knowledge of this conversation: describe the task
         fully (goal, relevant files, what to report back). Several `task` calls in one
-        turn run in parallel. Types: `general-purpose` (can use every tool: read,
-        search, edit, run commands) and `explore` (read-only: ls, read_file, glob, grep;
-        for finding and reading code).
+        turn run in parallel.
 
         Args:
             description: The complete task for the sub-agent, and what it should report.
-            subagent_type: `general-purpose` or `explore`.
+            subagent_type: One of the types listed below (default `general-purpose`).
         """
         sub = self.subagent(subagent_type)
         ctx = current_call()
+        run = ctx.run if ctx is not None else None
+        approver = (run.approver if run is not None else None) or sub.approver
+        config = RunConfig(
+            approver=_labelled(subagent_type, approver) if approver is not None else None,
+            call_id_prefix=f"{ctx.call_id}/" if ctx is not None else "",
+        )
         lines: deque[str] = deque(maxlen=PROGRESS_LINES)
         try:
-            async with sub.run_stream(description) as stream:
+            async with sub.run_stream(description, config=config) as stream:
                 async for event in stream:
-                    if isinstance(event, ToolCallStarted) and ctx is not None:
+                    if ctx is None:
+                        continue
+                    if isinstance(event, ToolCallStarted):
                         lines.append(f"→ {event.title}")
+                        titled = f"{subagent_type}: {event.title}"
+                        await ctx.emit(dataclasses.replace(event, title=titled))
                         await ctx.progress(content=(TextContent(text="\n".join(lines)),))
+                    elif isinstance(event, ToolCallProgress | ToolCallFinished):
+                        await ctx.emit(event)
             response = stream.response
         except ModelError as e:
             raise ToolError(f"The {subagent_type} sub-agent failed: {e}") from e

@@ -8,16 +8,20 @@ import sys
 import agentica
 
 EXPECTED = [
-    "Agent", "AgenticaError", "ApprovalRequest", "CallDescription", "DeepAgent", "DeepSeekChat",
-    "DiffContent", "Function", "FunctionCall", "Hooks", "LMStudioChat", "LocalWorkspace",
-    "Location", "Message",
-    "Model", "ModelError", "MoonshotChat", "OllamaChat", "OpenAIChat", "OpenRouterChat",
-    "PlanEntry", "PlanUpdated", "QwenChat", "RunConfig", "RunEvent", "RunFinished",
-    "RunResponse", "RunResult", "StopRun", "TerminalContent", "TextContent", "TextDelta",
-    "ThinkingDelta", "Tool", "ToolCallFinished", "ToolCallProgress", "ToolCallStarted",
-    "ToolError", "ToolResult", "Usage", "UsageUpdated", "UserError", "VLLMChat", "Workspace",
-    "WorkspaceTools", "ZhipuAIChat", "current_call", "print_response", "print_response_sync",
-    "run_function_calls", "tool",
+    "Agent", "AgenticaError", "ApprovalRequest", "AuthenticationError", "CallDescription",
+    "ContextLengthError", "DeepAgent", "DeepSeekChat", "DiffContent", "Function",
+    "FunctionCall", "GuardrailTripped", "GuardrailVerdict", "Hooks", "ImagePart",
+    "InputGuardrailTripped", "LMStudioChat", "LocalWorkspace", "Location", "Message", "Model",
+    "ModelConnectionError", "ModelError", "ModelNotFoundError", "ModelResponseError",
+    "ModelTimeoutError", "MoonshotChat", "OllamaChat", "OpenAIChat", "OpenRouterChat",
+    "OutputGuardrailTripped", "OutputValidationError", "PlanEntry", "PlanUpdated", "QwenChat",
+    "RateLimitError", "RunConfig", "RunContext", "RunEvent", "RunFinished", "RunResponse",
+    "RunResult", "RunStream", "RunTimeoutError", "StepError", "StopRun", "TerminalContent",
+    "TextContent", "TextDelta", "TextPart", "ThinkingDelta", "Tool", "ToolCallFinished",
+    "ToolCallProgress", "ToolCallStarted", "ToolError", "ToolResult", "Usage", "UsageUpdated",
+    "UserError", "VLLMChat", "Workflow", "Workspace", "WorkspaceTools", "ZhipuAIChat",
+    "compact", "current_call", "get_model", "print_response", "print_response_sync",
+    "run_function_calls", "text_stream", "tool",
 ]
 
 

@@ -74,13 +74,17 @@ async def test_parent_gets_the_sub_agents_final_answer(tmp_path):
     assert result.stop_reason == "end_turn"
     assert result.text == "[Report: the secret is 42.]"
     started = [e for e in result.events if isinstance(e, ToolCallStarted)]
-    assert [(e.tool_name, e.title, e.kind) for e in started] == [
-        ("task", "Task: Find the secret in notes.txt", "think")
+    # The sub-agent's own calls join the stream, named and titled after the sub-agent.
+    assert [(e.tool_name, e.title, e.kind, e.agent) for e in started] == [
+        ("task", "Task: Find the secret in notes.txt", "think", None),
+        ("read_file", "general-purpose: Read `notes.txt`", "read", "general-purpose"),
     ]
+    assert started[1].call_id.startswith("t1/")
     finished = [e for e in result.events if isinstance(e, ToolCallFinished)]
-    assert [(e.call_id, e.status, e.result) for e in finished] == [
-        ("t1", "completed", "Report: the secret is 42.")
+    assert [(e.call_id, e.status) for e in finished] == [
+        (started[1].call_id, "completed"), ("t1", "completed")
     ]
+    assert finished[-1].result == "Report: the secret is 42."
     # The sub-agent's tool calls show as progress lines of the task call.
     progress = [e for e in result.events if isinstance(e, ToolCallProgress) and e.content]
     assert progress and progress[-1].call_id == "t1"
@@ -165,7 +169,7 @@ async def test_two_task_calls_of_one_turn_run_concurrently(tmp_path):
     agent = DeepAgent(model=model, work_dir=tmp_path, tools=[rendezvous])
     with anyio.fail_after(10):
         result = await agent.run("go")
-    finished = [e for e in result.events if isinstance(e, ToolCallFinished)]
+    finished = [e for e in result.events if isinstance(e, ToolCallFinished) and e.agent is None]
     assert sorted(e.result for e in finished) == ["done: a met b", "done: b met a"]
     assert all(e.status == "completed" for e in finished)
 

@@ -11,7 +11,7 @@ from typing import assert_type
 
 from pydantic import BaseModel
 
-from agentica import Agent, DeepAgent, RunResponse, Tool, tool
+from agentica import Agent, DeepAgent, RunContext, RunResponse, Tool, Workflow, tool
 from agentica.tools.function import Function
 
 
@@ -67,9 +67,35 @@ async def runs() -> None:
         async for _event in stream:
             pass
     assert_type(stream.response.content, Answer)
+    sync_stream = typed.run_stream_sync("hi")
+    for _event in sync_stream:
+        pass
+    assert_type(sync_stream.response.content, Answer)
     assert_type((await typed.print_response("hi")).content, Answer)
     assert_type((await DeepAgent(model="demo").run("hi")).content, str)
     deep = DeepAgent(model="demo", response_model=Answer)
     assert_type((await deep.run("hi")).content, Answer)
     await plain.run(42)  # type: ignore[arg-type]
     assert_type(await fetch("https://example.com", timeout=1.0), str)
+
+
+class Deps(BaseModel):
+    n: int
+
+
+def context_tool(ctx: RunContext[Deps], x: int) -> int:
+    """A tool reading its run's deps."""
+    assert_type(ctx.deps, Deps)
+    return ctx.deps.n + x
+
+
+async def workflows() -> None:
+    class Twice(Workflow):
+        async def run(self, prompt: str) -> str:
+            first = await self.step("one", Agent(model="demo"), prompt)
+            assert_type(first, RunResponse[str])
+            return first.text
+
+    await Twice().run("hi")
+    agent = Agent(model="demo", tools=[context_tool], deps_type=Deps)
+    assert_type((await agent.run("hi", deps=Deps(n=1))).content, str)

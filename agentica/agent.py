@@ -29,6 +29,7 @@ from agentica._run_state import RunState
 from agentica._stream import RunStream, drive_collect
 from agentica.events import RunEvent
 from agentica.exceptions import UserError
+from agentica.mcp import MCPServer, MCPTools
 from agentica.messages import Message
 from agentica.models.base import Model
 from agentica.run import (
@@ -67,6 +68,8 @@ class Agent(Generic[OutputT]):
         work_dir: The working directory (used by ``DeepAgent``'s workspace).
         history: The initial conversation.
         hooks: Agent-wide tool hooks (``agentica.tools.function.Hooks``).
+        mcp_servers: MCP servers (``agentica.mcp``) or an ``MCPTools``; their tools join the
+            agent's while ``async with agent:`` keeps them running.
     """
 
     def __init__(
@@ -87,6 +90,7 @@ class Agent(Generic[OutputT]):
         work_dir: str | os.PathLike[str] | None = None,
         history: Sequence[Message] | None = None,
         hooks: Hooks | None = None,
+        mcp_servers: Sequence[MCPServer] | MCPTools = (),
     ) -> None:
         if max_turns < 1:
             raise UserError(f"max_turns must be >= 1, got {max_turns}")
@@ -110,6 +114,23 @@ class Agent(Generic[OutputT]):
         self._history: list[Message] = list(history or [])
         self._active: RunState | None = None
         self._lock = threading.Lock()
+        self.mcp: MCPTools | None = None
+        """The MCP servers' tool source (``None`` without servers)."""
+        if isinstance(mcp_servers, MCPTools):
+            self.mcp = mcp_servers
+        elif mcp_servers:
+            self.mcp = MCPTools(mcp_servers)
+
+    async def __aenter__(self) -> Agent[OutputT]:
+        """Start the MCP servers (concurrently; waits until each is ready or failed)."""
+        if self.mcp is not None:
+            await self.mcp.__aenter__()
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        """Stop the MCP servers (their processes end)."""
+        if self.mcp is not None:
+            await self.mcp.__aexit__(*exc_info)
 
     def __repr__(self) -> str:
         model = getattr(self._model_spec, "name", self._model_spec)
@@ -183,7 +204,7 @@ class Agent(Generic[OutputT]):
             state = RunState(
                 run_id=uuid.uuid4().hex,
                 model=self.model,
-                functions={f.name: f for f in self.functions},
+                functions={f.name: f for f in self._run_functions()},
                 system=system,
                 history=list(base),
                 new_messages=[message],
@@ -200,6 +221,15 @@ class Agent(Generic[OutputT]):
             )
             self._active = state
         return state
+
+    def _run_functions(self) -> list[Function]:
+        if self.mcp is None:
+            return self.functions
+        if not self.mcp.started:
+            raise UserError(
+                "this agent has MCP servers: start them with `async with agent:` first"
+            )
+        return self.functions + self.mcp.functions()
 
     def _on_finish(self, state: RunState) -> None:
         with self._lock:

@@ -219,6 +219,12 @@ class SessionFactory:
             mode=mode,
             roots=workspace.roots,
         )
+        from acp_server.mcp_tools import session_mcp
+
+        mcp = session_mcp(
+            self.config.mcp_servers, params.mcp_servers, cwd=params.cwd, session_id=session_id,
+            startup_timeout=self.config.mcp_startup_timeout,
+        )
         agent = Agent(
             model=model,
             name="agentica",
@@ -228,6 +234,7 @@ class SessionFactory:
             max_turns=self.config.max_turns or 50,
             session_id=session_id,
             work_dir=params.cwd,
+            mcp_servers=mcp or (),
         )
         return Session(
             id=session_id,

@@ -103,6 +103,7 @@ def build(name: str) -> MCPServer:
 
 def main(argv: list[str]) -> None:
     name = argv[argv.index("--name") + 1] if "--name" in argv else "test"
+    log(f"pid {os.getpid()}")
     if "--hang" in argv:
         time.sleep(600)
         return

@@ -336,7 +336,7 @@ def _transport(config: MCPServer) -> Any:
         )
         # The server's stderr goes to ours (the log); a captured sys.stderr has no fd.
         errlog = sys.stderr if _has_fileno(sys.stderr) else sys.__stderr__
-        return stdio_client(params, errlog=errlog)
+        return stdio_client(params, errlog=errlog or sys.stderr)
     if isinstance(config, MCPServerSSE):
         from mcp.client.sse import sse_client
 
@@ -391,7 +391,9 @@ def _function(server: _Server, tool: Any) -> Function:
             result = await session.call_tool(remote, arguments)
         except Exception as e:
             reason = _describe(e)
-            raise ToolError(f"MCP tool {remote!r} of server {server_name!r} failed: {reason}")
+            raise ToolError(
+                f"MCP tool {remote!r} of server {server_name!r} failed: {reason}"
+            ) from e
         return result_of(result.content, getattr(result, "structured_content", None),
                          bool(getattr(result, "is_error", False)))
 
@@ -399,7 +401,8 @@ def _function(server: _Server, tool: Any) -> Function:
         summary = ", ".join(f"{k}={v!r}" for k, v in args.items() if k != "_raw")
         if len(summary) > 60:
             summary = summary[:57] + "..."
-        return CallDescription(title=f"{label} ({server_name} MCP)" + (f": {summary}" if summary else ""))
+        title = f"{label} ({server_name} MCP)"
+        return CallDescription(title=f"{title}: {summary}" if summary else title)
 
     schema = dict(tool.input_schema or {})
     schema.setdefault("type", "object")

@@ -31,6 +31,17 @@ def pids(log: Path) -> list[int]:
     return [int(line.split()[1]) for line in log.read_text().splitlines() if line.startswith("pid")]
 
 
+async def logged(log: Path, line: str) -> None:
+    """Wait until the MCP test server logged ``line`` (it writes a file; polled)."""
+    while line not in await _read(log):  # noqa: ASYNC110
+        await anyio.sleep(0.05)
+
+
+async def _read(log: Path) -> str:
+    path = anyio.Path(log)
+    return await path.read_text() if await path.exists() else ""
+
+
 def tool_updates(updates: list[dict]) -> dict[str, list[dict]]:
     out: dict[str, list[dict]] = {}
     for u in updates:
@@ -117,15 +128,14 @@ async def test_cancel_cancels_the_mcp_call_and_eof_stops_the_servers(workdir, tm
                 result: list[str] = []
 
                 async def run() -> None:
-                    result.append(await server.prompt(sid, call(("mcp__a__sleep", {"seconds": 30}))))
+                    slow = call(("mcp__a__sleep", {"seconds": 30}))
+                    result.append(await server.prompt(sid, slow))
 
                 tg.start_soon(run)
-                while "sleep start" not in (log.read_text() if log.exists() else ""):
-                    await anyio.sleep(0.05)
+                await logged(log, "sleep start")
                 await server.conn.cancel(session_id=sid)
             assert result == ["cancelled"]
-            while "sleep cancelled" not in log.read_text():  # The MCP cancellation arrived.
-                await anyio.sleep(0.05)
+            await logged(log, "sleep cancelled")  # The MCP cancellation arrived.
             started = pids(log)
             assert len(started) == 2 and all(alive(p) for p in started)
             # stdin EOF: the server shuts down and stops the MCP servers with it.

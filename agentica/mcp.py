@@ -30,15 +30,24 @@ import hashlib
 import json
 import logging
 import re
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any
 
 import anyio
 
 from agentica.events import TextContent
 from agentica.exceptions import ToolError, UserError
+from agentica.mcp_servers import (
+    MCPServer,
+    MCPServerHTTP,
+    MCPServerSSE,
+    MCPServerStdio,
+    children,
+    kill_group,
+    new_group,
+    transport,
+)
 from agentica.tools.base import CallDescription, ToolResult
 from agentica.tools.function import Function
 
@@ -52,39 +61,6 @@ STARTUP_TIMEOUT = 30.0
 INSTALL_HINT = "the `mcp` package is not installed: pip install 'agentica[mcp]'"
 _NAME_OK = re.compile(r"[^a-zA-Z0-9_-]")
 _MAX_NAME = 64
-
-
-@dataclass(frozen=True, slots=True)
-class MCPServerStdio:
-    """An MCP server run as a local process speaking over its stdin/stdout."""
-
-    name: str
-    command: str
-    args: Sequence[str] = ()
-    env: dict[str, str] | None = None
-    """Variables added to the safe default environment (PATH, HOME, ...)."""
-    cwd: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class MCPServerHTTP:
-    """An MCP server over streamable HTTP."""
-
-    name: str
-    url: str
-    headers: dict[str, str] | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class MCPServerSSE:
-    """An MCP server over HTTP with server-sent events (the older transport)."""
-
-    name: str
-    url: str
-    headers: dict[str, str] | None = None
-
-
-MCPServer: TypeAlias = MCPServerStdio | MCPServerHTTP | MCPServerSSE
 
 
 def mcp_available() -> bool:
@@ -305,55 +281,37 @@ class MCPTools:
             from mcp.client.session import ClientSession
         except ImportError:
             raise RuntimeError(INSTALL_HINT) from None
-        async with _transport(server.config) as (read, write), ClientSession(read, write) as s:
-            await s.initialize()
-            tools = []
-            cursor: str | None = None
-            while True:
-                from mcp_types import PaginatedRequestParams
-
-                params = PaginatedRequestParams(cursor=cursor) if cursor else None
-                listed = await s.list_tools(params=params)
-                tools.extend(listed.tools)
-                cursor = listed.next_cursor
-                if not cursor:
-                    break
-            server.functions = [_function(server, t) for t in tools]
-            server.session = s
-            assert server.ready is not None and self._stop is not None
-            server.ready.set()
-            logger.info("MCP server %r: %d tools", server.config.name, len(tools))
-            await self._stop.wait()
+        before = children()
+        group: int | None = None
+        try:
+            async with transport(server.config) as (read, write):
+                group = new_group(before, server.config)
+                async with ClientSession(read, write) as s:
+                    await s.initialize()
+                    tools = await _list_tools(s)
+                    server.functions = [_function(server, t) for t in tools]
+                    server.session = s
+                    assert server.ready is not None and self._stop is not None
+                    server.ready.set()
+                    logger.info("MCP server %r: %d tools", server.config.name, len(tools))
+                    await self._stop.wait()
+        finally:
+            kill_group(group)
 
 
-def _transport(config: MCPServer) -> Any:
-    """The ``mcp`` client transport (an async context manager) of a server."""
-    if isinstance(config, MCPServerStdio):
-        from mcp.client.stdio import StdioServerParameters, stdio_client
+async def _list_tools(session: ClientSession) -> list[Any]:
+    """Every tool of the server (all pages)."""
+    from mcp_types import PaginatedRequestParams
 
-        params = StdioServerParameters(
-            command=config.command, args=list(config.args), env=config.env, cwd=config.cwd
-        )
-        # The server's stderr goes to ours (the log); a captured sys.stderr has no fd.
-        errlog = sys.stderr if _has_fileno(sys.stderr) else sys.__stderr__
-        return stdio_client(params, errlog=errlog or sys.stderr)
-    if isinstance(config, MCPServerSSE):
-        from mcp.client.sse import sse_client
-
-        return sse_client(config.url, headers=config.headers)
-    from mcp.client.streamable_http import streamable_http_client
-    from mcp.shared._httpx_utils import create_mcp_http_client
-
-    client = create_mcp_http_client(headers=config.headers) if config.headers else None
-    return streamable_http_client(config.url, http_client=client)
-
-
-def _has_fileno(stream: Any) -> bool:
-    try:
-        stream.fileno()
-    except Exception:
-        return False
-    return True
+    tools: list[Any] = []
+    cursor: str | None = None
+    while True:
+        params = PaginatedRequestParams(cursor=cursor) if cursor else None
+        listed = await session.list_tools(params=params)
+        tools.extend(listed.tools)
+        cursor = listed.next_cursor
+        if not cursor:
+            return tools
 
 
 def _describe(error: BaseException) -> str:

@@ -173,7 +173,7 @@ def _spawn(tools: MCPTools, session_id: str) -> None:
 async def before_turn(agent: Agent[Any] | None) -> list[str]:
     """Wait for the agent's MCP servers (each is ready or failed within its startup
     timeout); messages to show."""
-    tools = agent.mcp if agent is not None else None
+    tools: MCPTools | None = getattr(agent, "mcp", None)  # Test doubles may have none.
     if tools is None:
         return []
     await tools.wait_ready()
@@ -186,8 +186,9 @@ async def close_all(agents: Iterable[Agent[Any] | None]) -> None:
 
     async with anyio.create_task_group() as tg:
         for agent in agents:
-            if agent is not None and agent.mcp is not None:
-                tg.start_soon(agent.mcp.aclose)
+            tools: MCPTools | None = getattr(agent, "mcp", None)
+            if tools is not None:
+                tg.start_soon(tools.aclose)
 
 
 def available() -> bool:

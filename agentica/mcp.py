@@ -131,6 +131,13 @@ class _Server:
     scope: anyio.CancelScope = field(default_factory=anyio.CancelScope)
     timed_out: bool = False
 
+    def lost(self, reason: str) -> None:
+        """The server died mid-session: report it, and end its task (and process)."""
+        logger.error("MCP server %r failed: %s", self.config.name, reason)
+        self.error = reason
+        self.session = None
+        self.scope.cancel()
+
     @property
     def settled(self) -> bool:
         return self.ready is not None and self.ready.is_set()
@@ -266,8 +273,9 @@ class MCPTools:
             try:
                 await self._connect(server)
             except Exception as e:
-                server.error = _describe(e)
-                logger.error("MCP server %r failed: %s", name, server.error)
+                if server.error is None:  # Else already reported (``lost``).
+                    server.error = _describe(e)
+                    logger.error("MCP server %r failed: %s", name, server.error)
         if server.timed_out:
             server.error = f"it did not start within {self.startup_timeout:g} s"
             logger.error("MCP server %r failed: %s", name, server.error)
@@ -325,6 +333,15 @@ async def _list_tools(session: ClientSession) -> list[Any]:
             return tools
 
 
+def _connection_closed(error: BaseException) -> bool:
+    """Whether the MCP client failed because the server's connection is gone."""
+    from mcp_types import CONNECTION_CLOSED
+
+    return getattr(getattr(error, "error", None), "code", None) == CONNECTION_CLOSED or (
+        getattr(error, "code", None) == CONNECTION_CLOSED
+    )
+
+
 def _describe(error: BaseException) -> str:
     """A one-line reason (the single exception inside exception groups)."""
     while isinstance(error, BaseExceptionGroup) and len(error.exceptions) == 1:
@@ -353,15 +370,20 @@ def _function(server: _Server, tool: Any) -> Function:
         session = server.session
         if session is None:
             raise ToolError(
-                f"MCP server {server_name!r} is not running ({server.error or 'not started'}); "
+                f"MCP server {server_name!r} is not running: {server.error or 'not started'}; "
                 f"its tool {remote!r} cannot be called."
             )
         try:
             result = await session.call_tool(remote, arguments)
         except Exception as e:
-            reason = _describe(e)
+            if _connection_closed(e) and server.session is session:
+                server.lost("it stopped (the connection closed)")
+                raise ToolError(
+                    f"MCP server {server_name!r} stopped while its tool {remote!r} ran "
+                    "(the connection closed); its tools are unavailable now."
+                ) from e
             raise ToolError(
-                f"MCP tool {remote!r} of server {server_name!r} failed: {reason}"
+                f"MCP tool {remote!r} of server {server_name!r} failed: {_describe(e)}"
             ) from e
         return result_of(result.content, getattr(result, "structured_content", None),
                          bool(getattr(result, "is_error", False)))

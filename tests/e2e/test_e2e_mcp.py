@@ -112,8 +112,11 @@ async def test_failed_servers_are_reported_and_the_session_goes_on(workdir, tmp_
             # A server that crashes mid-session: its calls fail readably, the session goes on.
             server.client.answers = ["allow_always"]
             assert await server.prompt(sid, call(("mcp__t__crash", {}))) == "end_turn"
+            assert "MCP server 't' stopped while its tool 'crash' ran" in server.text(sid)
             assert await server.prompt(sid, call(("mcp__t__echo", {"text": "c"}))) == "end_turn"
-            assert "mcp__t__echo: MCP tool 'echo' of server 't' failed" in server.text(sid)
+            text = server.text(sid)
+            assert "MCP server 't' is not available: it stopped (the connection closed)" in text
+            assert "mcp__t__echo: MCP server 't' is not running: it stopped" in text
             assert await server.prompt(sid, "say still here") == "end_turn"
             assert server.text(sid).endswith("still here")
 

@@ -106,8 +106,14 @@ async def test_failed_servers_are_reported_and_the_others_work(tmp_path):
             assert next(f.name for f in tools.functions()) == "mcp__t__echo"
             result = await agent.run("go")
     texts = tool_texts(result.new_messages)
-    assert texts["after"][1] is True
-    assert "MCP tool 'echo' of server 't' failed" in texts["after"][0]
+    assert texts["crash"] == (
+        "MCP server 't' stopped while its tool 'crash' ran (the connection closed); its tools "
+        "are unavailable now.", True)
+    assert texts["after"] == (
+        "MCP server 't' is not running: it stopped (the connection closed); its tool 'echo' "
+        "cannot be called.", True)
+    assert "MCP server 't' is not available: it stopped (the connection closed)" in (
+        tools.new_failures())
     assert result.text == "done"
 
 

@@ -78,10 +78,12 @@ def parse_servers(raw: Any) -> list[dict[str, Any]]:
         if not isinstance(item, Mapping) or not isinstance(item.get("name"), str):
             raise McpConfigError(f"an MCP server needs a name, got {item!r}")
         name = item["name"]
-        kind = item.get("type") or ("stdio" if "command" in item else "http")
+        kind = item.get("type") or ("http" if "url" in item else "stdio")
         if kind == "stdio":
             if not isinstance(item.get("command"), str) or not item["command"]:
-                raise McpConfigError(f"MCP server {name!r} needs a command")
+                raise McpConfigError(
+                    f"MCP server {name!r} needs a command (or a url for an HTTP server)"
+                )
             args = item.get("args") or []
             if not isinstance(args, list):
                 raise McpConfigError(f"MCP server {name!r}: args must be a list")

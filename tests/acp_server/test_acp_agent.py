@@ -80,7 +80,7 @@ async def test_initialize_negotiates_version_1(version):
         "audio": False,
         "embeddedContext": True,
     }
-    assert result["agentCapabilities"]["mcpCapabilities"] == {"http": False, "sse": False}
+    assert result["agentCapabilities"]["mcpCapabilities"] == {"http": True, "sse": True}
     assert result["authMethods"] == []
     assert result["agentInfo"]["name"] == "agentica"
     assert result["agentInfo"]["title"] == "Agentica"

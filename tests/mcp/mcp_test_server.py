@@ -1,11 +1,12 @@
 """A small stdio MCP server for the tests, written with the ``mcp`` package's server side.
 
-    python tests/mcp/mcp_test_server.py [--name NAME] [--crash-after N] [--hang]
+    python tests/mcp/mcp_test_server.py [--name NAME] [--hang] [--http PORT | --sse PORT]
 
 Tools: ``echo`` (read-only), ``sleep`` (records start/cancel in ``MCP_TEST_LOG``),
 ``fail`` (an MCP error result), ``image`` (a PNG), ``resource`` (an embedded resource),
 ``structured`` (structured content), ``crash`` (the process exits), ``spawn`` (starts a
-child process that sleeps; its pid is the result). ``--hang`` never answers initialize.
+child process that sleeps; its pid is the result). ``--hang`` never answers initialize;
+``--http``/``--sse`` serve streamable HTTP (``/mcp``) or SSE (``/sse``) on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -107,6 +108,11 @@ def main(argv: list[str]) -> None:
     if "--hang" in argv:
         time.sleep(600)
         return
+    for transport, flag in (("streamable-http", "--http"), ("sse", "--sse")):
+        if flag in argv:
+            port = int(argv[argv.index(flag) + 1])
+            build(name).run(transport, host="127.0.0.1", port=port)  # type: ignore[call-overload]
+            return
     build(name).run("stdio")
 
 

@@ -62,6 +62,7 @@ async def test_mcp_tools_are_called_in_parallel_and_shown_like_built_ins(workdir
         ("mcp__t__structured", {"n": 3}),
         ("mcp__t__image", {}),
         ("mcp__t__fail", {"reason": "nope"}),
+        ("ls", {}),  # A built-in in the same turn.
     )
     async with open_server(workdir, answers=["allow_once"]) as server:
         with anyio.fail_after(30):
@@ -73,15 +74,16 @@ async def test_mcp_tools_are_called_in_parallel_and_shown_like_built_ins(workdir
     assert '"square": 9' in text
     assert "[image: image/png" in text
     assert "failed: nope" in text
+    assert "ls: " in text
     calls = tool_updates(server.updates(sid))
-    assert len(calls) == 4
+    assert len(calls) == 5
     first = [u[0] for u in calls.values()]
     echo = next(u for u in first if u["rawInput"] == {"text": "hi"})
     assert echo["title"].startswith("Echo text (t MCP)")
     assert echo["kind"] == "read"
     statuses = {u[-1]["status"] for u in calls.values()}
     assert statuses == {"completed", "failed"}
-    # Only the tool not marked read-only asked for permission.
+    # Only the MCP tool not marked read-only asked for permission.
     (perm,) = server.client.permission_requests
     assert perm["rawInput"] == {"reason": "nope"}
 
@@ -148,3 +150,24 @@ async def test_cancel_cancels_the_mcp_call_and_eof_stops_the_servers(workdir, tm
             assert server.process.returncode is not None
     for pid in started:
         assert await wait_gone(pid, 5), f"MCP server {pid} survived the ACP server"
+
+
+async def test_always_is_remembered_per_tool_and_read_only_mode_refuses(workdir, tmp_path):
+    log = tmp_path / "mcp.log"
+    fail = call(("mcp__t__fail", {}))
+    async with open_server(workdir, answers=["allow_always", "allow_once"]) as server:
+        with anyio.fail_after(30):
+            await server.initialize()
+            sid = await new_session(server, [stdio("t", log)])
+            assert await server.prompt(sid, fail) == "end_turn"
+            assert await server.prompt(sid, fail) == "end_turn"
+            assert len(server.client.permission_requests) == 1  # "Always" was remembered.
+            assert await server.prompt(sid, call(("mcp__t__sleep", {"seconds": 0}))) == "end_turn"
+            assert len(server.client.permission_requests) == 2  # Another tool asks.
+            await server.conn.set_session_mode(session_id=sid, mode_id="read_only")
+            prompt = call(("mcp__t__echo", {"text": "ro"}), ("mcp__t__sleep", {"seconds": 0}))
+            assert await server.prompt(sid, prompt) == "end_turn"
+    assert len(server.client.permission_requests) == 2
+    last = server.text(sid).rsplit("done: ", 1)[1]
+    assert "mcp__t__echo: echo: ro" in last
+    assert "mcp__t__sleep: Not run: this session is in Read only mode" in last

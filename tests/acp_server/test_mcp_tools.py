@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import anyio
 import pytest
 
 from acp_server.config import ConfigError, load_config
@@ -62,3 +63,43 @@ def test_config_file_mcp_servers(tmp_path):
     path.write_text('[mcpServers.fs]\nargs = ["."]\n')
     with pytest.raises(ConfigError, match="'fs' needs a command"):
         load_config(["--config", str(path)], environ={})
+
+
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+def test_session_servers_run_in_the_background_and_stop_on_close(tmp_path, backend):
+    import sys
+    from pathlib import Path
+
+    from fake_client import FakeClient
+    from proc_util import alive
+
+    from acp_server.agent import AcpAgent
+    from acp_server.config import ServerConfig
+    from agentica.testing import FunctionModel
+
+    server = str(Path(__file__).resolve().parents[1] / "mcp" / "mcp_test_server.py")
+    log = tmp_path / "log"
+
+    async def main() -> list[int]:
+        agent = AcpAgent(FakeClient(), ServerConfig(model="demo"),
+                         model_factory=lambda: FunctionModel(lambda m, t: "hi"))
+        await agent.ready()
+        raw = {"cwd": str(tmp_path), "mcpServers": [
+            {"name": "t", "command": sys.executable, "args": [server],
+             "env": [{"name": "MCP_TEST_LOG", "value": str(log)}]}]}
+        from acp_server import wire
+
+        result = await agent.new_session(wire.parse(wire.NewSessionParams, raw))
+        session = agent.sessions.get(result.session_id)
+        assert session.agent is not None and session.agent.mcp is not None
+        with anyio.fail_after(30):
+            await session.agent.mcp.wait_ready()
+        assert [f.name for f in session.agent.mcp.functions()][:1] == ["mcp__t__echo"]
+        pids = [int(line.split()[1]) for line in log.read_text().splitlines()]
+        assert all(alive(p) for p in pids)
+        with anyio.fail_after(10):
+            await agent.aclose()
+        return pids
+
+    pids = anyio.run(main, backend=backend)
+    assert pids and not any(alive(p) for p in pids)

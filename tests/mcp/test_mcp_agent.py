@@ -160,3 +160,19 @@ def test_tool_names_are_sanitised_and_unique():
     assert len(long) == 64 and long.startswith("mcp__sss")
     assert len(tool_name("s" * 40, "t" * 41, taken)) == 64
     assert len(taken) == 5
+
+
+def test_mcp_tools_work_on_trio_too(tmp_path):
+    import trio  # noqa: F401  (the test extra installs it)
+
+    async def main() -> str:
+        model = ScriptedModel([
+            ScriptedModel.tool_calls(tool_call("mcp__t__echo", {"text": "trio"}, id="e")), "ok",
+        ])
+        agent = Agent(model=model, mcp_servers=[stdio("t", tmp_path / "log")])
+        with anyio.fail_after(30):
+            async with agent:
+                result = await agent.run("go")
+        return tool_texts(result.new_messages)["e"][0]
+
+    assert anyio.run(main, backend="trio") == "echo: trio"

@@ -65,8 +65,20 @@ def test_config_file_mcp_servers(tmp_path):
         load_config(["--config", str(path)], environ={})
 
 
-@pytest.mark.parametrize("backend", ["asyncio", "trio"])
-def test_session_servers_run_in_the_background_and_stop_on_close(tmp_path, backend):
+def test_session_servers_run_in_the_background_and_stop_on_close_on_trio(tmp_path):
+    # In a fresh interpreter: see tests/mcp/test_mcp_agent.py's trio test.
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "mcp" / "trio_run.py"
+    done = subprocess.run([sys.executable, str(script), "acp", str(tmp_path)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "stopped"
+
+
+def test_session_servers_run_in_the_background_and_stop_on_close(tmp_path, backend="asyncio"):
     import sys
     from pathlib import Path
 

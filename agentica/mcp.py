@@ -26,10 +26,7 @@ server that fails to start is reported in ``failures`` and the others are used.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -37,7 +34,6 @@ from typing import TYPE_CHECKING, Any
 import anyio
 import anyio.to_thread
 
-from agentica.events import TextContent
 from agentica.exceptions import ToolError, UserError
 from agentica.mcp_servers import (
     MCPServer,
@@ -47,6 +43,8 @@ from agentica.mcp_servers import (
     children,
     kill_group,
     new_group,
+    result_of,
+    tool_name,
     transport,
 )
 from agentica.tools.base import CallDescription, ToolResult
@@ -60,8 +58,6 @@ logger = logging.getLogger(__name__)
 STARTUP_TIMEOUT = 30.0
 """Default seconds a server may take to start and list its tools."""
 INSTALL_HINT = "the `mcp` package is not installed: pip install 'agentica[mcp]'"
-_NAME_OK = re.compile(r"[^a-zA-Z0-9_-]")
-_MAX_NAME = 64
 
 
 def mcp_available() -> bool:
@@ -69,53 +65,6 @@ def mcp_available() -> bool:
     from importlib.util import find_spec
 
     return find_spec("mcp") is not None
-
-
-def tool_name(server: str, tool: str, taken: set[str]) -> str:
-    """``mcp__<server>__<tool>`` made valid for model APIs and unique among ``taken``."""
-    name = _NAME_OK.sub("_", f"mcp__{server}__{tool}")
-    if len(name) > _MAX_NAME:  # Keep it recognisable; the hash keeps it unique.
-        digest = hashlib.sha1(name.encode()).hexdigest()[:8]
-        name = f"{name[: _MAX_NAME - 9]}_{digest}"
-    base, n = name, 2
-    while name in taken:
-        suffix = f"_{n}"
-        name = base[: _MAX_NAME - len(suffix)] + suffix
-        n += 1
-    taken.add(name)
-    return name
-
-
-def result_of(content: Sequence[Any], structured: Any, is_error: bool) -> ToolResult:
-    """An MCP ``CallToolResult``'s parts as a ``ToolResult`` (raises ``ToolError`` on error)."""
-    parts: list[str] = []
-    for item in content:
-        match getattr(item, "type", None):
-            case "text":
-                parts.append(item.text)
-            case "image" | "audio":
-                size = len(item.data) * 3 // 4
-                parts.append(f"[{item.type}: {item.mime_type}, {size} bytes]")
-            case "resource":
-                res = item.resource
-                text = getattr(res, "text", None)
-                if text is not None:
-                    parts.append(f"[resource {res.uri}]\n{text}")
-                else:
-                    size = len(getattr(res, "blob", "")) * 3 // 4
-                    parts.append(f"[resource {res.uri}: {res.mime_type or 'binary'}, {size} bytes]")
-            case "resource_link":
-                parts.append(f"[resource link {item.uri}: {item.name}]")
-            case other:
-                parts.append(f"[{other} content]")
-    if structured is not None and not any(parts):
-        parts.append(json.dumps(structured, ensure_ascii=False, default=str))
-    text = "\n".join(parts)
-    if is_error:
-        raise ToolError(text or "The MCP tool reported an error without a message.")
-    return ToolResult(
-        text=text, content=(TextContent(text=text),) if text else (), raw_output=structured
-    )
 
 
 @dataclass(eq=False)

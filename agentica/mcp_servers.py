@@ -1,14 +1,24 @@
-"""MCP server settings and the client side of their transports (see ``agentica.mcp``).
+"""MCP server settings, their transports, tool names and results (see ``agentica.mcp``).
 
 The ``mcp`` package is imported only when a transport is opened.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypeAlias
+
+from agentica.events import TextContent
+from agentica.exceptions import ToolError
+from agentica.tools.base import ToolResult
+
+_NAME_OK = re.compile(r"[^a-zA-Z0-9_-]")
+_MAX_NAME = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +133,54 @@ def _has_fileno(stream: Any) -> bool:
 
 
 
+
+def tool_name(server: str, tool: str, taken: set[str]) -> str:
+    """``mcp__<server>__<tool>`` made valid for model APIs and unique among ``taken``."""
+    name = _NAME_OK.sub("_", f"mcp__{server}__{tool}")
+    if len(name) > _MAX_NAME:  # Keep it recognisable; the hash keeps it unique.
+        digest = hashlib.sha1(name.encode()).hexdigest()[:8]
+        name = f"{name[: _MAX_NAME - 9]}_{digest}"
+    base, n = name, 2
+    while name in taken:
+        suffix = f"_{n}"
+        name = base[: _MAX_NAME - len(suffix)] + suffix
+        n += 1
+    taken.add(name)
+    return name
+
+
+def result_of(content: Sequence[Any], structured: Any, is_error: bool) -> ToolResult:
+    """An MCP ``CallToolResult``'s parts as a ``ToolResult`` (raises ``ToolError`` on error)."""
+    parts: list[str] = []
+    for item in content:
+        match getattr(item, "type", None):
+            case "text":
+                parts.append(item.text)
+            case "image" | "audio":
+                size = len(item.data) * 3 // 4
+                parts.append(f"[{item.type}: {item.mime_type}, {size} bytes]")
+            case "resource":
+                res = item.resource
+                text = getattr(res, "text", None)
+                if text is not None:
+                    parts.append(f"[resource {res.uri}]\n{text}")
+                else:
+                    size = len(getattr(res, "blob", "")) * 3 // 4
+                    parts.append(f"[resource {res.uri}: {res.mime_type or 'binary'}, {size} bytes]")
+            case "resource_link":
+                parts.append(f"[resource link {item.uri}: {item.name}]")
+            case other:
+                parts.append(f"[{other} content]")
+    if structured is not None and not any(parts):
+        parts.append(json.dumps(structured, ensure_ascii=False, default=str))
+    text = "\n".join(parts)
+    if is_error:
+        raise ToolError(text or "The MCP tool reported an error without a message.")
+    return ToolResult(
+        text=text, content=(TextContent(text=text),) if text else (), raw_output=structured
+    )
+
+
 __all__ = [
     "MCPServer",
     "MCPServerHTTP",
@@ -131,5 +189,7 @@ __all__ = [
     "children",
     "kill_group",
     "new_group",
+    "result_of",
+    "tool_name",
     "transport",
 ]

@@ -101,8 +101,11 @@ class AcpAgent:
         return self._caps
 
     async def aclose(self) -> None:
-        """Cancel every running turn and release the model."""
+        """Cancel every running turn, stop the MCP servers and release the model."""
+        from acp_server.mcp_tools import close_all
+
         self.sessions.cancel_all()
+        await close_all(session.agent for session in self.sessions)
         await self.factory.aclose()
 
     # --- methods -----------------------------------------------------------------------
@@ -131,12 +134,6 @@ class AcpAgent:
         if not await anyio.Path(params.cwd).is_dir():
             raise RpcError.invalid_params(f"cwd {params.cwd!r} is not an existing directory")
         session_id = f"sess_{uuid.uuid4().hex[:16]}"
-        for server in params.mcp_servers:  # MCP support is planned; say so, not be silent.
-            logger.warning(
-                "session %s: MCP server %r ignored: this agent does not support MCP servers yet",
-                session_id,
-                server.get("name"),
-            )
         session = self.factory.create(session_id, params, self.client_capabilities)
         self.sessions.add(session)
         logger.info("session %s created in %s (mode %s)", session_id, params.cwd, session.mode)

@@ -86,6 +86,11 @@ class ServerConfig:
     mode: str = DEFAULT_MODE
     """The permission mode new sessions start in (``acp_server.modes``: ask, accept_edits,
     read_only, full_access); the user can switch it per session in the editor."""
+    mcp_servers: list[dict[str, Any]] = field(default_factory=list)
+    """MCP servers for every session (config file only: ``mcpServers`` or ``mcp_servers``,
+    normalised by ``acp_server.mcp_tools.parse_servers``); the editor's are added."""
+    mcp_startup_timeout: float = 30.0
+    """Seconds the first prompt of a session waits for its MCP servers to start."""
     config_file: str | None = None
     """The TOML file these settings were read from, if any."""
     extra: dict[str, Any] = field(default_factory=dict)
@@ -264,11 +269,20 @@ def _read_toml(path: Path, *, required: bool) -> dict[str, Any]:
     provider, name = values.pop("model_provider", None), values.pop("model_name", None)
     if (provider or name) and "model" not in values:
         values["model"] = f"{provider}/{name}" if provider and name else provider or name
+    if "mcpServers" in values:  # The common JSON shape's key.
+        values["mcp_servers"] = values.pop("mcpServers")
     return values
 
 
 def _coerce(key: str, value: Any) -> Any:
     """Check and convert one setting (strings from flags/env, typed values from TOML)."""
+    if key == "mcp_servers":
+        from acp_server.mcp_tools import McpConfigError, parse_servers
+
+        try:
+            return parse_servers(value)
+        except McpConfigError as exc:
+            raise ConfigError(str(exc)) from None
     if key == "log_level":
         level = str(value).upper()
         if level not in _LEVELS:
@@ -286,6 +300,16 @@ def _coerce(key: str, value: Any) -> Any:
         if not isinstance(value, str) or mode not in MODE_IDS:
             raise ConfigError(f"mode must be one of {', '.join(MODE_IDS)}, got {value!r}")
         return mode
+    if key == "mcp_startup_timeout":
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise ConfigError(f"{key} must be a number of seconds, got {value!r}")
+        try:
+            seconds = float(value)
+        except ValueError:
+            raise ConfigError(f"{key} must be a number of seconds, got {value!r}") from None
+        if not 0 < seconds < float("inf"):
+            raise ConfigError(f"{key} must be > 0, got {value!r}")
+        return seconds
     if key in ("request_timeout", "model_timeout"):
         if isinstance(value, str) and value.strip().lower() in ("", "0", "none", "off"):
             return None

@@ -223,6 +223,12 @@ class SessionFactory:
         )
         # Subagents (``task``): the built-in types and the user's Markdown ones.
         task = TaskTool(types=load_subagent_types(agent_dirs(params.cwd)))
+        from acp_server.mcp_tools import session_mcp
+
+        mcp = session_mcp(
+            self.config.mcp_servers, params.mcp_servers, cwd=params.cwd, session_id=session_id,
+            startup_timeout=self.config.mcp_startup_timeout,
+        )
         agent = Agent(
             model=model,
             name="agentica",
@@ -232,6 +238,7 @@ class SessionFactory:
             max_turns=self.config.max_turns or 50,
             session_id=session_id,
             work_dir=params.cwd,
+            mcp_servers=mcp or (),
         )
         task.bind(agent)
         return Session(

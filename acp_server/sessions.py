@@ -195,6 +195,10 @@ class Session:
         if self.demo_notice:
             self.demo_notice = False
             await self.notify(text_chunk(DEMO_NOTICE))
+        from acp_server.mcp_tools import before_turn
+
+        for notice in await before_turn(self.agent):  # Waits for the MCP servers to start.
+            await self.notify(text_chunk(f"*{notice}*\n\n"))
         result: wire.AcpStopReason = "end_turn"
         async with self.agent.run_stream(message) as stream:
             async for event in stream:

@@ -29,6 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from acp_server import mcp_tools
 from acp_server.jsonrpc import classify, decode, encode
 from acp_server.protocol import PROTOCOL_VERSION
 
@@ -83,14 +84,21 @@ def agent_version() -> str:
         return "0.0.0"
 
 
-def initialize_result(*, image: bool, version: str) -> dict[str, Any]:
-    """The ``initialize`` result, as ``wire.dump(wire.InitializeResult(...))`` gives it."""
+def initialize_result(*, image: bool, version: str, mcp: bool | None = None) -> dict[str, Any]:
+    """The ``initialize`` result, as ``wire.dump(wire.InitializeResult(...))`` gives it.
+
+    HTTP and SSE MCP servers are advertised when the ``mcp`` package is installed
+    (``mcp``: None looks it up); stdio ones are always accepted (without the package a
+    session says how to install it).
+    """
+    if mcp is None:
+        mcp = mcp_tools.available()
     return {
         "protocolVersion": PROTOCOL_VERSION,
         "agentCapabilities": {
             "loadSession": False,
             "promptCapabilities": {"image": image, "audio": False, "embeddedContext": True},
-            "mcpCapabilities": {"http": False, "sse": False},
+            "mcpCapabilities": {"http": mcp, "sse": mcp},
             # Each additional directory becomes a root of the session's file tools.
             "sessionCapabilities": {"additionalDirectories": {}},
         },

@@ -30,6 +30,7 @@ from agentica.compaction import Compaction
 from agentica.context import RunContext
 from agentica.events import RunEvent
 from agentica.exceptions import UserError
+from agentica.mcp import MCPServer, MCPTools
 from agentica.messages import Message
 from agentica.models.base import Model
 from agentica.run import OutputSpec, OutputT, Prompt, RunConfig, RunResponse, RunResult, to_message
@@ -71,6 +72,8 @@ class Agent(Generic[OutputT]):
         output_guardrails: Checks of the final answer.
         compaction: When to summarise older turns (``agentica.compaction.Compaction``);
             ``True``: the defaults, ``False``: never.
+        mcp_servers: MCP servers (``agentica.mcp``) or an ``MCPTools``; their tools join the
+            agent's while ``async with agent:`` keeps them running.
     """
 
     def __init__(
@@ -96,6 +99,7 @@ class Agent(Generic[OutputT]):
         input_guardrails: Sequence[Any] = (),
         output_guardrails: Sequence[Any] = (),
         compaction: Compaction | bool = True,
+        mcp_servers: Sequence[MCPServer] | MCPTools = (),
     ) -> None:
         if max_turns < 1:
             raise UserError(f"max_turns must be >= 1, got {max_turns}")
@@ -126,6 +130,23 @@ class Agent(Generic[OutputT]):
         self._history: list[Message] = list(history or [])
         self._active: RunState | None = None
         self._lock = threading.Lock()
+        self.mcp: MCPTools | None = None
+        """The MCP servers' tool source (``None`` without servers)."""
+        if isinstance(mcp_servers, MCPTools):
+            self.mcp = mcp_servers
+        elif mcp_servers:
+            self.mcp = MCPTools(mcp_servers)
+
+    async def __aenter__(self) -> Agent[OutputT]:
+        """Start the MCP servers (concurrently; waits until each is ready or failed)."""
+        if self.mcp is not None:
+            await self.mcp.__aenter__()
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        """Stop the MCP servers (their processes end)."""
+        if self.mcp is not None:
+            await self.mcp.__aexit__(*exc_info)
 
     def __repr__(self) -> str:
         model = getattr(self._model_spec, "name", self._model_spec)
@@ -193,7 +214,7 @@ class Agent(Generic[OutputT]):
                     f"{type(deps).__name__}"
                 )
         system = self.system_prompt()
-        functions = {f.name: f for f in self.functions}
+        functions = {f.name: f for f in self._run_functions()}
         output = None
         if self.response_model is not None:
             native = bool(getattr(self.model, "supports_json_schema", False))
@@ -251,6 +272,15 @@ class Agent(Generic[OutputT]):
             )
             self._active = state
         return state
+
+    def _run_functions(self) -> list[Function]:
+        if self.mcp is None:
+            return self.functions
+        if not self.mcp.started:
+            raise UserError(
+                "this agent has MCP servers: start them with `async with agent:` first"
+            )
+        return self.functions + self.mcp.functions()
 
     def _on_finish(self, state: RunState) -> None:
         with self._lock:

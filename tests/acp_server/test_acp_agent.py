@@ -80,7 +80,7 @@ async def test_initialize_negotiates_version_1(version):
         "audio": False,
         "embeddedContext": True,
     }
-    assert result["agentCapabilities"]["mcpCapabilities"] == {"http": False, "sse": False}
+    assert result["agentCapabilities"]["mcpCapabilities"] == {"http": True, "sse": True}
     assert result["authMethods"] == []
     assert result["agentInfo"]["name"] == "agentica"
     assert result["agentInfo"]["title"] == "Agentica"
@@ -212,18 +212,25 @@ async def test_demo_model_first_reply_says_how_to_configure_a_real_model(tmp_pat
     await h.aclose()
 
 
-async def test_each_ignored_mcp_server_is_logged_once(hooked, tmp_path, caplog):
+async def test_each_mcp_server_that_fails_to_start_is_logged_once(hooked, tmp_path, caplog):
     h = await start(FakeClient())
     servers = [
-        {"name": "files", "command": "/usr/bin/mcp-files", "args": [], "env": []},
-        {"name": "web", "command": "/usr/bin/mcp-web", "args": [], "env": []},
+        {"name": "files", "command": "/usr/bin/no-mcp-files", "args": [], "env": []},
+        {"name": "web", "command": "/usr/bin/no-mcp-web", "args": [], "env": []},
     ]
-    with caplog.at_level("WARNING", logger="acp_server.agent"):
+    with caplog.at_level("ERROR", logger="agentica.mcp"):
         result = await h.requests["session/new"]({"cwd": str(tmp_path), "mcpServers": servers})
-    assert result["sessionId"]
-    warnings = [r.getMessage() for r in caplog.records if "MCP server" in r.getMessage()]
-    assert len(warnings) == 2
-    assert "'files' ignored" in warnings[0] and "'web' ignored" in warnings[1]
+        assert result["sessionId"]
+        session = h.agent.sessions.get(result["sessionId"])
+        assert session.agent is not None and session.agent.mcp is not None
+        with anyio.fail_after(20):
+            await session.agent.mcp.wait_ready()
+        await h.aclose()
+    errors = sorted(r.getMessage() for r in caplog.records if "MCP server" in r.getMessage())
+    assert errors == [
+        "MCP server 'files' failed: command not found: /usr/bin/no-mcp-files",
+        "MCP server 'web' failed: command not found: /usr/bin/no-mcp-web",
+    ]
 
 
 @pytest.mark.parametrize(

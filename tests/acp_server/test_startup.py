@@ -3,6 +3,7 @@ behind that agree with the pydantic wire models they stand in for."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -141,8 +142,8 @@ def test_protocol_version_is_the_wire_models_one() -> None:
     assert wire.PROTOCOL_VERSION is protocol.PROTOCOL_VERSION
 
 
-@pytest.mark.parametrize("image", [False, True])
-def test_initialize_result_equals_the_wire_models_dump(image: bool) -> None:
+@pytest.mark.parametrize(("image", "mcp"), [(False, False), (True, True)])
+def test_initialize_result_equals_the_wire_models_dump(image: bool, mcp: bool) -> None:
     expected = wire.dump(
         wire.InitializeResult(
             protocol_version=wire.PROTOCOL_VERSION,
@@ -151,7 +152,7 @@ def test_initialize_result_equals_the_wire_models_dump(image: bool) -> None:
                 prompt_capabilities=wire.PromptCapabilities(
                     image=image, audio=False, embedded_context=True
                 ),
-                mcp_capabilities=wire.McpCapabilities(http=False, sse=False),
+                mcp_capabilities=wire.McpCapabilities(http=mcp, sse=mcp),
                 session_capabilities=wire.SessionCapabilities(
                     additional_directories=wire.SessionAdditionalDirectoriesCapabilities()
                 ),
@@ -160,7 +161,13 @@ def test_initialize_result_equals_the_wire_models_dump(image: bool) -> None:
             agent_info=wire.Implementation(name="agentica", title="Agentica", version="1.2.3"),
         )
     )
-    assert initialize_result(image=image, version="1.2.3") == expected
+    assert initialize_result(image=image, version="1.2.3", mcp=mcp) == expected
+
+
+def test_http_and_sse_mcp_servers_are_advertised_when_the_mcp_package_is_installed() -> None:
+    installed = importlib.util.find_spec("mcp") is not None
+    caps = initialize_result(image=False, version="1")["agentCapabilities"]
+    assert caps["mcpCapabilities"] == {"http": installed, "sse": installed}
 
 
 QUICK = [

@@ -19,7 +19,7 @@ async def test_initialize_answers_version_1_with_capabilities_and_agent_info(wor
     assert caps.load_session is False
     assert caps.prompt_capabilities.embedded_context is True
     assert caps.prompt_capabilities.audio is False
-    assert caps.mcp_capabilities.http is False and caps.mcp_capabilities.sse is False
+    assert caps.mcp_capabilities.http is True and caps.mcp_capabilities.sse is True  # mcp extra
     assert result.auth_methods == []
     assert result.agent_info.name == "agentica"
     assert result.agent_info.title == "Agentica"

@@ -34,7 +34,7 @@ from agentica.tools.call import (
     result_text,
 )
 from agentica.tools.decorator import ToolMeta, tool, tool_meta
-from agentica.tools.schema import args_model, parse_docstring
+from agentica.tools.schema import parse_docstring, tool_shape
 
 logger = logging.getLogger(__name__)
 
@@ -93,9 +93,9 @@ class Function:
         name = opts.pop("name") or getattr(target, "__name__", None)
         if not name or name == "<lambda>":
             raise UserError(f"cannot name the tool {fn!r}; pass name=... to tool() or Function")
-        summary, arg_docs = parse_docstring(inspect.getdoc(target))
-        description = opts.pop("description") or summary or name
-        args = args_model(fn, name, arg_docs)
+        shape = tool_shape(fn, name)
+        description = opts.pop("description") or shape.summary or name
+        args = shape.args
         requires = opts.pop("requires_approval")
         describe = opts.pop("describe")
         if describe is not None and inspect.ismethod(fn):
@@ -103,7 +103,7 @@ class Function:
         return cls(
             name=name,
             description=description,
-            parameters=args.schema(),
+            parameters=shape.parameters,
             entrypoint=fn,
             requires_approval=(not opts["is_read_only"]) if requires is None else requires,
             describe=describe,

@@ -23,7 +23,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
 
 import anyio
@@ -90,6 +90,7 @@ class Connection:
         self._read_scope: anyio.CancelScope | None = None
         self._input_closed = False
         self._after_write: list[Callable[[], object]] = []
+        self._work: TaskGroup | None = None
 
     @property
     def closed(self) -> bool:
@@ -114,6 +115,20 @@ class Connection:
         (the warm-up after ``initialize``); pending callbacks are dropped at shutdown.
         """
         self._after_write.append(callback)
+
+    def start_background(self, fn: Callable[..., Coroutine[Any, Any, object]], *args: Any) -> bool:
+        """Run ``fn(*args)`` in the connection's own task group, apart from any request.
+
+        For work that must outlive a cancelled request handler (waiting for the answer
+        to a request the handler gave up on). It is cancelled at shutdown, like requests.
+
+        Returns:
+            False, and nothing started, when the connection is not serving.
+        """
+        if self._work is None or self._input_closed:
+            return False
+        self._work.start_soon(fn, *args)
+        return True
 
     # Outgoing -------------------------------------------------------------------------
 
@@ -163,6 +178,7 @@ class Connection:
                 outer.start_soon(self._write_loop)
                 try:
                     async with anyio.create_task_group() as work:
+                        self._work = work
                         try:
                             with anyio.CancelScope() as self._read_scope:
                                 if not self._input_closed:
@@ -175,6 +191,7 @@ class Connection:
                                 self._shutdown_timeout
                             )
                 finally:
+                    self._work = None
                     self._out_send.close()
                     outer.cancel_scope.deadline = anyio.current_time() + self._shutdown_timeout
         finally:

@@ -275,8 +275,10 @@ class ClientWorkspace(LocalWorkspace):
                 await pending.done.wait()
             except anyio.get_cancelled_exc_class():
                 pending.abandoned = True
-                if pending.terminal_id is not None:  # Answered as the cancel came.
-                    start(self._release_late, pending.terminal_id)
+                tid = pending.terminal_id
+                if tid is not None:  # Answered as the cancel came: release it now.
+                    with anyio.CancelScope(shield=True), anyio.move_on_after(RELEASE_TIMEOUT):
+                        await self._release(tid, {"terminalId": tid}, cancelled=True)
                 raise
         if pending.error is not None:
             raise pending.error

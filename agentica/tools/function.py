@@ -50,7 +50,8 @@ class Function:
     name: str
     description: str
     parameters: dict[str, Any]
-    """JSON schema of the arguments."""
+    """JSON schema of the arguments; shared by every Function of the same tool function
+    (``schema.tool_shape``), so replace it rather than mutate it."""
     entrypoint: Callable[..., Any]
     kind: ToolKind = "other"
     is_read_only: bool = False

@@ -23,7 +23,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import anyio
@@ -44,7 +44,7 @@ from acp_server.jsonrpc import (
     id_key,
     valid_id,
 )
-from acp_server.outgoing import OutgoingRequests
+from acp_server.outgoing import BackgroundWork, OutgoingRequests
 
 __all__ = ["Connection", "Handlers", "SimpleHandlers", "serve"]
 
@@ -56,7 +56,7 @@ _GRACE = 0.1
 _DEFAULT: Any = object()
 
 
-class Connection:
+class Connection(BackgroundWork):
     """A bidirectional JSON-RPC 2.0 peer over a pair of byte streams.
 
     Args:
@@ -90,7 +90,6 @@ class Connection:
         self._read_scope: anyio.CancelScope | None = None
         self._input_closed = False
         self._after_write: list[Callable[[], object]] = []
-        self._work: TaskGroup | None = None
 
     @property
     def closed(self) -> bool:
@@ -115,20 +114,6 @@ class Connection:
         (the warm-up after ``initialize``); pending callbacks are dropped at shutdown.
         """
         self._after_write.append(callback)
-
-    def start_background(self, fn: Callable[..., Coroutine[Any, Any, object]], *args: Any) -> bool:
-        """Run ``fn(*args)`` in the connection's own task group, apart from any request.
-
-        For work that must outlive a cancelled request handler (waiting for the answer
-        to a request the handler gave up on). It is cancelled at shutdown, like requests.
-
-        Returns:
-            False, and nothing started, when the connection is not serving.
-        """
-        if self._work is None or self._input_closed:
-            return False
-        self._work.start_soon(fn, *args)
-        return True
 
     # Outgoing -------------------------------------------------------------------------
 
@@ -178,7 +163,7 @@ class Connection:
                 outer.start_soon(self._write_loop)
                 try:
                     async with anyio.create_task_group() as work:
-                        self._work = work
+                        self._background = work  # For start_background() (BackgroundWork).
                         try:
                             with anyio.CancelScope() as self._read_scope:
                                 if not self._input_closed:
@@ -191,7 +176,6 @@ class Connection:
                                 self._shutdown_timeout
                             )
                 finally:
-                    self._work = None
                     self._out_send.close()
                     outer.cancel_scope.deadline = anyio.current_time() + self._shutdown_timeout
         finally:

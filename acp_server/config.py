@@ -26,17 +26,26 @@ not know are kept in ``ServerConfig.extra``.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from acp_server.modes import DEFAULT_MODE, MODE_IDS
 
-__all__ = ["ConfigError", "ServerConfig", "build_parser", "default_config_path", "load_config"]
+if TYPE_CHECKING:
+    import argparse
+
+__all__ = [
+    "ConfigError",
+    "ServerConfig",
+    "build_parser",
+    "default_config_path",
+    "load_config",
+    "quick_flags",
+]
 
 _LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _ENV = {
@@ -111,25 +120,26 @@ def default_config_path(environ: Mapping[str, str] | None = None) -> Path:
     return Path(base) / "agentica" / "acp.toml"
 
 
-class _VersionAction(argparse.Action):
-    """``--version``, looking the version up only when asked (keeps startup fast)."""
-
-    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
-        super().__init__(option_strings, dest, nargs=0, help="show the version and exit")
-
-    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
-        from importlib.metadata import PackageNotFoundError, version
-
-        try:
-            found = version("agentica")
-        except PackageNotFoundError:
-            found = "unknown"
-        sys.stdout.write(f"{parser.prog} {found}\n")
-        parser.exit()
-
-
 def build_parser(prog: str = "agentica-acp") -> argparse.ArgumentParser:
     """The command-line parser for the ACP server."""
+    import argparse  # Not at module level: most starts take ``quick_flags()``'s path.
+
+    class _VersionAction(argparse.Action):
+        """``--version``, looking the version up only when asked (keeps startup fast)."""
+
+        def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+            super().__init__(option_strings, dest, nargs=0, help="show the version and exit")
+
+        def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
+            from importlib.metadata import PackageNotFoundError, version
+
+            try:
+                found = version("agentica")
+            except PackageNotFoundError:
+                found = "unknown"
+            sys.stdout.write(f"{parser.prog} {found}\n")
+            parser.exit()
+
     parser = argparse.ArgumentParser(
         prog=prog,
         description="Serve the Agent Client Protocol (ACP v1) on stdin/stdout. "
@@ -221,15 +231,19 @@ def load_config(
         ConfigError: An unusable value in the environment or the config file.
     """
     environ = os.environ if environ is None else environ
-    args = build_parser(prog).parse_args(argv)
-    flags = {k: v for k, v in vars(args).items() if v is not None}
+    argv = sys.argv[1:] if argv is None else list(argv)
+    flags = quick_flags(argv)
+    if flags is None:
+        args = build_parser(prog).parse_args(argv)
+        flags = {k: v for k, v in vars(args).items() if v is not None}
+    required = "config_file" in flags
     provider, name = flags.pop("model_provider", None), flags.pop("model_name", None)
     if (provider or name) and "model" not in flags:
         flags["model"] = f"{provider}/{name}" if provider and name else provider or name
 
     path = Path(flags.pop("config_file")).expanduser() if "config_file" in flags else None
     path = path or default_config_path(environ)
-    file_values = _read_toml(path, required=args.config_file is not None)
+    file_values = _read_toml(path, required=required)
     env_values = {key: environ[var] for key, var in _ENV.items() if environ.get(var)}
 
     known = {f.name for f in fields(ServerConfig)} - {"extra", "config_file"}
@@ -252,6 +266,72 @@ def load_config(
     if path.is_file():
         merged["config_file"] = str(path)
     return ServerConfig(**merged, extra=extra)
+
+
+_VALUE_FLAGS = {
+    "--model": "model",
+    "--model_provider": "model_provider",
+    "--model-provider": "model_provider",
+    "--model_name": "model_name",
+    "--model-name": "model_name",
+    "--log-level": "log_level",
+    "--log_level": "log_level",
+    "--log-file": "log_file",
+    "--log_file": "log_file",
+    "--config": "config_file",
+    "--request-timeout": "request_timeout",
+    "--model-timeout": "model_timeout",
+    "--model_timeout": "model_timeout",
+    "--max-turns": "max_turns",
+    "--max_turns": "max_turns",
+    "--work-dir": "work_dir",
+    "--work_dir": "work_dir",
+    "--base-url": "base_url",
+    "--base_url": "base_url",
+    "--api-key": "api_key",
+    "--api_key": "api_key",
+    "--mode": "mode",
+}
+"""``build_parser()``'s options taking one value, by option string (a test keeps them in step)."""
+_SWITCHES = {"--allow-outside": "allow_outside"}
+"""Its ``store_true`` options."""
+
+
+def quick_flags(argv: Sequence[str]) -> dict[str, Any] | None:
+    """The flags ``build_parser().parse_args(argv)`` gives (those not None), without argparse.
+
+    Only for plain command lines: whole option names, each value after ``=`` or as the
+    next argument. Anything else (``--help``, ``--version``, abbreviations, positional
+    arguments, a value that starts with ``-``, a bad ``--log-level``) is None: argparse
+    decides, with its messages. Importing and building the parser cost several ms of
+    the time an editor waits for ``initialize``.
+    """
+    flags: dict[str, Any] = {}
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        name, eq, value = arg.partition("=")
+        if name in _SWITCHES and not eq:
+            flags[_SWITCHES[name]] = True
+            i += 1
+            continue
+        dest = _VALUE_FLAGS.get(name)
+        if dest is None:
+            return None
+        if not eq:
+            if i + 1 >= len(argv):
+                return None
+            value = argv[i + 1]
+            if value.startswith("-"):
+                return None  # argparse's rules for values like "-1" or "--x" are subtle.
+            i += 1
+        i += 1
+        if dest == "log_level":
+            value = value.upper()
+            if value not in _LEVELS:
+                return None
+        flags[dest] = value
+    return flags
 
 
 def _read_toml(path: Path, *, required: bool) -> dict[str, Any]:

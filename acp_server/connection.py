@@ -44,7 +44,7 @@ from acp_server.jsonrpc import (
     id_key,
     valid_id,
 )
-from acp_server.outgoing import OutgoingRequests
+from acp_server.outgoing import BackgroundWork, OutgoingRequests
 
 __all__ = ["Connection", "Handlers", "SimpleHandlers", "serve"]
 
@@ -56,7 +56,7 @@ _GRACE = 0.1
 _DEFAULT: Any = object()
 
 
-class Connection:
+class Connection(BackgroundWork):
     """A bidirectional JSON-RPC 2.0 peer over a pair of byte streams.
 
     Args:
@@ -163,6 +163,7 @@ class Connection:
                 outer.start_soon(self._write_loop)
                 try:
                     async with anyio.create_task_group() as work:
+                        self._background = work  # For start_background() (BackgroundWork).
                         try:
                             with anyio.CancelScope() as self._read_scope:
                                 if not self._input_closed:

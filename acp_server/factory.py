@@ -159,12 +159,9 @@ class SessionFactory:
                 max_keepalive_connections=model.max_connections,
             ),
         )
-        try:  # Streamed chunks are parsed into this model: build it now, not mid-prompt.
-            from openai.types.chat import ChatCompletionChunk
+        from agentica.models.openai_rehearsal import rehearse_first_request
 
-            ChatCompletionChunk.model_rebuild(force=True)
-        except Exception as e:  # Only slower: built on first use.
-            logger.debug("could not prepare the chunk model: %s", e)
+        rehearse_first_request()  # The client's first-request set-up, done now, not mid-prompt.
         return get_model(self.model_spec, http_client=self._http_client, **options)
 
     def session_model(self) -> tuple[Model, bool]:

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import itertools
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
 import anyio
+from anyio.abc import TaskGroup
 
 from acp_server.errors import ConnectionClosed, RequestTimeout, RpcError
 from acp_server.jsonrpc import encode
@@ -114,4 +115,29 @@ class OutgoingRequests:
             pending.done.set()
 
 
-__all__ = ["OutgoingRequests", "Send"]
+class BackgroundWork:
+    """``start_background()`` for a connection: work apart from any request handler.
+
+    For what must outlive a cancelled handler, like waiting for the answer to a request
+    the handler gave up on. The connection sets ``_background`` to its task group while
+    it serves; the work is cancelled at shutdown, like requests.
+    """
+
+    _background: TaskGroup | None = None
+
+    def start_background(self, fn: Callable[..., Coroutine[Any, Any, object]], *args: Any) -> bool:
+        """Run ``fn(*args)`` in the connection's task group.
+
+        Returns:
+            False, and nothing started, when the connection is not serving.
+        """
+        if self._background is None:
+            return False
+        try:
+            self._background.start_soon(fn, *args)
+        except RuntimeError:  # The task group has exited: the connection is closed.
+            return False
+        return True
+
+
+__all__ = ["BackgroundWork", "OutgoingRequests", "Send"]

@@ -13,9 +13,10 @@ Paths are confined to the session's roots exactly as in ``LocalWorkspace`` (the 
 Terminal recipe (acp-spec §5.4): ``create`` -> embed -> race ``wait_for_exit`` against
 the timeout -> on timeout ``kill`` -> ``output`` -> ``release``. The release is always
 sent, also when the call is cancelled, and it kills the command if it is still running.
-A cancel never waits on the client: a pending ``terminal/create`` is abandoned (the
-connection sends ``$/cancel_request``; a client that creates the terminal anyway keeps
-it, as we never learn its id), and after a cancel the release gets
+A cancel never waits on the client: a pending ``terminal/create`` is abandoned by the
+cancelled call but keeps waiting for its answer in a background task of the connection
+(at most ``CREATE_TIMEOUT`` in all); a terminal the client creates after the cancel is
+killed and released as soon as its id arrives. After a cancel the release gets
 ``CANCEL_RELEASE_WAIT`` seconds for its answer, then we stop waiting.
 
 Ordering (acp-spec §18.40, §18.54), with the session's ``ledger`` (see
@@ -82,6 +83,17 @@ class Ledger(Protocol):
     async def announced(self, call_id: str) -> None: ...
 
     async def emit_written(self, emit: Callable[[Any], Awaitable[None]], event: object) -> None: ...
+
+
+class _PendingCreate:
+    """A ``terminal/create`` request and its outcome, shared with the task that waits."""
+
+    def __init__(self) -> None:
+        self.done = anyio.Event()
+        self.terminal_id: str | None = None
+        self.error: Exception | None = None
+        self.abandoned = False
+        """The call was cancelled: whoever sees the terminal id releases the terminal."""
 
 
 class ClientWorkspace(LocalWorkspace):
@@ -232,16 +244,7 @@ class ClientWorkspace(LocalWorkspace):
             output_byte_limit=max(output_limit, 0),
         )
         await self._announced()
-        created: Any = None
-        # Not shielded: a cancel must not wait on the client (see the module docstring).
-        with anyio.move_on_after(CREATE_TIMEOUT) as cs:
-            try:
-                created = await self.conn.request("terminal/create", wire.dump(create))
-            except RpcError as e:
-                raise ToolError(f"the editor could not start the command: {e.message}") from e
-        if cs.cancelled_caught:
-            raise ToolError(f"the editor did not answer terminal/create within {CREATE_TIMEOUT}s")
-        terminal_id = wire.parse(wire.CreateTerminalResult, created).terminal_id
+        terminal_id = await self._create_terminal(wire.dump(create))
         ids = {"terminalId": terminal_id}
         cancelled = False
         try:
@@ -254,6 +257,66 @@ class ClientWorkspace(LocalWorkspace):
         finally:
             with anyio.CancelScope(shield=True), anyio.move_on_after(RELEASE_TIMEOUT):
                 await self._release(terminal_id, ids, cancelled=cancelled)
+
+    async def _create_terminal(self, params: dict[str, Any]) -> str:
+        """Send ``terminal/create``; the new terminal's id.
+
+        The request runs in a background task of the connection when it offers one
+        (``start_background``): a cancel stops only our wait, and a terminal the client
+        creates after it is killed and released as soon as its id arrives. Without one
+        the request is cancelled with the turn (the client then keeps such a terminal).
+        """
+        pending = _PendingCreate()
+        start = getattr(self.conn, "start_background", None)
+        if start is None or not start(self._await_create, params, pending):
+            await self._await_create(params, pending)  # A cancel cancels the request.
+        else:
+            try:
+                await pending.done.wait()
+            except anyio.get_cancelled_exc_class():
+                pending.abandoned = True
+                tid = pending.terminal_id
+                if tid is not None:  # Answered as the cancel came: release it now.
+                    with anyio.CancelScope(shield=True), anyio.move_on_after(RELEASE_TIMEOUT):
+                        await self._release(tid, {"terminalId": tid}, cancelled=True)
+                raise
+        if pending.error is not None:
+            raise pending.error
+        assert pending.terminal_id is not None
+        return pending.terminal_id
+
+    async def _await_create(self, params: dict[str, Any], pending: _PendingCreate) -> None:
+        """Wait (at most ``CREATE_TIMEOUT``) for the answer to ``terminal/create``."""
+        try:
+            with anyio.move_on_after(CREATE_TIMEOUT) as cs:
+                created = await self.conn.request("terminal/create", params)
+                pending.terminal_id = wire.parse(wire.CreateTerminalResult, created).terminal_id
+            if cs.cancelled_caught:
+                pending.error = ToolError(
+                    f"the editor did not answer terminal/create within {CREATE_TIMEOUT}s"
+                )
+        except RpcError as e:
+            pending.error = ToolError(f"the editor could not start the command: {e.message}")
+        except Exception as e:  # An unreadable answer, a closed connection.
+            pending.error = e
+        finally:
+            pending.done.set()
+        # No await since done.set(): the waiter has not run, or it gave up before.
+        if pending.abandoned and pending.terminal_id is not None:
+            await self._release_late(pending.terminal_id)
+
+    async def _release_late(self, terminal_id: str) -> None:
+        """Kill and release a terminal created after its call was cancelled (bounded)."""
+        logger.info(
+            "terminal %s was created after the call was cancelled; releasing it", terminal_id
+        )
+        params = {"sessionId": self.session_id, "terminalId": terminal_id}
+        with anyio.move_on_after(RELEASE_TIMEOUT):
+            for method in ("terminal/kill", "terminal/release"):
+                try:
+                    await self.conn.request(method, params)
+                except Exception as e:  # The release is still worth sending after a failed kill.
+                    logger.warning("%s %s after a cancel failed: %s", method, terminal_id, e)
 
     async def _release(self, terminal_id: str, ids: dict[str, Any], *, cancelled: bool) -> None:
         """Send ``terminal/release``; after a cancel, wait only briefly for its answer.

@@ -5,7 +5,9 @@ Times ``python -m acp_server`` (what ``agentica-acp`` runs) from spawn to its
 measured in the same run, interleaved. Target: 60 ms or less (``initialize`` is answered
 before jsonrpcserver, jsonschema and pydantic are imported; ``acp_server.startup``). For
 reference it also times ``session/new`` sent right after the ``initialize`` response
-(the heavy imports happen then, in the background warm-up).
+(the heavy imports happen then, in the background warm-up), and ``initialize`` again
+with a real model configured (``--model openai/gpt-4o``: the image capability is looked
+up in the model presets; no request is made).
 
 ``agentica`` and ``acp_server`` are byte-compiled first (``compileall`` into
 ``__pycache__``), as a real ``pip install`` does: with ``PYTHONDONTWRITEBYTECODE=1``
@@ -101,6 +103,10 @@ def server_once(env: dict[str, str], extra: list[str], cwd: str) -> tuple[float,
             proc.wait()
 
 
+REAL_MODEL = "openai/gpt-4o"
+"""A configured model: ``initialize`` says whether it takes images."""
+
+
 def byte_compile() -> None:
     """Compile ``agentica`` and ``acp_server`` into ``__pycache__`` (quietly)."""
     for package in ("agentica", "acp_server"):
@@ -121,13 +127,15 @@ def main() -> None:
         env = _env(config_home)
         floor_once(env)
         server_once(env, extra, config_home)  # Warm the OS caches.
-        floors, inits, sessions = [], [], []
+        floors, inits, sessions, reals = [], [], [], []
         for _ in range(args.runs):  # Interleaved, so drift hits both alike.
             floors.append(floor_once(env))
             initialized, session = server_once(env, extra, config_home)
             inits.append(initialized)
             sessions.append(session)
+            reals.append(server_once(env, [*extra, "--model", REAL_MODEL], config_home)[0])
     floor, init = statistics.median(floors), statistics.median(inits)
+    real = statistics.median(reals)
     compiled = "no (--no-compile)" if args.no_compile else "yes (compileall -> __pycache__)"
     print(f"agentica/acp_server byte-compiled first: {compiled}; runs={args.runs}, medians")
     bare = f"python -c pass: {floor * 1000:.1f} ms"
@@ -136,6 +144,13 @@ def main() -> None:
             Figure("bare interpreter: python -c pass", floor * 1000, "ms"),
             Figure("spawn -> initialize response", init * 1000, "ms", target=60, note=bare),
             Figure("  of which over python -c pass", (init - floor) * 1000, "ms"),
+            Figure(
+                f"spawn -> initialize response, --model {REAL_MODEL}",
+                real * 1000,
+                "ms",
+                target=60,
+                note=f"{(real - floor) * 1000:.1f} ms over python -c pass",
+            ),
             Figure(
                 "spawn -> session/new response (sent at once)",
                 statistics.median(sessions) * 1000,

@@ -30,17 +30,13 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from agentica.events import Usage
-from agentica.exceptions import AuthenticationError, ModelError, ModelResponseError, UserError
+from agentica.exceptions import ModelError, ModelResponseError, UserError
 from agentica.messages import Message
 from agentica.models._loop_clients import LoopClients
+from agentica.models._openai_client import make_client
 from agentica.models._openai_errors import close_stream, map_error, stalled_error, waiting_text
-from agentica.models._openai_parts import (
-    ToolCallAssembler,
-    httpx_module,
-    reasoning_text,
-    to_chat_message,
-    usage_from,
-)
+from agentica.models._openai_parts import ToolCallAssembler, reasoning_text, usage_from
+from agentica.models._openai_request import create_arguments, request_body
 from agentica.models._watch import Stalled, Waiting, watch
 from agentica.models.base import (
     FinishReason,
@@ -63,9 +59,6 @@ from agentica.models.presets import (
 )
 
 logger = logging.getLogger(__name__)
-
-_HTTP_MARGIN = 5.0
-"""Seconds the HTTP client's own read timeout exceeds the watchdog's limits."""
 
 _FINISH: dict[str, FinishReason] = {
     "stop": "stop",
@@ -178,41 +171,12 @@ class OpenAIChat(Model):
 
     def _make_client(self) -> tuple[Any, Any]:
         """A new ``AsyncOpenAI`` and the pooled HTTP client we own (None when given one)."""
-        key = self.preset.resolve_api_key(self.api_key)
-        if key is None:
-            if self.preset.needs_key and not (self.preset.name == "openai" and self.base_url):
-                envs = " or ".join(self.preset.key_envs)
-                raise AuthenticationError(
-                    f"no API key for provider {self.preset.name!r}: set {envs} "
-                    "(or pass api_key=...)",
-                    model=self.id,
-                )
-            key = "not-needed"  # Local servers accept any key; the client requires one.
-        import openai
-
-        httpx_mod = httpx_module(openai)
-        # The watchdog gives up first: a read timeout of the client would be retried.
-        http_wait = max(self.timeout, self.stall_timeout) + _HTTP_MARGIN
-        timeout = httpx_mod.Timeout(http_wait, connect=self.connect_timeout)
-        http_client = owned = self._given_http_client
-        if http_client is None:
-            http_client = owned = openai.DefaultAsyncHttpxClient(
-                timeout=timeout,
-                limits=httpx_mod.Limits(
-                    max_connections=self.max_connections,
-                    max_keepalive_connections=self.max_connections,
-                ),
-            )
-        else:
-            owned = None
-        client = openai.AsyncOpenAI(
-            api_key=key,
-            base_url=self.base_url,
-            timeout=timeout,
-            max_retries=self.max_retries,
-            http_client=http_client,
-        )
-        return client, owned
+        return make_client(
+            self.preset, model=self.id, api_key=self.api_key, base_url=self.base_url,
+            timeout=self.timeout, stall_timeout=self.stall_timeout,
+            connect_timeout=self.connect_timeout, max_retries=self.max_retries,
+            max_connections=self.max_connections, http_client=self._given_http_client,
+        )  # fmt: skip
 
     async def _get_client(self) -> Any:
         """The ``AsyncOpenAI`` of the running event loop (pooled; one per loop)."""
@@ -240,36 +204,13 @@ class OpenAIChat(Model):
         self, messages: Sequence[Message], tools: Sequence[ToolSpec] = ()
     ) -> dict[str, Any]:
         """The keyword arguments of ``chat.completions.create`` for one streamed call."""
-        kwargs: dict[str, Any] = {
-            "model": self.id,
-            "messages": [
-                to_chat_message(m, images=self.supports_images, reasoning=self.send_reasoning)
-                for m in messages
-            ],
-            "stream": True,
-        }
-        if self.stream_usage:
-            kwargs["stream_options"] = {"include_usage": True}
-        if tools:
-            kwargs["tools"] = [
-                {
-                    "type": "function",
-                    "function": {
-                        "name": t.name,
-                        "description": t.description,
-                        "parameters": t.parameters,
-                    },
-                }
-                for t in tools
-            ]
-        for name in ("temperature", "top_p", "max_tokens"):
-            if getattr(self, name) is not None:
-                kwargs[name] = getattr(self, name)
-        if self.extra_body:
-            kwargs["extra_body"] = self.extra_body
-        if self.extra_headers:
-            kwargs["extra_headers"] = self.extra_headers
-        return kwargs
+        return request_body(
+            self.id, messages, tools, images=self.supports_images,
+            reasoning=self.send_reasoning, stream_usage=bool(self.stream_usage),
+            sampling={"temperature": self.temperature, "top_p": self.top_p,
+                      "max_tokens": self.max_tokens},
+            extra_body=self.extra_body, extra_headers=self.extra_headers,
+        )  # fmt: skip
 
     # --- streaming ---------------------------------------------------------------------
 
@@ -295,6 +236,7 @@ class OpenAIChat(Model):
                 "type": "json_schema",
                 "json_schema": {"name": "answer", "schema": output_schema},
             }
+        request = create_arguments(request)
 
         async def open_stream() -> Any:
             return await client.chat.completions.create(**request)

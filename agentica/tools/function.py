@@ -35,7 +35,7 @@ from agentica.tools.call import (
     result_text,
 )
 from agentica.tools.decorator import ToolMeta, tool, tool_meta
-from agentica.tools.schema import ArgsModel, args_model, parse_docstring, type_hints
+from agentica.tools.schema import parse_docstring, tool_shape, type_hints
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +51,8 @@ class Function:
     name: str
     description: str
     parameters: dict[str, Any]
-    """JSON schema of the arguments."""
+    """JSON schema of the arguments; shared by every Function of the same tool function
+    (``schema.tool_shape``), so replace it rather than mutate it."""
     entrypoint: Callable[..., Any]
     kind: ToolKind = "other"
     is_read_only: bool = False
@@ -96,11 +97,10 @@ class Function:
         name = opts.pop("name") or getattr(target, "__name__", None)
         if not name or name == "<lambda>":
             raise UserError(f"cannot name the tool {fn!r}; pass name=... to tool() or Function")
-        summary, arg_docs = parse_docstring(inspect.getdoc(target))
-        description = opts.pop("description") or summary or name
         context = _context_param(fn, name)
-        args = args_model(fn, name, arg_docs, skip=(context,) if context else ())
-        parameters = _json_schema(args, name)
+        shape = tool_shape(fn, name, skip=(context,) if context else ())
+        description = opts.pop("description") or shape.summary or name
+        args = shape.args
         requires = opts.pop("requires_approval")
         describe = opts.pop("describe")
         if describe is not None and inspect.ismethod(fn):
@@ -108,7 +108,7 @@ class Function:
         return cls(
             name=name,
             description=description,
-            parameters=parameters,
+            parameters=shape.parameters,
             entrypoint=fn,
             requires_approval=(not opts["is_read_only"]) if requires is None else requires,
             describe=describe,
@@ -174,27 +174,6 @@ def _context_param(fn: Callable[..., Any], tool: str) -> str | None:
     if found and found[0].kind is found[0].POSITIONAL_ONLY:
         raise UserError(f"tool {tool!r}: the RunContext parameter cannot be positional-only")
     return found[0].name if found else None
-
-
-def _json_schema(args: ArgsModel, tool: str) -> dict[str, Any]:
-    """The arguments' JSON schema; a parameter type with none is a ``UserError`` naming it."""
-    try:
-        return args.schema()
-    except Exception as e:
-        for attr, param in args.fields:
-            annotation: Any = args.model.model_fields[attr].annotation
-            try:
-                from pydantic import TypeAdapter
-
-                TypeAdapter(annotation).json_schema()
-            except Exception:
-                raise UserError(
-                    f"tool {tool!r}: parameter {param!r} has type {annotation!r}, which has "
-                    "no JSON schema, so a model cannot send it. Use JSON-friendly types "
-                    "(str, int, list, dict, pydantic models, dataclasses, enums); to give "
-                    "a tool an object of your own, pass it as deps and take a RunContext."
-                ) from e
-        raise UserError(f"tool {tool!r}: its arguments have no JSON schema ({e})") from e
 
 
 class Tool:

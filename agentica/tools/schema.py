@@ -6,6 +6,11 @@ docstring), which both gives the JSON schema the model sees and validates the mo
 arguments: ``"3"`` becomes ``3`` for an ``int`` and ``"true"`` becomes ``True`` for a
 ``bool``. A type hint that cannot be resolved is a ``UserError`` naming the tool and the
 parameter, not a silent ``Any``.
+
+``tool_shape()`` caches what a function's signature and docstring give (the model, the
+schema, the summary) per underlying function: every session binds the same tool methods
+to its own instance, and building a pydantic model per method per session cost most of
+a session's memory. The cache holds the function weakly, so it never keeps user code alive.
 """
 
 from __future__ import annotations
@@ -13,7 +18,9 @@ from __future__ import annotations
 import functools
 import inspect
 import re
+import types
 import typing
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -155,4 +162,94 @@ def args_model(
     return ArgsModel(model, tuple(positional), tuple(fields))
 
 
-__all__ = ["ArgsModel", "args_model", "parse_docstring", "type_hints"]
+@dataclass(frozen=True, slots=True)
+class ToolShape:
+    """What a tool function's signature and docstring give; shared by every bound copy.
+
+    Attributes:
+        summary: The docstring's description (before ``Args:``).
+        args: The argument model.
+        parameters: The JSON schema of the arguments. Shared: never mutate it.
+    """
+
+    summary: str
+    args: ArgsModel
+    parameters: dict[str, Any]
+
+
+_ShapeKey = tuple[str, bool, tuple[str, ...]]
+_SHAPES: weakref.WeakKeyDictionary[Callable[..., Any], dict[_ShapeKey, ToolShape]] = (
+    weakref.WeakKeyDictionary()
+)
+"""Shapes by underlying function, then by (tool name, bound method or not, skipped params)."""
+
+
+def _cache_key(fn: Callable[..., Any]) -> tuple[Callable[..., Any], bool] | None:
+    """The function a shape can be cached under, and whether ``fn`` is bound to it.
+
+    None when the shape may depend on more than the function: a ``partial`` (its bound
+    arguments), a callable object, or a method without a docstring of its own (
+    ``inspect.getdoc`` then looks it up in the instance's class, which differs by class).
+    """
+    if isinstance(fn, types.FunctionType):
+        return fn, False
+    if isinstance(fn, types.MethodType) and isinstance(fn.__func__, types.FunctionType):
+        if fn.__func__.__doc__ is None:
+            return None
+        return fn.__func__, True
+    return None
+
+
+def json_schema(args: ArgsModel, tool: str) -> dict[str, Any]:
+    """The arguments' JSON schema; a parameter type with none is a ``UserError`` naming it."""
+    try:
+        return args.schema()
+    except Exception as e:
+        for attr, param in args.fields:
+            annotation: Any = args.model.model_fields[attr].annotation
+            try:
+                from pydantic import TypeAdapter
+
+                TypeAdapter(annotation).json_schema()
+            except Exception:
+                raise UserError(
+                    f"tool {tool!r}: parameter {param!r} has type {annotation!r}, which has "
+                    "no JSON schema, so a model cannot send it. Use JSON-friendly types "
+                    "(str, int, list, dict, pydantic models, dataclasses, enums); to give "
+                    "a tool an object of your own, pass it as deps and take a RunContext."
+                ) from e
+        raise UserError(f"tool {tool!r}: its arguments have no JSON schema ({e})") from e
+
+
+def tool_shape(
+    fn: Callable[..., Any], name: str, skip: tuple[str, ...] = ()
+) -> ToolShape:
+    """The summary, argument model and schema of tool ``name`` calling ``fn`` (cached).
+
+    Raises:
+        UserError: A parameter's type hint cannot be resolved, or its type has no JSON
+            schema. ``skip``: parameters left out (a ``RunContext``).
+    """
+    key = _cache_key(fn)
+    if key is not None:
+        shape = _SHAPES.get(key[0], {}).get((name, key[1], skip))
+        if shape is not None:
+            return shape
+    target = fn.func if isinstance(fn, functools.partial) else fn
+    summary, arg_docs = parse_docstring(inspect.getdoc(target))
+    args = args_model(fn, name, arg_docs, skip=skip)
+    shape = ToolShape(summary, args, json_schema(args, name))
+    if key is not None:
+        _SHAPES.setdefault(key[0], {})[(name, key[1], skip)] = shape
+    return shape
+
+
+__all__ = [
+    "ArgsModel",
+    "ToolShape",
+    "args_model",
+    "json_schema",
+    "parse_docstring",
+    "tool_shape",
+    "type_hints",
+]

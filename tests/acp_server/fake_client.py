@@ -66,6 +66,13 @@ class FakeClient:
         """Recorded, not run: there is no writer (the agent's warm-up stays off)."""
         self.after_write.append(callback)
 
+    def start_background(self, fn: Callable[..., Any], *args: Any) -> bool:
+        """Like the real connection: in the client's task group (False outside ``async with``)."""
+        if self.task_group is None:
+            return False
+        self.task_group.start_soon(fn, *args)
+        return True
+
     async def notify(self, method: str, params: dict[str, Any]) -> None:
         if method == "session/update":
             validate_def("SessionNotification", params)

@@ -255,6 +255,64 @@ async def test_cancel_never_waits_for_an_unanswered_terminal_create(tmp_path):
     assert client.cancelled_requests == ["terminal/create"]
 
 
+class LateTerminalClient(FakeClient):
+    """A client that creates the terminal only when the test says so (after a cancel)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.answer_create = anyio.Event()
+        self.released = anyio.Event()
+
+    async def _terminal_create(self, params):
+        self.terminal_created.set()
+        await self.answer_create.wait()
+        return await super()._terminal_create(params)
+
+    async def _terminal_release(self, params):
+        try:
+            return await super()._terminal_release(params)
+        finally:
+            self.released.set()
+
+
+async def _cancel_while_creating(client: FakeClient, ws: ClientWorkspace) -> float:
+    """Start a command, cancel it while ``terminal/create`` is pending; seconds the cancel took."""
+    start = 0.0
+    with anyio.fail_after(5):
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(run_in_call, ws, [], "sleep 30")
+            await client.terminal_created.wait()
+            start = anyio.current_time()
+            tg.cancel_scope.cancel()
+    return anyio.current_time() - start
+
+
+async def test_a_terminal_created_after_the_cancel_is_killed_and_released(tmp_path):
+    client = LateTerminalClient()
+    async with client:
+        ws = make(tmp_path, client)
+        assert await _cancel_while_creating(client, ws) < 0.1
+        assert client.methods() == ["terminal/create"]  # Nothing else yet; still listening.
+        client.answer_create.set()  # The editor answers late, with a running terminal.
+        with anyio.fail_after(2):
+            await client.released.wait()
+        ids = [p.get("terminalId") for _, p in client.requests]
+        assert client.methods() == ["terminal/create", "terminal/kill", "terminal/release"]
+        assert ids == [None, "term_1", "term_1"]
+        term = client.terminals["term_1"]
+        assert term.released
+        assert not alive(term.process.pid)
+
+
+async def test_an_unanswered_create_is_given_up_when_the_client_closes(tmp_path):
+    async with SilentTerminalClient() as client:
+        ws = make(tmp_path, client)
+        assert await _cancel_while_creating(client, ws) < 0.1
+        assert client.cancelled_requests == []  # Still waiting, in the background.
+    assert client.cancelled_requests == ["terminal/create"]
+    assert client.methods() == ["terminal/create"]
+
+
 async def test_cancel_does_not_wait_long_for_terminal_release(tmp_path):
     class SlowRelease(FakeClient):
         async def _terminal_release(self, params):

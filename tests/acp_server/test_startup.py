@@ -318,3 +318,55 @@ def test_early_initialize_survives_a_client_that_went_away() -> None:
             os.close(fd)
     assert early.unread == b""
     assert early.client_capabilities == {}
+
+
+EARLY_AGENTICA = """
+import sys
+import acp_server.__main__ as main
+from acp_server import startup
+
+answer = startup.answer_initialize_early
+seen = []
+
+def watched(*args, **kwargs):
+    early = answer(*args, **kwargs)
+    seen.append(sorted(m for m in sys.modules if m == "agentica" or m.startswith("agentica.")))
+    return early
+
+startup.answer_initialize_early = watched
+main.main(["--model", "openai/gpt-4o"])
+sys.stderr.write(f"SEEN {seen[0]}\\n")
+"""
+
+
+def test_a_configured_model_does_not_import_agentica_before_initialize(tmp_path) -> None:
+    # The image capability comes from the model presets, loaded on their own.
+    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path)}
+    env.pop("OPENAI_API_KEY", None)
+    proc = subprocess.run(
+        [sys.executable, "-c", EARLY_AGENTICA],
+        input=json.dumps(INIT) + "\n",
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=60,
+    )
+    response = json.loads(proc.stdout.splitlines()[0])
+    assert response["result"]["agentCapabilities"]["promptCapabilities"]["image"] is True
+    assert "SEEN []" in proc.stderr, proc.stderr[-2000:]
+
+
+def test_presets_loaded_early_agree_with_the_real_module() -> None:
+    import agentica.models.presets as real
+
+    early = sys.modules.get(startup._EARLY_PRESETS)
+    if early is None:  # agentica was imported first here: load the private copy now.
+        sys.modules.pop("agentica.models.presets")
+        try:
+            early = startup._presets()
+        finally:
+            sys.modules["agentica.models.presets"] = real
+    assert early is not real
+    assert early.VISION_HINTS == real.VISION_HINTS
+    assert sorted(early.PRESETS) == sorted(real.PRESETS)

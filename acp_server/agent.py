@@ -7,6 +7,11 @@ the JSON-RPC part: parse once, look the session up once, dump the result.
 - ``initialize``: protocol version 1 whatever was asked, our capabilities; the client's
   capabilities are remembered for routing files and commands;
 - ``session/new``: a session with its own agent, rooted at the absolute ``cwd``;
+- ``session/load`` / ``session/resume``: a stored session (``agentica.sessions``) built
+  again through the same factory path, its history given to the agent; load replays what
+  the user saw before answering, resume does not. Unknown id: -32002;
+- ``session/list`` (newest first, pages), ``session/close`` (cancels the turn, frees the
+  session, keeps it stored), ``session/delete`` (removes it from the store);
 - ``session/prompt``: one turn (``Session.prompt``), answered with its stop reason;
 - ``session/cancel`` (notification): cancels the session's running turn;
 - ``session/set_mode`` / ``session/set_config_option``: switch the session's permission
@@ -37,8 +42,12 @@ from acp_server.startup import WARM_UP_MODULES, WarmUp, agent_version, initializ
 
 if TYPE_CHECKING:
     from acp_server import wire
+    from agentica.sessions import SessionDB
 
 logger = logging.getLogger(__name__)
+
+CLOSE_TIMEOUT = 5.0
+"""Seconds a closed session's cancelled turn may take to end."""
 
 
 class AcpAgent:
@@ -50,6 +59,7 @@ class AcpAgent:
         model_factory: Makes each session's model instead of ``config.model`` (tests).
         early_capabilities: The raw ``clientCapabilities`` of an ``initialize`` already
             answered by the startup fast path (the warm-up is then started at once).
+        db: The session database (default: opened at ``agentica.sessions.default_db_path``).
     """
 
     def __init__(
@@ -59,11 +69,12 @@ class AcpAgent:
         *,
         model_factory: ModelFactory | None = None,
         early_capabilities: dict[str, Any] | None = None,
+        db: SessionDB | None = None,
     ) -> None:
         self.conn = conn
         self.config = config
         self.sessions = SessionStore()
-        self.factory = SessionFactory(conn, config, model_factory=model_factory)
+        self.factory = SessionFactory(conn, config, model_factory=model_factory, db=db)
         self.warm_up = WarmUp()
         self._caps: wire.ClientCapabilities | None = None
         self._caps_raw: dict[str, Any] = early_capabilities or {}
@@ -86,6 +97,7 @@ class AcpAgent:
         text_chunk("warm-up")
         if self.factory.model_factory is None:
             self.factory.shared_model()
+        self.factory.db  # noqa: B018 (opens the database now, not on the first request)
 
     async def ready(self) -> None:
         """Wait until the heavy modules may be imported (see ``acp_server.startup``)."""
@@ -101,8 +113,11 @@ class AcpAgent:
         return self._caps
 
     async def aclose(self) -> None:
-        """Cancel every running turn and release the model."""
+        """Cancel every running turn, store what they did, release the model."""
         self.sessions.cancel_all()
+        with anyio.move_on_after(CLOSE_TIMEOUT, shield=True):
+            for session in self.sessions:
+                await session.wait_idle()
         await self.factory.aclose()
 
     # --- methods -----------------------------------------------------------------------
@@ -146,6 +161,111 @@ class AcpAgent:
             config_options=modes.config_options(session.mode),
         )
 
+    async def load_session(self, params: wire.LoadSessionParams) -> wire.LoadSessionResult:
+        """``session/load``: the stored session, its history replayed before the answer."""
+        session, updates = await self._restore(params, replay=True)
+        assert session.recorder is not None
+        await session.recorder.replay(updates)
+        return self._restored_result(session)
+
+    async def resume_session(self, params: wire.ResumeSessionParams) -> wire.LoadSessionResult:
+        """``session/resume``: the stored session, ready to continue, without a replay."""
+        session, _ = await self._restore(params, replay=False)
+        return self._restored_result(session)
+
+    async def list_sessions(self, params: wire.ListSessionsParams) -> wire.ListSessionsResult:
+        """``session/list``: stored sessions, most recently active first, a page at a time."""
+        from acp_server import wire
+        from acp_server.recorder import iso_time
+
+        db = self.factory.db
+        try:
+            page = await anyio.to_thread.run_sync(
+                lambda: db.list_sessions(cwd=params.cwd, cursor=params.cursor)
+            )
+        except ValueError as e:
+            raise RpcError.invalid_params(str(e)) from None
+        return wire.ListSessionsResult(
+            sessions=[
+                wire.SessionInfo(
+                    session_id=r.id,
+                    cwd=r.cwd,
+                    additional_directories=r.roots or None,
+                    title=r.title,
+                    updated_at=iso_time(r.updated_at),
+                )
+                for r in page.sessions
+            ],
+            next_cursor=page.next_cursor,
+        )
+
+    async def close_session(
+        self, session: Session, params: wire.CloseSessionParams
+    ) -> wire.EmptyResult:
+        """``session/close``: cancel its turn, wait for it to end, free it (it stays stored)."""
+        from acp_server import wire
+
+        await self._close(session)
+        return wire.EmptyResult()
+
+    async def delete_session(self, params: wire.DeleteSessionParams) -> wire.EmptyResult:
+        """``session/delete``: close it if it is live and remove it from the store."""
+        from acp_server import wire
+        from acp_server.recorder import wait
+
+        live = self.sessions.find(params.session_id)
+        if live is not None:
+            await self._close(live)
+        await wait(self.factory.db.delete(params.session_id))
+        logger.info("session %s deleted", params.session_id)
+        return wire.EmptyResult()
+
+    async def _close(self, session: Session) -> None:
+        session.cancel()
+        with anyio.move_on_after(CLOSE_TIMEOUT):
+            await session.wait_idle()
+        if session.busy:
+            raise RpcError.internal_error(f"session {session.id}: its turn did not end")
+        self.sessions.remove(session.id)
+        logger.info("session %s closed", session.id)
+
+    async def _restore(
+        self, params: wire.LoadSessionParams, *, replay: bool
+    ) -> tuple[Session, list[dict[str, Any]]]:
+        """Build a stored session again (closing its live copy first) and register it."""
+        if not await anyio.Path(params.cwd).is_dir():
+            raise RpcError.invalid_params(f"cwd {params.cwd!r} is not an existing directory")
+        live = self.sessions.find(params.session_id)
+        if live is not None:
+            await self._close(live)
+        db = self.factory.db
+
+        def read() -> tuple[Any, Any, list[dict[str, Any]]]:
+            record = db.get(params.session_id)
+            if record is None:
+                return None, [], []
+            return record, db.messages(record.id), db.updates(record.id) if replay else []
+
+        record, history, updates = await anyio.to_thread.run_sync(read)
+        if record is None:
+            raise RpcError.resource_not_found(f"session:{params.session_id}")
+        session = self.factory.create(
+            record.id, params, self.client_capabilities, record=record, history=history
+        )
+        self.sessions.add(session)
+        logger.info(
+            "session %s restored in %s (%d messages)", record.id, params.cwd, len(history)
+        )
+        return session, updates
+
+    def _restored_result(self, session: Session) -> wire.LoadSessionResult:
+        from acp_server import wire
+
+        return wire.LoadSessionResult(
+            modes=modes.mode_state(session.mode),
+            config_options=modes.config_options(session.mode),
+        )
+
     async def set_mode(
         self, session: Session, params: wire.SetModeParams
     ) -> wire.SetSessionModeResult:
@@ -183,7 +303,11 @@ class AcpAgent:
 
         images = session.agent is not None and session.agent.model.supports_images
         message = prompt_to_message(params.prompt, supports_images=images)
-        return wire.PromptResult(stop_reason=await session.prompt(message))
+        shown = [
+            {"sessionUpdate": "user_message_chunk", "content": wire.dump(block)}
+            for block in params.prompt
+        ]
+        return wire.PromptResult(stop_reason=await session.prompt(message, shown))
 
     async def cancel(self, session: Session, params: wire.CancelParams) -> None:
         """``session/cancel``: cancel the session's running turn, if any."""

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import sys
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +30,9 @@ from acp_server.startup import is_demo_spec, spec_supports_images
 
 if TYPE_CHECKING:
     from acp_server import wire
+    from agentica.messages import Message
     from agentica.models.base import Model
+    from agentica.sessions import SessionDB, SessionRecord
 
 logger = logging.getLogger(__name__)
 
@@ -82,10 +84,13 @@ class SessionFactory:
         config: ServerConfig,
         *,
         model_factory: ModelFactory | None = None,
+        db: SessionDB | None = None,
     ) -> None:
         self.conn = conn
         self.config = config
         self.model_factory = model_factory
+        self._db = db
+        self._db_lock = threading.Lock()
         self._model: Model | None = None
         self._model_error: Exception | None = None
         self._model_lock = threading.Lock()  # The warm-up thread may be building it.
@@ -97,6 +102,24 @@ class SessionFactory:
     def model_spec(self) -> str:
         """The configured model spec (``demo`` when empty)."""
         return self.config.model or "demo"
+
+    @property
+    def db(self) -> SessionDB:
+        """The session database, opened on first use (by the warm-up, normally).
+
+        One that cannot be used is reported on stderr and replaced by one in memory:
+        sessions then work but do not survive a restart.
+        """
+        with self._db_lock:
+            if self._db is None:
+                from agentica.sessions import open_db
+
+                self._db, problem = open_db()
+                if problem:
+                    logger.error("%s", problem)
+                    sys.stderr.write(problem + "\n")  # Also when logs go to a file.
+                    sys.stderr.flush()
+            return self._db
 
     @property
     def model(self) -> Model | None:
@@ -179,10 +202,35 @@ class SessionFactory:
         session_id: str,
         params: wire.NewSessionParams,
         capabilities: wire.ClientCapabilities,
+        *,
+        record: SessionRecord | None = None,
+        history: Sequence[Message] = (),
     ) -> Session:
-        """A session with its agent; a model that cannot be set up is reported in it."""
-        notify = _notifier(self.conn, session_id)
-        mode = modes.default_mode(self.config.mode)
+        """A session with its agent; a model that cannot be set up is reported in it.
+
+        ``session/new``, ``session/load`` and ``session/resume`` all build their session
+        here (``params`` of the latter two extend ``NewSessionParams``); a stored session
+        passes its ``record`` and ``history``, which the agent continues from.
+        """
+        from acp_server.recorder import Recorder
+        from agentica.sessions import SessionRecord
+
+        roots = list(params.additional_directories or ())
+        if record is None:
+            mode = modes.default_mode(self.config.mode)
+            record = SessionRecord(
+                id=session_id, cwd=params.cwd, roots=roots, mode=mode,
+                config={"model": self.model_spec},
+            )
+            recorder = Recorder(self.db, record, _notifier(self.conn, session_id))
+        else:
+            mode = record.mode if record.mode in modes.MODE_IDS else modes.default_mode(None)
+            record.cwd, record.roots = params.cwd, roots
+            recorder = Recorder(
+                self.db, record, _notifier(self.conn, session_id),
+                committed=len(history), saved=True,
+            )
+        notify = recorder.notify
         try:
             model, is_demo = self.session_model()
         except Exception as e:
@@ -193,6 +241,7 @@ class SessionFactory:
                 notify=notify,
                 setup_error=describe_setup_error(e),
                 mode=mode,
+                recorder=recorder,
             )
 
         from acp_server.permissions import PermissionApprover
@@ -228,6 +277,7 @@ class SessionFactory:
             max_turns=self.config.max_turns or 50,
             session_id=session_id,
             work_dir=params.cwd,
+            history=history,
         )
         return Session(
             id=session_id,
@@ -240,10 +290,16 @@ class SessionFactory:
             demo_notice=is_demo and not _demo_explains_itself(),
             ledger=ledger,
             mode=mode,
+            recorder=recorder,
         )
 
     async def aclose(self) -> None:
-        """Release the shared model's client."""
+        """Commit the stored sessions' last writes; release the shared model's client."""
+        if self._db is not None:
+            import anyio
+
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(self._db.close)
         if self._model is not None:
             await self._model.aclose()
         if self._http_client is not None:

@@ -88,11 +88,18 @@ def initialize_result(*, image: bool, version: str) -> dict[str, Any]:
     return {
         "protocolVersion": PROTOCOL_VERSION,
         "agentCapabilities": {
-            "loadSession": False,
+            "loadSession": True,
             "promptCapabilities": {"image": image, "audio": False, "embeddedContext": True},
             "mcpCapabilities": {"http": False, "sse": False},
-            # Each additional directory becomes a root of the session's file tools.
-            "sessionCapabilities": {"additionalDirectories": {}},
+            # Each additional directory becomes a root of the session's file tools; stored
+            # sessions (``agentica.sessions``) can be listed, resumed, closed and deleted.
+            "sessionCapabilities": {
+                "additionalDirectories": {},
+                "list": {},
+                "resume": {},
+                "close": {},
+                "delete": {},
+            },
         },
         "authMethods": [],
         "agentInfo": {"name": "agentica", "title": "Agentica", "version": version},

@@ -132,6 +132,16 @@ class Agent(Generic[OutputT]):
         return list(self._history)
 
     @property
+    def live_messages(self) -> list[Message]:
+        """The conversation so far including the running run's messages (a copy).
+
+        Mid-run, the last assistant message may still wait for its tool results (see
+        ``agentica.sessions.consistent_prefix``).
+        """
+        state = self._active
+        return state.messages() if state is not None else list(self._history)
+
+    @property
     def is_running(self) -> bool:
         """Whether a run is in progress."""
         return self._active is not None

@@ -14,7 +14,7 @@ ROOT = Path(acp_server.__file__).resolve().parent
 LAYERS = [
     {"protocol", "errors", "modes", "config", "stdio"},
     {"jsonrpc", "wire", "wire.base", "wire.methods", "wire.client", "fdstreams"},
-    {"outgoing", "startup", "mapping", "ledger"},
+    {"outgoing", "startup", "mapping", "ledger", "recorder"},
     {"connection", "permissions", "workspace"},
     {"sessions"},
     {"factory"},

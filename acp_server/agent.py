@@ -163,14 +163,14 @@ class AcpAgent:
 
     async def load_session(self, params: wire.LoadSessionParams) -> wire.LoadSessionResult:
         """``session/load``: the stored session, its history replayed before the answer."""
-        session, updates = await self._restore(params, replay=True)
+        session, updates = await self._restore(params)
         assert session.recorder is not None
         await session.recorder.replay(updates)
         return self._restored_result(session)
 
     async def resume_session(self, params: wire.ResumeSessionParams) -> wire.LoadSessionResult:
         """``session/resume``: the stored session, ready to continue, without a replay."""
-        session, _ = await self._restore(params, replay=False)
+        session, _ = await self._restore(params)
         return self._restored_result(session)
 
     async def list_sessions(self, params: wire.ListSessionsParams) -> wire.ListSessionsResult:
@@ -230,9 +230,10 @@ class AcpAgent:
         logger.info("session %s closed", session.id)
 
     async def _restore(
-        self, params: wire.LoadSessionParams, *, replay: bool
+        self, params: wire.LoadSessionParams
     ) -> tuple[Session, list[dict[str, Any]]]:
-        """Build a stored session again (closing its live copy first) and register it."""
+        """Build a stored session again (closing its live copy first) and register it;
+        also its stored updates (for the replay)."""
         if not await anyio.Path(params.cwd).is_dir():
             raise RpcError.invalid_params(f"cwd {params.cwd!r} is not an existing directory")
         live = self.sessions.find(params.session_id)
@@ -244,7 +245,7 @@ class AcpAgent:
             record = db.get(params.session_id)
             if record is None:
                 return None, [], []
-            return record, db.messages(record.id), db.updates(record.id) if replay else []
+            return record, db.messages(record.id), db.updates(record.id)
 
         record, history, updates = await anyio.to_thread.run_sync(read)
         if record is None:
@@ -252,6 +253,10 @@ class AcpAgent:
         session = self.factory.create(
             record.id, params, self.client_capabilities, record=record, history=history
         )
+        for update in updates:  # New calls must not reuse an id the editor has seen.
+            if update.get("sessionUpdate") == "tool_call":
+                session.ledger.open_call(update["toolCallId"])
+                session.ledger.close_call(update["toolCallId"])
         self.sessions.add(session)
         logger.info(
             "session %s restored in %s (%d messages)", record.id, params.cwd, len(history)

@@ -220,11 +220,10 @@ class Session:
         recorder, agent, step = self.recorder, self.agent, None
         async with self.agent.run_stream(message) as stream:
             async for event in stream:
-                if recorder is not None:  # A new step began: store the finished ones.
-                    mid = getattr(event, "message_id", None)
-                    if not isinstance(event, TextDelta | ThinkingDelta) or mid != step:
-                        step = mid if mid is not None else step
-                        recorder.step(agent.live_messages)
+                delta = isinstance(event, TextDelta | ThinkingDelta)
+                if recorder is not None and delta and event.message_id != step:
+                    step = event.message_id  # A new step began: store the finished ones.
+                    recorder.step(agent.live_messages)
                 if isinstance(event, RunFinished):
                     result = stop_reason(event.stop_reason)
                 # Each update is queued whole or not at all (a cancel waits for the queue
@@ -244,6 +243,8 @@ class Session:
                     if isinstance(shown, ToolCallFinished):
                         open_calls.pop(shown.call_id, None)
                     self.ledger.mark_written(event)
+                if recorder is not None and not delta:  # Maybe a step is complete now.
+                    recorder.step(agent.live_messages)
         return result
 
     def _with_wire_id(self, event: RunEvent) -> RunEvent:

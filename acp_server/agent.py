@@ -28,11 +28,12 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 import anyio
 
-from acp_server import modes
+from acp_server import modes, slash
 from acp_server.config import ServerConfig
 from acp_server.errors import RpcError
 from acp_server.factory import ModelFactory, SessionFactory
@@ -155,22 +156,29 @@ class AcpAgent:
         session = self.factory.create(session_id, params, self.client_capabilities)
         self.sessions.add(session)
         logger.info("session %s created in %s (mode %s)", session_id, params.cwd, session.mode)
+        # The client learns the id from the response: the commands follow it.
+        self.conn.call_after_next_write(lambda: _spawn(self._announce_commands, session))
         return wire.NewSessionResult(
             session_id=session_id,
             modes=modes.mode_state(session.mode),
-            config_options=modes.config_options(session.mode),
+            config_options=slash.config_options(session, self.factory),
         )
+
+    async def _announce_commands(self, session: Session) -> None:
+        await session.notify(slash.available_commands_update())
 
     async def load_session(self, params: wire.LoadSessionParams) -> wire.LoadSessionResult:
         """``session/load``: the stored session, its history replayed before the answer."""
         session, updates = await self._restore(params)
         assert session.recorder is not None
         await session.recorder.replay(updates)
+        await self._announce_commands(session)
         return self._restored_result(session)
 
     async def resume_session(self, params: wire.ResumeSessionParams) -> wire.LoadSessionResult:
         """``session/resume``: the stored session, ready to continue, without a replay."""
         session, _ = await self._restore(params)
+        await self._announce_commands(session)
         return self._restored_result(session)
 
     async def list_sessions(self, params: wire.ListSessionsParams) -> wire.ListSessionsResult:
@@ -268,7 +276,7 @@ class AcpAgent:
 
         return wire.LoadSessionResult(
             modes=modes.mode_state(session.mode),
-            config_options=modes.config_options(session.mode),
+            config_options=slash.config_options(session, self.factory),
         )
 
     async def set_mode(
@@ -278,45 +286,108 @@ class AcpAgent:
         from acp_server import wire
 
         session.set_mode(params.mode_id)
-        await session.notify(modes.config_option_update(session.mode))
+        await session.notify(slash.config_option_update(session, self.factory))
         return wire.SetSessionModeResult()
 
     async def set_config_option(
         self, session: Session, params: wire.SetConfigOptionParams
     ) -> wire.SetConfigOptionResult:
-        """``session/set_config_option`` (the mode is the only option)."""
+        """``session/set_config_option``: the mode or the model."""
         from acp_server import wire
 
-        if params.config_id != modes.MODE_CONFIG_ID:
+        ids = (modes.MODE_CONFIG_ID, slash.MODEL_CONFIG_ID)
+        if params.config_id not in ids:
             raise RpcError.invalid_params(
-                f"unknown config option {params.config_id!r}; this agent has: "
-                f"{modes.MODE_CONFIG_ID}"
+                f"unknown config option {params.config_id!r}; this agent has: {', '.join(ids)}"
             )
-        if isinstance(params.value, bool) or params.type == "boolean":
+        if params.config_id == slash.MODEL_CONFIG_ID:
+            choices = self.factory.model_choices(slash.current_model(session, self.factory))
+            if isinstance(params.value, bool) or params.value not in choices:
+                raise RpcError.invalid_params(
+                    f"config option 'model' must be one of {', '.join(choices)}, "
+                    f"got {params.value!r}"
+                )
+            try:
+                slash.switch_model(session, self.factory, params.value)
+            except ValueError as e:
+                raise RpcError.invalid_params(str(e)) from None
+        elif isinstance(params.value, bool) or params.type == "boolean":
             raise RpcError.invalid_params(
                 f"config option {params.config_id!r} is a select: its value must be one of "
                 f"{', '.join(modes.MODE_IDS)}, not a boolean"
             )
-        session.set_mode(params.value)
-        await session.notify(modes.current_mode_update(session.mode))
-        return wire.SetConfigOptionResult(config_options=modes.config_options(session.mode))
+        else:
+            session.set_mode(params.value)
+            await session.notify(modes.current_mode_update(session.mode))
+        return wire.SetConfigOptionResult(
+            config_options=slash.config_options(session, self.factory)
+        )
 
     async def prompt(self, session: Session, params: wire.PromptParams) -> wire.PromptResult:
         """``session/prompt``: run one turn and answer its stop reason."""
         from acp_server import wire
         from acp_server.mapping import prompt_to_message
+        from agentica.commands import parse
 
-        images = session.agent is not None and session.agent.model.supports_images
-        message = prompt_to_message(params.prompt, supports_images=images)
         shown = [
             {"sessionUpdate": "user_message_chunk", "content": wire.dump(block)}
             for block in params.prompt
         ]
+        blocks = params.prompt
+        single = blocks[0] if len(blocks) == 1 else None
+        command = parse(single.text) if isinstance(single, wire.TextBlock) else None
+        if command is not None:
+            return wire.PromptResult(stop_reason=await self._command(session, *command, shown))
+        images = session.agent is not None and session.agent.model.supports_images
+        message = prompt_to_message(params.prompt, supports_images=images)
         return wire.PromptResult(stop_reason=await session.prompt(message, shown))
+
+    async def _command(
+        self, session: Session, name: str, arg: str, shown: list[dict[str, Any]]
+    ) -> wire.AcpStopReason:
+        """Run a slash command typed as the prompt (``agentica.commands``)."""
+        from agentica.commands import CommandResult, run_command
+        from agentica.messages import Message
+
+        host = slash.SessionHost(session, self.factory)
+        outcome: list[CommandResult] = []
+
+        async def run() -> str:
+            result = await run_command(host, name, arg)
+            outcome.append(result)
+            return result.text or f"Running `/{name}`…"
+
+        reason = await session.command(run, shown)
+        if reason == "end_turn" and outcome and outcome[0].prompt:
+            return await session.prompt(Message.user(outcome[0].prompt))
+        if name in ("mode", "model") and arg:  # Keep the editor's pickers in sync.
+            await session.notify(slash.config_option_update(session, self.factory))
+            if name == "mode":
+                await session.notify(modes.current_mode_update(session.mode))
+        return reason
 
     async def cancel(self, session: Session, params: wire.CancelParams) -> None:
         """``session/cancel``: cancel the session's running turn, if any."""
         session.cancel()
 
+
+def _spawn(fn: Callable[[Session], Coroutine[Any, Any, None]], session: Session) -> None:
+    """Run ``fn(session)`` in the background (from a sync callback in the event loop)."""
+    import asyncio
+
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:  # Not asyncio: trio (anyio's other backend).
+        import trio
+
+        trio.lowlevel.spawn_system_task(fn, session)
+        return
+    task = loop.create_task(fn(session))
+    _BACKGROUND.add(task)
+    task.add_done_callback(_BACKGROUND.discard)
+
+
+_BACKGROUND: set[Any] = set()
+"""Background tasks, referenced until done (asyncio keeps only weak references)."""
 
 __all__ = ["AcpAgent"]

@@ -46,6 +46,20 @@ INSTRUCTIONS = (
 )
 
 
+def instructions_for(cwd: str) -> Callable[[], str]:
+    """The system prompt of a session: ours, then the project's ``AGENTS.md`` files
+    (``agentica.commands.project_instructions``), read again at every run."""
+    base = INSTRUCTIONS.format(cwd=cwd)
+
+    def instructions() -> str:
+        from agentica.commands import project_instructions
+
+        project = project_instructions(cwd)
+        return f"{base}\n\n{project}" if project else base
+
+    return instructions
+
+
 def model_options(config: ServerConfig) -> dict[str, Any]:
     """Options for ``get_model`` from the server config (``model_timeout``).
 
@@ -197,6 +211,37 @@ class SessionFactory:
         model = self.shared_model()
         return model, _is_demo(model, self.model_spec)
 
+    def model_choices(self, current: str) -> list[str]:
+        """The models the user can switch to: the current one, the configured list
+        (``models``), the presets whose API key is set, and the demo."""
+        from agentica.models.registry import list_presets
+
+        found = [current, self.model_spec, *self.config.models]
+        for preset in list_presets():
+            key = self.config.api_key if preset.name == "openai" else None
+            if preset.needs_key and preset.resolve_api_key(key):
+                found.append(f"{preset.name}/{preset.default_model}")
+        found.append("demo")
+        return list(dict.fromkeys(m for m in found if m))
+
+    def model_for(self, spec: str) -> Model:
+        """A new model for ``spec`` (the test factory's model when one is set).
+
+        Raises:
+            ValueError: The model cannot be set up (the message says why).
+        """
+        if spec == self.model_spec and self.model_factory is None:
+            return self.shared_model()
+        if self.model_factory is not None:
+            return self.model_factory()
+        from agentica.models.registry import get_model
+
+        options = {"env_overrides": credential_overrides(self.config), **model_options(self.config)}
+        try:
+            return get_model(spec, **options)
+        except Exception as e:
+            raise ValueError(f"cannot use model {spec!r}: {e}") from None
+
     def create(
         self,
         session_id: str,
@@ -233,6 +278,13 @@ class SessionFactory:
         notify = recorder.notify
         try:
             model, is_demo = self.session_model()
+            stored = record.config.get("model")
+            if isinstance(stored, str) and stored != self.model_spec:
+                try:  # The model the session used last, if it can still be set up.
+                    model, is_demo = self.model_for(stored), stored == "demo"
+                except ValueError as e:
+                    logger.warning("session %s: %s; using %s", session_id, e, self.model_spec)
+                    record.config["model"] = self.model_spec
         except Exception as e:
             return Session(
                 id=session_id,
@@ -271,7 +323,7 @@ class SessionFactory:
         agent = Agent(
             model=model,
             name="agentica",
-            instructions=INSTRUCTIONS.format(cwd=params.cwd),
+            instructions=instructions_for(params.cwd),
             tools=[WorkspaceTools(workspace)],
             approver=approver,
             max_turns=self.config.max_turns or 50,
@@ -282,11 +334,12 @@ class SessionFactory:
         return Session(
             id=session_id,
             cwd=params.cwd,
+            roots=tuple(roots),
             agent=agent,
             notify=notify,
             workspace=workspace,
             approver=approver,
-            context_size=model.context_window,
+            context_size=model.context_window or self.config.context_window,
             demo_notice=is_demo and not _demo_explains_itself(),
             ledger=ledger,
             mode=mode,

@@ -87,7 +87,11 @@ class Session:
     notify: Notify
     workspace: ClientWorkspace | None = None
     approver: PermissionApprover | None = None
+    roots: tuple[str, ...] = ()
+    """Additional roots besides ``cwd``."""
     context_size: int | None = None
+    tokens_used: int = 0
+    """Context tokens of the latest model call."""
     demo_notice: bool = False
     """Send ``DEMO_NOTICE`` before the first reply."""
     setup_error: str | None = None
@@ -146,6 +150,47 @@ class Session:
         if self._scope is not None and self._idle is not None:
             await self._idle.wait()
 
+    def _busy_error(self) -> RpcError:
+        # acp-spec §12: -32600 means "not a valid JSON-RPC request object", which this
+        # is not. The request is well-formed but names a session that cannot take a
+        # prompt now; like an unknown sessionId (for which §12 suggests -32602) this is
+        # a problem with the params, so -32602 with a message saying what to do.
+        return RpcError.invalid_params(
+            f"session {self.id} is already running a prompt; wait for its response "
+            "or send session/cancel first"
+        )
+
+    async def command(
+        self, run: Callable[[], Awaitable[str]], shown: Sequence[dict[str, Any]] = ()
+    ) -> wire.AcpStopReason:
+        """Answer a prompt with ``await run()``'s text instead of a model turn (a slash
+        command); stored and cancellable like a turn."""
+        from acp_server.mapping import text_chunk
+
+        if self._scope is not None:
+            raise self._busy_error()
+        scope = anyio.CancelScope()
+        self._scope, self._cancelled = scope, False
+        idle = self._idle = anyio.Event()
+        if self.recorder is not None:
+            self.recorder.begin_turn(None, shown)
+        try:
+            with scope:
+                text = await run()
+                await self.notify(text_chunk(text))
+        except Exception as exc:
+            logger.exception("session %s: the command failed", self.id)
+            with anyio.CancelScope(shield=True):
+                await self.notify(text_chunk(turn_error_message(_unwrap(exc))))
+        finally:
+            self._scope = None
+            with anyio.CancelScope(shield=True):
+                if self.recorder is not None:
+                    history = None if self.agent is None else self.agent.messages
+                    await self.recorder.end_turn(history)
+            idle.set()
+        return "cancelled" if self._cancelled or scope.cancelled_caught else "end_turn"
+
     async def prompt(
         self, message: Message, shown: Sequence[dict[str, Any]] = ()
     ) -> wire.AcpStopReason:
@@ -154,14 +199,7 @@ class Session:
         ``shown``: the prompt as ``user_message_chunk`` updates, stored for the replay.
         """
         if self._scope is not None:
-            # acp-spec §12: -32600 means "not a valid JSON-RPC request object", which this
-            # is not. The request is well-formed but names a session that cannot take a
-            # prompt now; like an unknown sessionId (for which §12 suggests -32602) this is
-            # a problem with the params, so -32602 with a message saying what to do.
-            raise RpcError.invalid_params(
-                f"session {self.id} is already running a prompt; wait for its response "
-                "or send session/cancel first"
-            )
+            raise self._busy_error()
         scope = anyio.CancelScope()
         self._scope, self._cancelled = scope, False
         idle = self._idle = anyio.Event()
@@ -208,6 +246,7 @@ class Session:
             ThinkingDelta,
             ToolCallFinished,
             ToolCallStarted,
+            UsageUpdated,
         )
 
         if self.agent is None:
@@ -226,6 +265,8 @@ class Session:
                     recorder.step(agent.live_messages)
                 if isinstance(event, RunFinished):
                     result = stop_reason(event.stop_reason)
+                elif isinstance(event, UsageUpdated):
+                    self.tokens_used = max(0, event.context_used)
                 # Each update is queued whole or not at all (a cancel waits for the queue
                 # put), and a call counts as open only once its ``tool_call`` is queued, so
                 # the final "failed" updates of a cancelled turn never name a call the

@@ -126,6 +126,12 @@ class Agent(Generic[OutputT]):
             self._model = get_model(self._model_spec)
         return self._model
 
+    @model.setter
+    def model(self, model: Model) -> None:
+        """Switch the model; the conversation is kept (takes effect from the next run)."""
+        self._model_spec = model
+        self._model = model
+
     @property
     def messages(self) -> list[Message]:
         """The conversation so far (a copy)."""

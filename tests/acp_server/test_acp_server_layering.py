@@ -18,6 +18,7 @@ LAYERS = [
     {"connection", "permissions", "workspace"},
     {"sessions"},
     {"factory"},
+    {"slash"},
     {"agent"},
     {"router"},
     {"__init__", "__main__"},

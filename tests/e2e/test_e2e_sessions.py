@@ -122,6 +122,7 @@ async def test_sigkill_mid_turn_then_load_replays_and_continues(workdir: Path, t
         with anyio.fail_after(30):
             await third_server.initialize()
             await third_server.conn.resume_session(session_id=sid, cwd=str(workdir))
-            assert third_server.updates(sid) == []
+            kinds = [u["sessionUpdate"] for u in third_server.updates(sid)]
+            assert kinds == ["available_commands_update"]  # No replay.
             assert await third_server.prompt(sid, "say still here") == "end_turn"
             assert third_server.text(sid) == "still here"

@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-
 from report import Figure, report
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -72,7 +71,8 @@ def router() -> Any:
 
 
 async def prompt(r: Any, sid: str, text: str) -> None:
-    await r.requests["session/prompt"]({"sessionId": sid, "prompt": [{"type": "text", "text": text}]})
+    blocks = [{"type": "text", "text": text}]
+    await r.requests["session/prompt"]({"sessionId": sid, "prompt": blocks})
 
 
 async def bench_load(project: Path, rounds: int) -> Figure:

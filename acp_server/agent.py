@@ -301,7 +301,7 @@ class AcpAgent:
                 f"unknown config option {params.config_id!r}; this agent has: {', '.join(ids)}"
             )
         if params.config_id == slash.MODEL_CONFIG_ID:
-            choices = self.factory.model_choices(slash.current_model(session, self.factory))
+            choices = slash.model_choices(self.factory, slash.current_model(session, self.factory))
             if isinstance(params.value, bool) or params.value not in choices:
                 raise RpcError.invalid_params(
                     f"config option 'model' must be one of {', '.join(choices)}, "

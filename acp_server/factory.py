@@ -211,19 +211,6 @@ class SessionFactory:
         model = self.shared_model()
         return model, _is_demo(model, self.model_spec)
 
-    def model_choices(self, current: str) -> list[str]:
-        """The models the user can switch to: the current one, the configured list
-        (``models``), the presets whose API key is set, and the demo."""
-        from agentica.models.registry import list_presets
-
-        found = [current, self.model_spec, *self.config.models]
-        for preset in list_presets():
-            key = self.config.api_key if preset.name == "openai" else None
-            if preset.needs_key and preset.resolve_api_key(key):
-                found.append(f"{preset.name}/{preset.default_model}")
-        found.append("demo")
-        return list(dict.fromkeys(m for m in found if m))
-
     def model_for(self, spec: str) -> Model:
         """A new model for ``spec`` (the test factory's model when one is set).
 
@@ -320,6 +307,9 @@ class SessionFactory:
             mode=mode,
             roots=workspace.roots,
         )
+        for tool_name, kind, decision in record.permissions:  # A stored session's answers.
+            if decision in ("allow", "deny"):
+                approver.remember(tool_name, kind, decision)
         agent = Agent(
             model=model,
             name="agentica",

@@ -24,6 +24,7 @@ import anyio
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
+    from acp_server.permissions import PermissionApprover
     from agentica.messages import Message
     from agentica.sessions import SessionDB, SessionRecord
 
@@ -161,10 +162,18 @@ class Recorder:
         self.db.append(self.record.id, messages=new[:done], updates=self._take())
         self.committed += done
 
-    async def end_turn(self, messages: Sequence[Message] | None) -> None:
-        """Commit the rest of the turn (``messages``: the agent's whole history after it),
-        wait until it is on disk, and tell the client the session's title and time."""
+    async def end_turn(
+        self, messages: Sequence[Message] | None, approver: PermissionApprover | None = None
+    ) -> None:
+        """Commit the rest of the turn (``messages``: the agent's whole history after it,
+        and the approver's remembered answers), wait until it is on disk, and tell the
+        client the session's title and time."""
         self.record.updated_at = time.time()
+        if approver is not None:
+            remembered = [[t, k, d] for (t, k), d in approver.remembered.items()]
+            if remembered != self.record.permissions:
+                self.record.permissions = remembered
+                self.db.save(self.record)
         if messages is not None and len(messages) < self.committed:  # Shortened: rewrite.
             self.db.replace_messages(self.record.id, messages)
             self.committed = len(messages)

@@ -187,7 +187,7 @@ class Session:
             with anyio.CancelScope(shield=True):
                 if self.recorder is not None:
                     history = None if self.agent is None else self.agent.messages
-                    await self.recorder.end_turn(history)
+                    await self.recorder.end_turn(history, self.approver)
             idle.set()
         return "cancelled" if self._cancelled or scope.cancelled_caught else "end_turn"
 
@@ -231,7 +231,7 @@ class Session:
                 await self._close_calls(open_calls, "Cancelled")
                 if self.recorder is not None:
                     history = None if self.agent is None else self.agent.messages
-                    await self.recorder.end_turn(history)
+                    await self.recorder.end_turn(history, self.approver)
             self.ledger.clear()
             idle.set()
         if self._cancelled or scope.cancelled_caught:

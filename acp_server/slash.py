@@ -31,6 +31,21 @@ def current_model(session: Session, factory: SessionFactory) -> str:
     return factory.model_spec
 
 
+def model_choices(factory: SessionFactory, current: str) -> list[str]:
+    """The models the user can switch to: the current one, the configured list
+    (``models``), the presets whose API key is set, and the demo."""
+    from agentica.models.registry import list_presets
+
+    config = factory.config
+    found = [current, factory.model_spec, *config.models]
+    for preset in list_presets():
+        key = config.api_key if preset.name == "openai" else None
+        if preset.needs_key and preset.resolve_api_key(key):
+            found.append(f"{preset.name}/{preset.default_model}")
+    found.append("demo")
+    return list(dict.fromkeys(m for m in found if m))
+
+
 def config_options(session: Session, factory: SessionFactory) -> list[dict[str, Any]]:
     """The complete ``SessionConfigOption`` list: the mode, then the model."""
     current = current_model(session, factory)
@@ -41,7 +56,7 @@ def config_options(session: Session, factory: SessionFactory) -> list[dict[str, 
         "category": "model",
         "type": "select",
         "currentValue": current,
-        "options": [{"value": m, "name": m} for m in factory.model_choices(current)],
+        "options": [{"value": m, "name": m} for m in model_choices(factory, current)],
     }
     return [*modes.config_options(session.mode), model]
 
@@ -114,7 +129,7 @@ class SessionHost:
 
     def models(self) -> tuple[str, list[str]]:
         current = current_model(self.session, self.factory)
-        return current, self.factory.model_choices(current)
+        return current, model_choices(self.factory, current)
 
     def set_model(self, name: str) -> str:
         return switch_model(self.session, self.factory, name)
@@ -148,5 +163,6 @@ __all__ = [
     "config_option_update",
     "config_options",
     "current_model",
+    "model_choices",
     "switch_model",
 ]

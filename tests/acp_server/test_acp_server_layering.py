@@ -14,8 +14,8 @@ ROOT = Path(acp_server.__file__).resolve().parent
 LAYERS = [
     {"protocol", "errors", "modes", "config", "stdio"},
     {"jsonrpc", "wire", "wire.base", "wire.methods", "wire.client", "fdstreams"},
-    {"outgoing", "startup", "mapping", "ledger", "recorder"},
-    {"connection", "permissions", "workspace"},
+    {"outgoing", "startup", "mapping", "ledger"},
+    {"connection", "permissions", "workspace", "recorder"},
     {"sessions"},
     {"factory"},
     {"slash"},

@@ -298,3 +298,27 @@ async def test_no_secrets_in_the_database(project, home):
     dump = "\n".join(conn.iterdump())
     conn.close()
     assert sid in dump and "sk-secret-123" not in dump
+
+
+async def test_always_answers_are_remembered_across_a_restart(project):
+    def writer(messages: list[Message], tools: Any) -> Any:
+        if messages[-1].role == "user":
+            args = '{"file_path": "out.txt", "content": "%s"}' % messages[-1].text
+            call = ToolCall(id=f"w{len(messages)}", name="write_file", arguments=args)
+            return ModelResponse(tool_calls=[call], finish_reason="tool_calls")
+        return "written"
+
+    client = FakeClient(answers=["allow_always"])
+    router = await start(client, FunctionModel(writer))
+    sid = await new(router, project)
+    assert await prompt(router, sid, "one") == "end_turn"
+    assert client.methods() == ["session/request_permission"]
+    await router.aclose()
+
+    client = FakeClient(answers=[])  # Any question would fail the turn's write.
+    router = await start(client, FunctionModel(writer))
+    await router.requests["session/resume"]({"sessionId": sid, "cwd": str(project)})
+    assert await prompt(router, sid, "two") == "end_turn"
+    assert client.methods() == []
+    assert (project / "out.txt").read_text() == "two"
+    await router.aclose()

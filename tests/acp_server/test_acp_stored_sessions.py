@@ -3,6 +3,7 @@ close and delete; titles; a broken database. Each test has its own ``AGENTICA_HO
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -303,7 +304,7 @@ async def test_no_secrets_in_the_database(project, home):
 async def test_always_answers_are_remembered_across_a_restart(project):
     def writer(messages: list[Message], tools: Any) -> Any:
         if messages[-1].role == "user":
-            args = '{"file_path": "out.txt", "content": "%s"}' % messages[-1].text
+            args = json.dumps({"file_path": "out.txt", "content": messages[-1].text})
             call = ToolCall(id=f"w{len(messages)}", name="write_file", arguments=args)
             return ModelResponse(tool_calls=[call], finish_reason="tool_calls")
         return "written"

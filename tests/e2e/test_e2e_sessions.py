@@ -126,3 +126,39 @@ async def test_sigkill_mid_turn_then_load_replays_and_continues(workdir: Path, t
             assert kinds == ["available_commands_update"]  # No replay.
             assert await third_server.prompt(sid, "say still here") == "end_turn"
             assert third_server.text(sid) == "still here"
+
+
+async def test_two_servers_writing_one_database_lose_nothing(workdir: Path, tmp_path: Path):
+    home = tmp_path / "home"
+    turns = 15
+    sids: list[str] = []
+
+    async def editor_window(project: Path) -> None:
+        async with open_server(project, env={"AGENTICA_HOME": str(home)}) as server:
+            with anyio.fail_after(60):
+                await server.initialize()
+                sid = await server.new_session()
+                sids.append(sid)
+                for i in range(turns):
+                    assert await server.prompt(sid, f"say turn {i}") == "end_turn"
+
+    (workdir / "one").mkdir()
+    (workdir / "two").mkdir()
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(editor_window, workdir / "one")
+        tg.start_soon(editor_window, workdir / "two")
+    from agentica.sessions import SessionDB
+
+    db = SessionDB(home / "sessions.db")
+    try:
+        for sid in sids:
+            texts = [m.text for m in db.messages(sid)]
+            assert texts[::2] == [f"say turn {i}" for i in range(turns)]
+            assert texts[1::2] == [f"turn {i}" for i in range(turns)]
+            assert len(db.updates(sid)) == 2 * turns
+        assert len(db.list_sessions().sessions) == 2
+    finally:
+        db.close()
+    logs = list(workdir.glob("server-*.log"))
+    assert len(logs) == 2
+    assert not any("locked" in text for text in map(Path.read_text, logs))

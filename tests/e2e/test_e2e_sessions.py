@@ -159,6 +159,6 @@ async def test_two_servers_writing_one_database_lose_nothing(workdir: Path, tmp_
         assert len(db.list_sessions().sessions) == 2
     finally:
         db.close()
-    logs = list(workdir.glob("server-*.log"))
+    logs = [await log.read_text() async for log in anyio.Path(workdir).glob("server-*.log")]
     assert len(logs) == 2
-    assert not any("locked" in text for text in map(Path.read_text, logs))
+    assert not any("locked" in text for text in logs)

@@ -15,16 +15,14 @@ plain JSON dicts, replayed on load). Only what the caller passes is stored: no
 environment, no keys.
 """
 
-from agentica.sessions.store import (
-    SCHEMA_VERSION,
-    SessionDB,
+from agentica.sessions.records import (
     SessionPage,
     SessionRecord,
     StoreError,
     consistent_prefix,
     default_db_path,
-    open_db,
 )
+from agentica.sessions.store import SCHEMA_VERSION, SessionDB, open_db
 
 __all__ = [
     "SCHEMA_VERSION",

@@ -7,6 +7,11 @@ the JSON-RPC part: parse once, look the session up once, dump the result.
 - ``initialize``: protocol version 1 whatever was asked, our capabilities; the client's
   capabilities are remembered for routing files and commands;
 - ``session/new``: a session with its own agent, rooted at the absolute ``cwd``;
+- ``session/load`` / ``session/resume``: a stored session (``agentica.sessions``) built
+  again through the same factory path, its history given to the agent; load replays what
+  the user saw before answering, resume does not. Unknown id: -32002;
+- ``session/list`` (newest first, pages), ``session/close`` (cancels the turn, frees the
+  session, keeps it stored), ``session/delete`` (removes it from the store);
 - ``session/prompt``: one turn (``Session.prompt``), answered with its stop reason;
 - ``session/cancel`` (notification): cancels the session's running turn;
 - ``session/set_mode`` / ``session/set_config_option``: switch the session's permission
@@ -23,11 +28,12 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 import anyio
 
-from acp_server import modes
+from acp_server import modes, slash
 from acp_server.config import ServerConfig
 from acp_server.errors import RpcError
 from acp_server.factory import ModelFactory, SessionFactory
@@ -37,8 +43,12 @@ from acp_server.startup import WARM_UP_MODULES, WarmUp, agent_version, initializ
 
 if TYPE_CHECKING:
     from acp_server import wire
+    from agentica.sessions import SessionDB
 
 logger = logging.getLogger(__name__)
+
+CLOSE_TIMEOUT = 5.0
+"""Seconds a closed session's cancelled turn may take to end."""
 
 
 class AcpAgent:
@@ -50,6 +60,7 @@ class AcpAgent:
         model_factory: Makes each session's model instead of ``config.model`` (tests).
         early_capabilities: The raw ``clientCapabilities`` of an ``initialize`` already
             answered by the startup fast path (the warm-up is then started at once).
+        db: The session database (default: opened at ``agentica.sessions.default_db_path``).
     """
 
     def __init__(
@@ -59,11 +70,12 @@ class AcpAgent:
         *,
         model_factory: ModelFactory | None = None,
         early_capabilities: dict[str, Any] | None = None,
+        db: SessionDB | None = None,
     ) -> None:
         self.conn = conn
         self.config = config
         self.sessions = SessionStore()
-        self.factory = SessionFactory(conn, config, model_factory=model_factory)
+        self.factory = SessionFactory(conn, config, model_factory=model_factory, db=db)
         self.warm_up = WarmUp()
         self._caps: wire.ClientCapabilities | None = None
         self._caps_raw: dict[str, Any] = early_capabilities or {}
@@ -86,6 +98,7 @@ class AcpAgent:
         text_chunk("warm-up")
         if self.factory.model_factory is None:
             self.factory.shared_model()
+        self.factory.db  # noqa: B018 (opens the database now, not on the first request)
 
     async def ready(self) -> None:
         """Wait until the heavy modules may be imported (see ``acp_server.startup``)."""
@@ -101,10 +114,14 @@ class AcpAgent:
         return self._caps
 
     async def aclose(self) -> None:
-        """Cancel every running turn, stop the MCP servers and release the model."""
+        """Cancel every running turn, store what they did, stop the MCP servers and release
+        the model."""
         from acp_server.mcp_tools import close_all
 
         self.sessions.cancel_all()
+        with anyio.move_on_after(CLOSE_TIMEOUT, shield=True):
+            for session in self.sessions:
+                await session.wait_idle()
         await close_all(session.agent for session in self.sessions)
         await self.factory.aclose()
 
@@ -137,10 +154,130 @@ class AcpAgent:
         session = self.factory.create(session_id, params, self.client_capabilities)
         self.sessions.add(session)
         logger.info("session %s created in %s (mode %s)", session_id, params.cwd, session.mode)
+        # The client learns the id from the response: the commands follow it.
+        self.conn.call_after_next_write(lambda: _spawn(self._announce_commands, session))
         return wire.NewSessionResult(
             session_id=session_id,
             modes=modes.mode_state(session.mode),
-            config_options=modes.config_options(session.mode),
+            config_options=slash.config_options(session, self.factory),
+        )
+
+    async def _announce_commands(self, session: Session) -> None:
+        await session.notify(slash.available_commands_update())
+
+    async def load_session(self, params: wire.LoadSessionParams) -> wire.LoadSessionResult:
+        """``session/load``: the stored session, its history replayed before the answer."""
+        session, updates = await self._restore(params)
+        assert session.recorder is not None
+        await session.recorder.replay(updates)
+        await self._announce_commands(session)
+        return self._restored_result(session)
+
+    async def resume_session(self, params: wire.ResumeSessionParams) -> wire.LoadSessionResult:
+        """``session/resume``: the stored session, ready to continue, without a replay."""
+        session, _ = await self._restore(params)
+        await self._announce_commands(session)
+        return self._restored_result(session)
+
+    async def list_sessions(self, params: wire.ListSessionsParams) -> wire.ListSessionsResult:
+        """``session/list``: stored sessions, most recently active first, a page at a time."""
+        from acp_server import wire
+        from acp_server.recorder import iso_time
+
+        db = self.factory.db
+        try:
+            page = await anyio.to_thread.run_sync(
+                lambda: db.list_sessions(cwd=params.cwd, cursor=params.cursor)
+            )
+        except ValueError as e:
+            raise RpcError.invalid_params(str(e)) from None
+        return wire.ListSessionsResult(
+            sessions=[
+                wire.SessionInfo(
+                    session_id=r.id,
+                    cwd=r.cwd,
+                    additional_directories=r.roots or None,
+                    title=r.title,
+                    updated_at=iso_time(r.updated_at),
+                )
+                for r in page.sessions
+            ],
+            next_cursor=page.next_cursor,
+        )
+
+    async def close_session(
+        self, session: Session, params: wire.CloseSessionParams
+    ) -> wire.EmptyResult:
+        """``session/close``: cancel its turn, wait for it to end, free it (it stays stored)."""
+        from acp_server import wire
+
+        await self._close(session)
+        return wire.EmptyResult()
+
+    async def delete_session(self, params: wire.DeleteSessionParams) -> wire.EmptyResult:
+        """``session/delete``: close it if it is live and remove it from the store."""
+        from acp_server import wire
+        from acp_server.recorder import wait
+
+        live = self.sessions.find(params.session_id)
+        if live is not None:
+            await self._close(live)
+        await wait(self.factory.db.delete(params.session_id))
+        logger.info("session %s deleted", params.session_id)
+        return wire.EmptyResult()
+
+    async def _close(self, session: Session) -> None:
+        session.cancel()
+        with anyio.move_on_after(CLOSE_TIMEOUT):
+            await session.wait_idle()
+        if session.busy:
+            raise RpcError.internal_error(f"session {session.id}: its turn did not end")
+        self.sessions.remove(session.id)
+        from acp_server.mcp_tools import close_all
+
+        await close_all([session.agent])  # Its MCP server processes end with it.
+        logger.info("session %s closed", session.id)
+
+    async def _restore(
+        self, params: wire.LoadSessionParams
+    ) -> tuple[Session, list[dict[str, Any]]]:
+        """Build a stored session again (closing its live copy first) and register it;
+        also its stored updates (for the replay)."""
+        if not await anyio.Path(params.cwd).is_dir():
+            raise RpcError.invalid_params(f"cwd {params.cwd!r} is not an existing directory")
+        live = self.sessions.find(params.session_id)
+        if live is not None:
+            await self._close(live)
+        db = self.factory.db
+
+        def read() -> tuple[Any, Any, list[dict[str, Any]]]:
+            record = db.get(params.session_id)
+            if record is None:
+                return None, [], []
+            return record, db.messages(record.id), db.updates(record.id)
+
+        record, history, updates = await anyio.to_thread.run_sync(read)
+        if record is None:
+            raise RpcError.resource_not_found(f"session:{params.session_id}")
+        session = self.factory.create(
+            record.id, params, self.client_capabilities, record=record, history=history
+        )
+        for update in updates:  # New calls must not reuse an id the editor has seen.
+            if update.get("sessionUpdate") == "tool_call":
+                session.ledger.open_call(update["toolCallId"])
+                session.ledger.close_call(update["toolCallId"])
+        self.sessions.add(session)
+        logger.info(
+            "session %s restored in %s (%d messages)", record.id, params.cwd, len(history)
+        )
+        return session, updates
+
+    def _restored_result(self, session: Session) -> wire.LoadSessionResult:
+        from acp_server import wire
+
+        return wire.LoadSessionResult(
+            modes=modes.mode_state(session.mode),
+            config_options=slash.config_options(session, self.factory),
         )
 
     async def set_mode(
@@ -150,41 +287,108 @@ class AcpAgent:
         from acp_server import wire
 
         session.set_mode(params.mode_id)
-        await session.notify(modes.config_option_update(session.mode))
+        await session.notify(slash.config_option_update(session, self.factory))
         return wire.SetSessionModeResult()
 
     async def set_config_option(
         self, session: Session, params: wire.SetConfigOptionParams
     ) -> wire.SetConfigOptionResult:
-        """``session/set_config_option`` (the mode is the only option)."""
+        """``session/set_config_option``: the mode or the model."""
         from acp_server import wire
 
-        if params.config_id != modes.MODE_CONFIG_ID:
+        ids = (modes.MODE_CONFIG_ID, slash.MODEL_CONFIG_ID)
+        if params.config_id not in ids:
             raise RpcError.invalid_params(
-                f"unknown config option {params.config_id!r}; this agent has: "
-                f"{modes.MODE_CONFIG_ID}"
+                f"unknown config option {params.config_id!r}; this agent has: {', '.join(ids)}"
             )
-        if isinstance(params.value, bool) or params.type == "boolean":
+        if params.config_id == slash.MODEL_CONFIG_ID:
+            choices = slash.model_choices(self.factory, slash.current_model(session, self.factory))
+            if isinstance(params.value, bool) or params.value not in choices:
+                raise RpcError.invalid_params(
+                    f"config option 'model' must be one of {', '.join(choices)}, "
+                    f"got {params.value!r}"
+                )
+            try:
+                slash.switch_model(session, self.factory, params.value)
+            except ValueError as e:
+                raise RpcError.invalid_params(str(e)) from None
+        elif isinstance(params.value, bool) or params.type == "boolean":
             raise RpcError.invalid_params(
                 f"config option {params.config_id!r} is a select: its value must be one of "
                 f"{', '.join(modes.MODE_IDS)}, not a boolean"
             )
-        session.set_mode(params.value)
-        await session.notify(modes.current_mode_update(session.mode))
-        return wire.SetConfigOptionResult(config_options=modes.config_options(session.mode))
+        else:
+            session.set_mode(params.value)
+            await session.notify(modes.current_mode_update(session.mode))
+        return wire.SetConfigOptionResult(
+            config_options=slash.config_options(session, self.factory)
+        )
 
     async def prompt(self, session: Session, params: wire.PromptParams) -> wire.PromptResult:
         """``session/prompt``: run one turn and answer its stop reason."""
         from acp_server import wire
         from acp_server.mapping import prompt_to_message
+        from agentica.commands import parse
 
+        shown = [
+            {"sessionUpdate": "user_message_chunk", "content": wire.dump(block)}
+            for block in params.prompt
+        ]
+        blocks = params.prompt
+        single = blocks[0] if len(blocks) == 1 else None
+        command = parse(single.text) if isinstance(single, wire.TextBlock) else None
+        if command is not None:
+            return wire.PromptResult(stop_reason=await self._command(session, *command, shown))
         images = session.agent is not None and session.agent.model.supports_images
         message = prompt_to_message(params.prompt, supports_images=images)
-        return wire.PromptResult(stop_reason=await session.prompt(message))
+        return wire.PromptResult(stop_reason=await session.prompt(message, shown))
+
+    async def _command(
+        self, session: Session, name: str, arg: str, shown: list[dict[str, Any]]
+    ) -> wire.AcpStopReason:
+        """Run a slash command typed as the prompt (``agentica.commands``)."""
+        from agentica.commands import CommandResult, run_command
+        from agentica.messages import Message
+
+        host = slash.SessionHost(session, self.factory)
+        outcome: list[CommandResult] = []
+
+        async def run() -> str:
+            result = await run_command(host, name, arg)
+            outcome.append(result)
+            return result.text or f"Running `/{name}`…"
+
+        reason = await session.command(run, shown)
+        if reason == "end_turn" and outcome and outcome[0].prompt:
+            return await session.prompt(Message.user(outcome[0].prompt))
+        if name in ("mode", "model") and arg:  # Keep the editor's pickers in sync.
+            await session.notify(slash.config_option_update(session, self.factory))
+            if name == "mode":
+                await session.notify(modes.current_mode_update(session.mode))
+        return reason
 
     async def cancel(self, session: Session, params: wire.CancelParams) -> None:
         """``session/cancel``: cancel the session's running turn, if any."""
         session.cancel()
 
+
+def _spawn(fn: Callable[[Session], Coroutine[Any, Any, None]], session: Session) -> None:
+    """Run ``fn(session)`` in the background (from a sync callback in the event loop)."""
+    import asyncio
+
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:  # Not asyncio: trio (anyio's other backend).
+        import trio
+
+        trio.lowlevel.spawn_system_task(fn, session)
+        return
+    task = loop.create_task(fn(session))
+    _BACKGROUND.add(task)
+    task.add_done_callback(_BACKGROUND.discard)
+
+
+_BACKGROUND: set[Any] = set()
+"""Background tasks, referenced until done (asyncio keeps only weak references)."""
 
 __all__ = ["AcpAgent"]

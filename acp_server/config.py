@@ -16,6 +16,8 @@ Precedence, highest first: flags > environment > config file > defaults.
 | api_key           | ``--api-key`` / ``--api_key``          | ``OPENAI_API_KEY``        |
 | allow_outside     | ``--allow-outside``                    | ``AGENTICA_ALLOW_OUTSIDE``|
 | mode              | ``--mode``                             | ``AGENTICA_MODE``         |
+| context_window    | ``--context-window``                   | ``AGENTICA_CONTEXT_WINDOW`` |
+| models            | (config file: a list)                  | ``AGENTICA_MODELS`` (a,b) |
 
 The config file is ``--config PATH``, else ``$AGENTICA_CONFIG``, else
 ``$XDG_CONFIG_HOME/agentica/acp.toml`` (``~/.config/agentica/acp.toml``); a missing
@@ -60,7 +62,12 @@ _ENV = {
     "api_key": "OPENAI_API_KEY",
     "allow_outside": "AGENTICA_ALLOW_OUTSIDE",
     "mode": "AGENTICA_MODE",
+    "context_window": "AGENTICA_CONTEXT_WINDOW",
+    "models": "AGENTICA_MODELS",
 }
+
+DEFAULT_CONTEXT_WINDOW = 128_000
+"""Tokens assumed for a model that does not report its context window."""
 
 
 class ConfigError(ValueError):
@@ -100,6 +107,11 @@ class ServerConfig:
     normalised by ``acp_server.mcp_tools.parse_servers``); the editor's are added."""
     mcp_startup_timeout: float = 30.0
     """Seconds the first prompt of a session waits for its MCP servers to start."""
+    context_window: int = DEFAULT_CONTEXT_WINDOW
+    """The context window (tokens) of a model that does not report one, for the usage
+    shown to the user (``usage_update``)."""
+    models: list[str] = field(default_factory=list)
+    """Model specs the user can switch to (the ``model`` config option, ``/model``)."""
     config_file: str | None = None
     """The TOML file these settings were read from, if any."""
     extra: dict[str, Any] = field(default_factory=dict)
@@ -213,6 +225,14 @@ def build_parser(prog: str = "agentica-acp") -> argparse.ArgumentParser:
         metavar="MODE",
         help=f"permission mode new sessions start in: {', '.join(MODE_IDS)} "
         "(env AGENTICA_MODE; default ask)",
+    )
+    add(
+        "--context-window",
+        "--context_window",
+        dest="context_window",
+        metavar="TOKENS",
+        help="context window of a model that does not report one "
+        f"(env AGENTICA_CONTEXT_WINDOW; default {DEFAULT_CONTEXT_WINDOW})",
     )
     add("--version", action=_VersionAction)
     return parser
@@ -402,6 +422,19 @@ def _coerce(key: str, value: Any) -> Any:
         if not seconds >= 0 or seconds == float("inf"):
             raise ConfigError(f"{key} must be >= 0 (a finite number of seconds), got {value!r}")
         return seconds or None
+    if key == "models":
+        items = value.split(",") if isinstance(value, str) else value
+        if not isinstance(items, list) or not all(isinstance(m, str) for m in items):
+            raise ConfigError(f"models must be a list of model names, got {value!r}")
+        return [m.strip() for m in items if m.strip()]
+    if key == "context_window":
+        try:
+            tokens = int(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"context_window must be an integer, got {value!r}") from None
+        if tokens < 1 or isinstance(value, bool | float):
+            raise ConfigError(f"context_window must be an integer >= 1, got {value!r}")
+        return tokens
     if key == "max_turns":
         try:
             turns = int(value)

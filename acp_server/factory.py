@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import sys
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +30,9 @@ from acp_server.startup import is_demo_spec, spec_supports_images
 
 if TYPE_CHECKING:
     from acp_server import wire
+    from agentica.messages import Message
     from agentica.models.base import Model
+    from agentica.sessions import SessionDB, SessionRecord
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +44,20 @@ INSTRUCTIONS = (
     "{cwd}; paths are relative to it. Use the tools to read, search, edit files and run "
     "commands; keep answers short and in Markdown."
 )
+
+
+def instructions_for(cwd: str) -> Callable[[], str]:
+    """The system prompt of a session: ours, then the project's ``AGENTS.md`` files
+    (``agentica.commands.project_instructions``), read again at every run."""
+    base = INSTRUCTIONS.format(cwd=cwd)
+
+    def instructions() -> str:
+        from agentica.commands import project_instructions
+
+        project = project_instructions(cwd)
+        return f"{base}\n\n{project}" if project else base
+
+    return instructions
 
 
 def model_options(config: ServerConfig) -> dict[str, Any]:
@@ -82,10 +98,13 @@ class SessionFactory:
         config: ServerConfig,
         *,
         model_factory: ModelFactory | None = None,
+        db: SessionDB | None = None,
     ) -> None:
         self.conn = conn
         self.config = config
         self.model_factory = model_factory
+        self._db = db
+        self._db_lock = threading.Lock()
         self._model: Model | None = None
         self._model_error: Exception | None = None
         self._model_lock = threading.Lock()  # The warm-up thread may be building it.
@@ -97,6 +116,24 @@ class SessionFactory:
     def model_spec(self) -> str:
         """The configured model spec (``demo`` when empty)."""
         return self.config.model or "demo"
+
+    @property
+    def db(self) -> SessionDB:
+        """The session database, opened on first use (by the warm-up, normally).
+
+        One that cannot be used is reported on stderr and replaced by one in memory:
+        sessions then work but do not survive a restart.
+        """
+        with self._db_lock:
+            if self._db is None:
+                from agentica.sessions import open_db
+
+                self._db, problem = open_db()
+                if problem:
+                    logger.error("%s", problem)
+                    sys.stderr.write(problem + "\n")  # Also when logs go to a file.
+                    sys.stderr.flush()
+            return self._db
 
     @property
     def model(self) -> Model | None:
@@ -171,17 +208,67 @@ class SessionFactory:
         model = self.shared_model()
         return model, _is_demo(model, self.model_spec)
 
+    def model_for(self, spec: str) -> Model:
+        """A new model for ``spec`` (the test factory's model when one is set).
+
+        Raises:
+            ValueError: The model cannot be set up (the message says why).
+        """
+        if spec == self.model_spec and self.model_factory is None:
+            return self.shared_model()
+        if self.model_factory is not None:
+            return self.model_factory()
+        from agentica.models.registry import get_model
+
+        options = {"env_overrides": credential_overrides(self.config), **model_options(self.config)}
+        try:
+            return get_model(spec, **options)
+        except Exception as e:
+            raise ValueError(f"cannot use model {spec!r}: {e}") from None
+
     def create(
         self,
         session_id: str,
         params: wire.NewSessionParams,
         capabilities: wire.ClientCapabilities,
+        *,
+        record: SessionRecord | None = None,
+        history: Sequence[Message] = (),
     ) -> Session:
-        """A session with its agent; a model that cannot be set up is reported in it."""
-        notify = _notifier(self.conn, session_id)
-        mode = modes.default_mode(self.config.mode)
+        """A session with its agent; a model that cannot be set up is reported in it.
+
+        ``session/new``, ``session/load`` and ``session/resume`` all build their session
+        here (``params`` of the latter two extend ``NewSessionParams``); a stored session
+        passes its ``record`` and ``history``, which the agent continues from.
+        """
+        from acp_server.recorder import Recorder
+        from agentica.sessions import SessionRecord
+
+        roots = list(params.additional_directories or ())
+        if record is None:
+            mode = modes.default_mode(self.config.mode)
+            record = SessionRecord(
+                id=session_id, cwd=params.cwd, roots=roots, mode=mode,
+                config={"model": self.model_spec},
+            )
+            recorder = Recorder(self.db, record, _notifier(self.conn, session_id))
+        else:
+            mode = record.mode if record.mode in modes.MODE_IDS else modes.default_mode(None)
+            record.cwd, record.roots = params.cwd, roots
+            recorder = Recorder(
+                self.db, record, _notifier(self.conn, session_id),
+                committed=len(history), saved=True,
+            )
+        notify = recorder.notify
         try:
             model, is_demo = self.session_model()
+            stored = record.config.get("model")
+            if isinstance(stored, str) and stored != self.model_spec:
+                try:  # The model the session used last, if it can still be set up.
+                    model, is_demo = self.model_for(stored), stored == "demo"
+                except ValueError as e:
+                    logger.warning("session %s: %s; using %s", session_id, e, self.model_spec)
+                    record.config["model"] = self.model_spec
         except Exception as e:
             return Session(
                 id=session_id,
@@ -190,6 +277,7 @@ class SessionFactory:
                 notify=notify,
                 setup_error=describe_setup_error(e),
                 mode=mode,
+                recorder=recorder,
             )
 
         from acp_server.permissions import PermissionApprover
@@ -218,6 +306,9 @@ class SessionFactory:
             mode=mode,
             roots=workspace.roots,
         )
+        for tool_name, kind, decision in record.permissions:  # A stored session's answers.
+            if decision in ("allow", "deny"):
+                approver.remember(tool_name, kind, decision)
         # Subagents (``task``): the built-in types and the user's Markdown ones.
         task = TaskTool(types=load_subagent_types(agent_dirs(params.cwd)))
         from acp_server.mcp_tools import session_mcp
@@ -229,30 +320,38 @@ class SessionFactory:
         agent = Agent(
             model=model,
             name="agentica",
-            instructions=INSTRUCTIONS.format(cwd=params.cwd),
+            instructions=instructions_for(params.cwd),
             tools=[WorkspaceTools(workspace), task],
             approver=approver,
             max_turns=self.config.max_turns or 50,
             session_id=session_id,
             work_dir=params.cwd,
             mcp_servers=mcp or (),
+            history=history,
         )
         task.bind(agent)
         return Session(
             id=session_id,
             cwd=params.cwd,
+            roots=tuple(roots),
             agent=agent,
             notify=notify,
             workspace=workspace,
             approver=approver,
-            context_size=model.context_window,
+            context_size=model.context_window or self.config.context_window,
             demo_notice=is_demo and not _demo_explains_itself(),
             ledger=ledger,
             mode=mode,
+            recorder=recorder,
         )
 
     async def aclose(self) -> None:
-        """Release the shared model's client."""
+        """Commit the stored sessions' last writes; release the shared model's client."""
+        if self._db is not None:
+            import anyio
+
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(self._db.close)
         if self._model is not None:
             await self._model.aclose()
         if self._http_client is not None:

@@ -182,6 +182,10 @@ class PermissionApprover:
         """The "always" answers so far, keyed by ``(tool name, kind)``."""
         return dict(self._remembered)
 
+    def remember(self, tool_name: str, kind: str, decision: ApprovalDecision) -> None:
+        """Remember an "always" answer (one given earlier, e.g. in a stored session)."""
+        self._remembered[(tool_name, kind)] = decision
+
     def forget(self) -> None:
         """Drop every remembered answer."""
         self._remembered.clear()

@@ -29,6 +29,11 @@ logger = logging.getLogger(__name__)
 REQUESTS = (
     "initialize",
     "session/new",
+    "session/load",
+    "session/resume",
+    "session/list",
+    "session/close",
+    "session/delete",
     "session/prompt",
     "session/set_mode",
     "session/set_config_option",
@@ -39,7 +44,13 @@ NOTIFICATIONS = ("session/cancel",)
 """The notifications the agent acts on (others are ignored)."""
 
 SESSION_METHODS = frozenset(
-    {"session/prompt", "session/set_mode", "session/set_config_option", "session/cancel"}
+    {
+        "session/prompt",
+        "session/set_mode",
+        "session/set_config_option",
+        "session/cancel",
+        "session/close",
+    }
 )
 """Methods of an existing session: the router looks the session up for them."""
 
@@ -66,6 +77,11 @@ def routes() -> dict[str, Route]:
     return {
         "initialize": Route(wire.InitializeParams, AcpAgent.initialize),
         "session/new": Route(wire.NewSessionParams, AcpAgent.new_session),
+        "session/load": Route(wire.LoadSessionParams, AcpAgent.load_session),
+        "session/resume": Route(wire.ResumeSessionParams, AcpAgent.resume_session),
+        "session/list": Route(wire.ListSessionsParams, AcpAgent.list_sessions),
+        "session/close": Route(wire.CloseSessionParams, AcpAgent.close_session),
+        "session/delete": Route(wire.DeleteSessionParams, AcpAgent.delete_session),
         "session/prompt": Route(wire.PromptParams, AcpAgent.prompt),
         "session/set_mode": Route(wire.SetModeParams, AcpAgent.set_mode),
         "session/set_config_option": Route(wire.SetConfigOptionParams, AcpAgent.set_config_option),

@@ -23,7 +23,7 @@ Ordering: requests made for a tool call wait until its ``tool_call`` has been wr
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +36,7 @@ from acp_server.modes import DEFAULT_MODE, check_mode_id
 if TYPE_CHECKING:
     from acp_server import wire
     from acp_server.permissions import PermissionApprover
+    from acp_server.recorder import Recorder
     from acp_server.workspace import ClientWorkspace
     from agentica.agent import Agent
     from agentica.events import RunEvent
@@ -86,7 +87,11 @@ class Session:
     notify: Notify
     workspace: ClientWorkspace | None = None
     approver: PermissionApprover | None = None
+    roots: tuple[str, ...] = ()
+    """Additional roots besides ``cwd``."""
     context_size: int | None = None
+    tokens_used: int = 0
+    """Context tokens of the latest model call."""
     demo_notice: bool = False
     """Send ``DEMO_NOTICE`` before the first reply."""
     setup_error: str | None = None
@@ -94,9 +99,12 @@ class Session:
     """Shared with the approver and the workspace (see the module doc)."""
     mode: str = DEFAULT_MODE
     """The permission mode (``acp_server.modes``); change it with ``set_mode``."""
+    recorder: Recorder | None = None
+    """Stores the session (``acp_server.recorder``); its ``notify`` is this ``notify``."""
     turns: int = 0
     _scope: anyio.CancelScope | None = field(default=None, repr=False)
     _cancelled: bool = field(default=False, repr=False)
+    _idle: anyio.Event | None = field(default=None, repr=False)
 
     @property
     def busy(self) -> bool:
@@ -122,6 +130,8 @@ class Session:
         self.mode = mode_id
         if self.approver is not None:
             self.approver.mode = mode_id
+        if self.recorder is not None:
+            self.recorder.save(mode=mode_id)
 
     def cancel(self) -> bool:
         """Cancel the running turn, if any. Returns whether there was one."""
@@ -135,22 +145,69 @@ class Session:
         """Return once the call's ``tool_call`` has been written (see ``CallLedger``)."""
         await self.ledger.announced(call_id)
 
-    async def prompt(self, message: Message) -> wire.AcpStopReason:
-        """Run one turn for ``message`` and return its ACP stop reason (see module doc)."""
+    async def wait_idle(self) -> None:
+        """Return once no turn is running (after ``cancel()``: promptly)."""
+        if self._scope is not None and self._idle is not None:
+            await self._idle.wait()
+
+    def _busy_error(self) -> RpcError:
+        # acp-spec §12: -32600 means "not a valid JSON-RPC request object", which this
+        # is not. The request is well-formed but names a session that cannot take a
+        # prompt now; like an unknown sessionId (for which §12 suggests -32602) this is
+        # a problem with the params, so -32602 with a message saying what to do.
+        return RpcError.invalid_params(
+            f"session {self.id} is already running a prompt; wait for its response "
+            "or send session/cancel first"
+        )
+
+    async def command(
+        self, run: Callable[[], Awaitable[str]], shown: Sequence[dict[str, Any]] = ()
+    ) -> wire.AcpStopReason:
+        """Answer a prompt with ``await run()``'s text instead of a model turn (a slash
+        command); stored and cancellable like a turn."""
+        from acp_server.mapping import text_chunk
+
         if self._scope is not None:
-            # acp-spec §12: -32600 means "not a valid JSON-RPC request object", which this
-            # is not. The request is well-formed but names a session that cannot take a
-            # prompt now; like an unknown sessionId (for which §12 suggests -32602) this is
-            # a problem with the params, so -32602 with a message saying what to do.
-            raise RpcError.invalid_params(
-                f"session {self.id} is already running a prompt; wait for its response "
-                "or send session/cancel first"
-            )
+            raise self._busy_error()
         scope = anyio.CancelScope()
         self._scope, self._cancelled = scope, False
+        idle = self._idle = anyio.Event()
+        if self.recorder is not None:
+            self.recorder.begin_turn(None, shown)
+        try:
+            with scope:
+                text = await run()
+                await self.notify(text_chunk(text))
+        except Exception as exc:
+            logger.exception("session %s: the command failed", self.id)
+            with anyio.CancelScope(shield=True):
+                await self.notify(text_chunk(turn_error_message(_unwrap(exc))))
+        finally:
+            self._scope = None
+            with anyio.CancelScope(shield=True):
+                if self.recorder is not None:
+                    history = None if self.agent is None else self.agent.messages
+                    await self.recorder.end_turn(history, self.approver)
+            idle.set()
+        return "cancelled" if self._cancelled or scope.cancelled_caught else "end_turn"
+
+    async def prompt(
+        self, message: Message, shown: Sequence[dict[str, Any]] = ()
+    ) -> wire.AcpStopReason:
+        """Run one turn for ``message`` and return its ACP stop reason (see module doc).
+
+        ``shown``: the prompt as ``user_message_chunk`` updates, stored for the replay.
+        """
+        if self._scope is not None:
+            raise self._busy_error()
+        scope = anyio.CancelScope()
+        self._scope, self._cancelled = scope, False
+        idle = self._idle = anyio.Event()
         open_calls: dict[str, None] = {}
         result: wire.AcpStopReason = "end_turn"
         self.turns += 1
+        if self.recorder is not None:
+            self.recorder.begin_turn(None if self.agent is None else message, shown)
         try:
             with scope:
                 result = await self._run(message, open_calls)
@@ -180,14 +237,25 @@ class Session:
             self._scope = None
             with anyio.CancelScope(shield=True):
                 await self._close_calls(open_calls, "Cancelled")
+                if self.recorder is not None:
+                    history = None if self.agent is None else self.agent.messages
+                    await self.recorder.end_turn(history, self.approver)
             self.ledger.clear()
+            idle.set()
         if self._cancelled or scope.cancelled_caught:
             return "cancelled"
         return result
 
     async def _run(self, message: Message, open_calls: dict[str, None]) -> wire.AcpStopReason:
         from acp_server.mapping import event_to_updates, stop_reason, text_chunk
-        from agentica.events import RunFinished, ToolCallFinished, ToolCallStarted
+        from agentica.events import (
+            RunFinished,
+            TextDelta,
+            ThinkingDelta,
+            ToolCallFinished,
+            ToolCallStarted,
+            UsageUpdated,
+        )
 
         if self.agent is None:
             await self.notify(text_chunk(self.setup_error or "The agent is not configured."))
@@ -200,10 +268,17 @@ class Session:
         for notice in await before_turn(self.agent):  # Waits for the MCP servers to start.
             await self.notify(text_chunk(f"*{notice}*\n\n"))
         result: wire.AcpStopReason = "end_turn"
+        recorder, agent, step = self.recorder, self.agent, None
         async with self.agent.run_stream(message) as stream:
             async for event in stream:
+                delta = isinstance(event, TextDelta | ThinkingDelta)
+                if recorder is not None and delta and event.message_id != step:
+                    step = event.message_id  # A new step began: store the finished ones.
+                    recorder.step(agent.live_messages)
                 if isinstance(event, RunFinished):
                     result = stop_reason(event.stop_reason)
+                elif isinstance(event, UsageUpdated):
+                    self.tokens_used = max(0, event.context_used)
                 # Each update is queued whole or not at all (a cancel waits for the queue
                 # put), and a call counts as open only once its ``tool_call`` is queued, so
                 # the final "failed" updates of a cancelled turn never name a call the
@@ -221,6 +296,8 @@ class Session:
                     if isinstance(shown, ToolCallFinished):
                         open_calls.pop(shown.call_id, None)
                     self.ledger.mark_written(event)
+                if recorder is not None and not delta:  # Maybe a step is complete now.
+                    recorder.step(agent.live_messages)
         return result
 
     def _with_wire_id(self, event: RunEvent) -> RunEvent:
@@ -292,6 +369,10 @@ class SessionStore:
     def add(self, session: Session) -> None:
         """Register a new session."""
         self._sessions[session.id] = session
+
+    def remove(self, session_id: str) -> Session | None:
+        """Forget a session (its turn must be over); returns it, or None if unknown."""
+        return self._sessions.pop(session_id, None)
 
     def get(self, session_id: object) -> Session:
         """The session, or ``RpcError.invalid_params`` naming the unknown id."""

@@ -97,11 +97,18 @@ def initialize_result(*, image: bool, version: str, mcp: bool | None = None) -> 
     return {
         "protocolVersion": PROTOCOL_VERSION,
         "agentCapabilities": {
-            "loadSession": False,
+            "loadSession": True,
             "promptCapabilities": {"image": image, "audio": False, "embeddedContext": True},
             "mcpCapabilities": {"http": mcp, "sse": mcp},
-            # Each additional directory becomes a root of the session's file tools.
-            "sessionCapabilities": {"additionalDirectories": {}},
+            # Each additional directory becomes a root of the session's file tools; stored
+            # sessions (``agentica.sessions``) can be listed, resumed, closed and deleted.
+            "sessionCapabilities": {
+                "additionalDirectories": {},
+                "list": {},
+                "resume": {},
+                "close": {},
+                "delete": {},
+            },
         },
         "authMethods": [],
         "agentInfo": {"name": "agentica", "title": "Agentica", "version": version},

@@ -164,10 +164,26 @@ class Agent(Generic[OutputT]):
             self._model = get_default_model(self.name) if spec is None else get_model(spec)
         return self._model
 
+    @model.setter
+    def model(self, model: Model) -> None:
+        """Switch the model; the conversation is kept (takes effect from the next run)."""
+        self._model_spec = model
+        self._model = model
+
     @property
     def messages(self) -> list[Message]:
         """The conversation so far (a copy)."""
         return list(self._history)
+
+    @property
+    def live_messages(self) -> list[Message]:
+        """The conversation so far including the running run's messages (a copy).
+
+        Mid-run, the last assistant message may still wait for its tool results (see
+        ``agentica.sessions.consistent_prefix``).
+        """
+        state = self._active
+        return state.messages() if state is not None else list(self._history)
 
     @property
     def is_running(self) -> bool:

@@ -29,12 +29,14 @@ SCRIPTS = [
     "bench_acp_first_prompt.py",
     "bench_acp.py",
     "bench_load.py",
+    "bench_sessions.py",
 ]
 QUICK = {
     "bench_acp_startup.py": ["--runs", "5"],
     "bench_acp_first_prompt.py": ["--rounds", "3"],
     "bench_acp.py": ["--quick"],
     "bench_load.py": ["--quick"],
+    "bench_sessions.py": ["--quick"],
 }
 
 
@@ -49,7 +51,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         figures_file = Path(tmp) / "figures.jsonl"
         figures_file.touch()
-        env = {**os.environ, FIGURES_ENV: str(figures_file)}
+        # Servers started by the benchmarks store their sessions here, not in the user's.
+        env = {**os.environ, FIGURES_ENV: str(figures_file), "AGENTICA_HOME": tmp}
         for name in SCRIPTS:
             print(f"\n=== {name} ===", file=out, flush=True)
             command = [

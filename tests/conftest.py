@@ -1,13 +1,26 @@
-"""Suite-wide guards: no test may reach the network (loopback and Unix sockets only)."""
+"""Suite-wide guards: no test may reach the network (loopback and Unix sockets only), and
+no test writes into the user's real agentica home: ``AGENTICA_HOME`` is a temporary
+directory for the whole run (servers started by tests inherit it)."""
 
 from __future__ import annotations
 
 import ipaddress
+import os
+import shutil
 import socket
+import tempfile
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+
+TEST_HOME = tempfile.mkdtemp(prefix="agentica-test-home-")
+os.environ["AGENTICA_HOME"] = TEST_HOME
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    shutil.rmtree(TEST_HOME, ignore_errors=True)
+
 
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex

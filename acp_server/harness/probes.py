@@ -122,6 +122,9 @@ def connection_probes(extra: Sequence[Probe] = ()) -> list[Probe]:
                 f"session/new with _meta answered {error_text(response['error'])}",
             )
         else:
+            sid = (response.get("result") or {}).get("sessionId")
+            if isinstance(sid, str):  # Open now: its updates (e.g. commands) are expected.
+                h.client.session_cwds[sid] = cwd
             run.add("PASS", pid, name, "session/new with params._meta.traceparent succeeded")
 
     async def prompt_basic(run: CheckRun, cfg: CheckConfig, h: AcpHarness, cwd: str) -> None:

@@ -77,8 +77,16 @@ class SessionAdditionalDirectoriesCapabilities(WireModel):
     """Present (``{}``): ``additionalDirectories`` of ``session/new`` is honoured."""
 
 
+class SessionMethodCapability(WireModel):
+    """Present (``{}``): the session method it names is served."""
+
+
 class SessionCapabilities(WireModel):
     additional_directories: SessionAdditionalDirectoriesCapabilities | None = None
+    list: SessionMethodCapability | None = None
+    resume: SessionMethodCapability | None = None
+    close: SessionMethodCapability | None = None
+    delete: SessionMethodCapability | None = None
 
 
 class AgentCapabilities(WireModel):
@@ -133,6 +141,59 @@ class NewSessionResult(WireModel):
     """``SessionModeState``, built by ``acp_server.modes.mode_state``."""
     config_options: list[dict[str, Any]] | None = None
     """``SessionConfigOption[]``, built by ``acp_server.modes.config_options``."""
+
+
+class LoadSessionParams(NewSessionParams):
+    """``session/load``: ``session/new``'s params and the stored session's id."""
+
+    __method__ = "session/load"
+    session_id: str
+
+
+class ResumeSessionParams(LoadSessionParams):
+    """``session/resume``: as ``session/load``, without the replay."""
+
+    __method__ = "session/resume"
+
+
+class LoadSessionResult(WireModel):
+    """The result of ``session/load`` and ``session/resume``."""
+
+    modes: dict[str, Any] | None = None
+    config_options: list[dict[str, Any]] | None = None
+
+
+class ListSessionsParams(WireModel):
+    __method__ = "session/list"
+    cwd: str | None = None
+    cursor: str | None = None
+
+
+class SessionInfo(WireModel):
+    session_id: str
+    cwd: str
+    additional_directories: list[str] | None = None
+    title: str | None = None
+    updated_at: str | None = None
+
+
+class ListSessionsResult(WireModel):
+    sessions: list[SessionInfo]
+    next_cursor: str | None = None
+
+
+class CloseSessionParams(WireModel):
+    __method__ = "session/close"
+    session_id: str
+
+
+class DeleteSessionParams(WireModel):
+    __method__ = "session/delete"
+    session_id: str
+
+
+class EmptyResult(WireModel):
+    """``{}``: the result of ``session/close`` and ``session/delete``."""
 
 
 class SetModeParams(WireModel):
@@ -246,13 +307,20 @@ __all__ = [
     "BlobResource",
     "CancelParams",
     "ClientCapabilities",
+    "CloseSessionParams",
     "ContentBlock",
+    "DeleteSessionParams",
     "EmbeddedResourceBlock",
+    "EmptyResult",
     "FileSystemCapability",
     "ImageBlock",
     "Implementation",
     "InitializeParams",
     "InitializeResult",
+    "ListSessionsParams",
+    "ListSessionsResult",
+    "LoadSessionParams",
+    "LoadSessionResult",
     "McpCapabilities",
     "NewSessionParams",
     "NewSessionResult",
@@ -260,8 +328,11 @@ __all__ = [
     "PromptParams",
     "PromptResult",
     "ResourceLinkBlock",
+    "ResumeSessionParams",
     "SessionAdditionalDirectoriesCapabilities",
     "SessionCapabilities",
+    "SessionInfo",
+    "SessionMethodCapability",
     "SetConfigOptionParams",
     "SetConfigOptionResult",
     "SetModeParams",

@@ -74,7 +74,7 @@ async def test_initialize_negotiates_version_1(version):
     h = build_handlers(FakeClient(), Config())
     result = await h.requests["initialize"]({"protocolVersion": version})
     assert result["protocolVersion"] == 1
-    assert result["agentCapabilities"]["loadSession"] is False
+    assert result["agentCapabilities"]["loadSession"] is True
     assert result["agentCapabilities"]["promptCapabilities"] == {
         "image": False,
         "audio": False,

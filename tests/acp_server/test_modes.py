@@ -112,7 +112,8 @@ async def test_session_new_advertises_modes_and_the_mode_config_option(tmp_path)
         ("full_access", "Full access"),
     ]
     assert all(m["description"] for m in modes["availableModes"])
-    [option] = result["configOptions"]
+    option, model = result["configOptions"]
+    assert model["id"] == "model" and model["category"] == "model"
     assert option["id"] == "mode" and option["category"] == "mode"
     assert option["type"] == "select" and option["currentValue"] == "ask"
     assert [o["value"] for o in option["options"]] == list(MODE_IDS)
@@ -247,7 +248,7 @@ async def test_set_mode_syncs_the_config_option_view(tmp_path):
     [update] = client.updates
     assert update["sessionUpdate"] == "config_option_update"
     assert update["configOptions"][0]["currentValue"] == "accept_edits"
-    assert [o["id"] for o in update["configOptions"]] == ["mode"]
+    assert [o["id"] for o in update["configOptions"]] == ["mode", "model"]
     assert all(p["sessionId"] == sid for _, p in client.notifications)
 
 
@@ -258,7 +259,7 @@ async def test_set_config_option_returns_the_full_set_and_syncs_the_mode_view(tm
         {"sessionId": sid, "configId": "mode", "value": "full_access"}
     )
     validate_def("SetSessionConfigOptionResponse", result)
-    [option] = result["configOptions"]
+    option, _model = result["configOptions"]
     assert option["id"] == "mode" and option["currentValue"] == "full_access"
     assert len(option["options"]) == 4
     assert client.updates == [
@@ -272,7 +273,8 @@ async def test_set_config_option_returns_the_full_set_and_syncs_the_mode_view(tm
         ("session/set_mode", {"sessionId": "sess_nope", "modeId": "ask"}, "unknown session"),
         ("session/set_mode", {"modeId": "plan"}, "unknown mode 'plan'"),
         ("session/set_mode", {}, "modeId"),
-        ("session/set_config_option", {"configId": "model", "value": "ask"}, "unknown config"),
+        ("session/set_config_option", {"configId": "effort", "value": "ask"}, "unknown config"),
+        ("session/set_config_option", {"configId": "model", "value": "ask"}, "must be one of"),
         ("session/set_config_option", {"configId": "mode", "value": "yolo"}, "unknown mode"),
         ("session/set_config_option", {"configId": "mode", "value": True}, "not a boolean"),
         (

@@ -148,13 +148,17 @@ def test_initialize_result_equals_the_wire_models_dump(image: bool, mcp: bool) -
         wire.InitializeResult(
             protocol_version=wire.PROTOCOL_VERSION,
             agent_capabilities=wire.AgentCapabilities(
-                load_session=False,
+                load_session=True,
                 prompt_capabilities=wire.PromptCapabilities(
                     image=image, audio=False, embedded_context=True
                 ),
                 mcp_capabilities=wire.McpCapabilities(http=mcp, sse=mcp),
                 session_capabilities=wire.SessionCapabilities(
-                    additional_directories=wire.SessionAdditionalDirectoriesCapabilities()
+                    additional_directories=wire.SessionAdditionalDirectoriesCapabilities(),
+                    list=wire.SessionMethodCapability(),
+                    resume=wire.SessionMethodCapability(),
+                    close=wire.SessionMethodCapability(),
+                    delete=wire.SessionMethodCapability(),
                 ),
             ),
             auth_methods=[],

@@ -10,6 +10,8 @@ on ``PYTHONPATH``). The model reads its instructions from the user's prompt:
 - ``crash``: raise a ``TypeError`` (a bug, not a model error) after a first chunk;
 - ``call <json>``: ask for the tool calls in the JSON list ``[{"name", "args"}]`` at
   once, then answer ``done: <tool results>``;
+- ``chain <json>``: ask for the tool calls of the JSON list one per model step, then
+  answer ``done: <n> steps``;
 - ``loop``: ask for ``ls`` forever (hits ``--max-turns``);
 - ``bench <n>``: stream ``n`` small chunks as fast as possible;
 - anything else: answer ``You said: <prompt>`` (``[N images] `` first when the prompt
@@ -83,6 +85,20 @@ async def _answer(messages: list[Message], tools: list[ToolSpec]) -> AsyncIterat
                         arguments=json.dumps(call["args"]),
                     )
                 )
+            yield ModelFinish(reason="tool_calls")
+            return
+    elif prompt.startswith("chain "):
+        steps = json.loads(prompt[6:])
+        done = sum(1 for m in since if m.role == "tool")
+        if done >= len(steps):
+            yield ModelTextDelta(text=f"done: {done} steps")
+        else:
+            call = steps[done]
+            yield ModelToolCall(
+                call=ToolCall(
+                    id=f"call_{next(_ids)}", name=call["name"], arguments=json.dumps(call["args"])
+                )
+            )
             yield ModelFinish(reason="tool_calls")
             return
     elif prompt == "loop":

@@ -269,8 +269,11 @@ class RawPipe:
                 return msg
 
     async def call(self, id_: int, method: str, params: object) -> dict:
+        """Send a request and read its response (notifications before it are skipped)."""
         await self.send({"jsonrpc": "2.0", "id": id_, "method": method, "params": params})
         msg = await self.receive(method)
+        while isinstance(msg, dict) and "id" not in msg and "method" in msg:
+            msg = await self.receive(method)
         assert msg["id"] == id_
         return msg
 

@@ -40,7 +40,7 @@ async def test_new_session_offers_modes_and_the_sdk_switches_them(workdir: Path)
                 "read_only",
                 "full_access",
             ]
-            [option] = new.config_options or []
+            option, _model = new.config_options or []
             raw = option.model_dump(by_alias=True, exclude_none=True)
             assert raw["id"] == "mode" and raw["type"] == "select" and raw["category"] == "mode"
 
@@ -138,6 +138,8 @@ async def test_raw_wire_shapes_sync_notifications_and_errors(workdir: Path):
         new = await pipe.call(2, "session/new", {"cwd": str(workdir), "mcpServers": []})
         sid = new["result"]["sessionId"]
         assert new["result"]["modes"]["currentModeId"] == "ask"
+        commands = await pipe.receive()  # Right after the response that named the session.
+        assert commands["params"]["update"]["sessionUpdate"] == "available_commands_update"
 
         await pipe.send(
             {
@@ -178,8 +180,8 @@ async def test_raw_wire_shapes_sync_notifications_and_errors(workdir: Path):
             ("session/set_mode", {"sessionId": "nope", "modeId": "ask"}, "unknown session"),
             (
                 "session/set_config_option",
-                {"sessionId": sid, "configId": "model", "value": "ask"},
-                "unknown config option 'model'",
+                {"sessionId": sid, "configId": "effort", "value": "ask"},
+                "unknown config option 'effort'",
             ),
             (
                 "session/set_config_option",

@@ -16,7 +16,10 @@ async def test_initialize_answers_version_1_with_capabilities_and_agent_info(wor
             result = await server.initialize(fs=True, terminal=True)
     assert result.protocol_version == 1
     caps = result.agent_capabilities
-    assert caps.load_session is False
+    assert caps.load_session is True
+    assert caps.session_capabilities is not None
+    assert caps.session_capabilities.list is not None
+    assert caps.session_capabilities.close is not None
     assert caps.prompt_capabilities.embedded_context is True
     assert caps.prompt_capabilities.audio is False
     assert caps.mcp_capabilities.http is True and caps.mcp_capabilities.sse is True  # mcp extra

@@ -36,6 +36,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from acp_server.modes import DEFAULT_MODE, MODE_IDS
+from acp_server.quickflags import LEVELS as _LEVELS
+from acp_server.quickflags import quick_flags
 
 if TYPE_CHECKING:
     import argparse
@@ -49,7 +51,6 @@ __all__ = [
     "quick_flags",
 ]
 
-_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _ENV = {
     "model": "AGENTICA_MODEL",
     "log_level": "AGENTICA_LOG_LEVEL",
@@ -286,72 +287,6 @@ def load_config(
     if path.is_file():
         merged["config_file"] = str(path)
     return ServerConfig(**merged, extra=extra)
-
-
-_VALUE_FLAGS = {
-    "--model": "model",
-    "--model_provider": "model_provider",
-    "--model-provider": "model_provider",
-    "--model_name": "model_name",
-    "--model-name": "model_name",
-    "--log-level": "log_level",
-    "--log_level": "log_level",
-    "--log-file": "log_file",
-    "--log_file": "log_file",
-    "--config": "config_file",
-    "--request-timeout": "request_timeout",
-    "--model-timeout": "model_timeout",
-    "--model_timeout": "model_timeout",
-    "--max-turns": "max_turns",
-    "--max_turns": "max_turns",
-    "--work-dir": "work_dir",
-    "--work_dir": "work_dir",
-    "--base-url": "base_url",
-    "--base_url": "base_url",
-    "--api-key": "api_key",
-    "--api_key": "api_key",
-    "--mode": "mode",
-}
-"""``build_parser()``'s options taking one value, by option string (a test keeps them in step)."""
-_SWITCHES = {"--allow-outside": "allow_outside"}
-"""Its ``store_true`` options."""
-
-
-def quick_flags(argv: Sequence[str]) -> dict[str, Any] | None:
-    """The flags ``build_parser().parse_args(argv)`` gives (those not None), without argparse.
-
-    Only for plain command lines: whole option names, each value after ``=`` or as the
-    next argument. Anything else (``--help``, ``--version``, abbreviations, positional
-    arguments, a value that starts with ``-``, a bad ``--log-level``) is None: argparse
-    decides, with its messages. Importing and building the parser cost several ms of
-    the time an editor waits for ``initialize``.
-    """
-    flags: dict[str, Any] = {}
-    i = 0
-    while i < len(argv):
-        arg = argv[i]
-        name, eq, value = arg.partition("=")
-        if name in _SWITCHES and not eq:
-            flags[_SWITCHES[name]] = True
-            i += 1
-            continue
-        dest = _VALUE_FLAGS.get(name)
-        if dest is None:
-            return None
-        if not eq:
-            if i + 1 >= len(argv):
-                return None
-            value = argv[i + 1]
-            if value.startswith("-"):
-                return None  # argparse's rules for values like "-1" or "--x" are subtle.
-            i += 1
-        i += 1
-        if dest == "log_level":
-            value = value.upper()
-            if value not in _LEVELS:
-                return None
-        flags[dest] = value
-    return flags
 
 
 def _read_toml(path: Path, *, required: bool) -> dict[str, Any]:

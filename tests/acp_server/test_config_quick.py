@@ -7,7 +7,8 @@ import sys
 
 import pytest
 
-from acp_server.config import _SWITCHES, _VALUE_FLAGS, build_parser, quick_flags
+from acp_server.config import build_parser
+from acp_server.quickflags import SWITCHES, VALUE_FLAGS, quick_flags
 
 
 def _argparse_flags(argv: list[str]) -> dict[str, object]:
@@ -23,8 +24,8 @@ def test_the_tables_list_every_option_of_the_parser():
             continue
         table = switches if action.nargs == 0 else values
         table.update(dict.fromkeys(action.option_strings, action.dest))
-    assert values == _VALUE_FLAGS
-    assert switches == _SWITCHES
+    assert values == VALUE_FLAGS
+    assert switches == SWITCHES
 
 
 @pytest.mark.parametrize(

@@ -253,6 +253,7 @@ async def _run(args: argparse.Namespace, agent: list[str], prompts: list[str]) -
         **handlers,
     )
     out.terminal_output = harness.client.terminal_output
+    out.terminal_exit = harness.client.terminal_exit
     interrupts = _Interrupts()
     code = 130
     try:

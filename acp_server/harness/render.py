@@ -289,7 +289,7 @@ class Renderer:
 
     def check_line(self, status: str, line: str) -> None:
         """One conformance result line."""
-        colour = {"PASS": "green", "FAIL": "red", "SKIP": "yellow"}.get(status)
+        colour = {"PASS": "green", "FAIL": "red", "WARN": "magenta", "SKIP": "yellow"}.get(status)
         head, _, rest = line.partition(" ")
         self._line(self.style(head, "bold", colour) + " " + rest if colour else line)
 

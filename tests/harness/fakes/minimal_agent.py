@@ -27,6 +27,14 @@ FAULT is one of:
   anonymous-option  answers set_config_option with an extra option that has no id
   accept-invalid  accepts initialize without protocolVersion, session/load (not advertised)
                   and a text block without text
+  string-id       answers initialize with the id as a string ("0" for 0)
+  cancel-unknown  sends $/cancel_request naming a request it never sent
+  grows-config    (correct) set_config_option answers with one more option than before
+  silent-parse-error  ignores a line that is not JSON (no -32700; a SHOULD)
+  leak-terminal-on-cancel  leaves its running terminal unreleased after session/cancel
+
+Every session/new is followed by an available_commands_update for the new session. A
+prompt containing "sleep 30" runs that command in a client terminal until cancelled.
 
 A prompt containing "Take your time" runs until cancelled (for cancellation checks).
 """
@@ -48,6 +56,8 @@ _sessions: dict[str, str] = {}
 _cancel: dict[str, threading.Event] = {}
 _client_caps: dict = {}
 _prompt_ids: dict = {}
+_cancel_by: dict = {}
+"""How each session's turn was cancelled: session/cancel or $/cancel_request."""
 _slow_turns = count(1)
 MODES = [{"id": "ask", "name": "Ask"}, {"id": "auto", "name": "Auto"}]
 _modes: dict[str, str] = {}
@@ -81,6 +91,9 @@ def set_config(req_id, params: dict) -> None:
     else:
         _modes[sid] = value
         options = [] if FAULT == "partial-config" else config_options(sid)
+        if FAULT == "grows-config":
+            model = {"id": "model", "name": "Model", "type": "select", "currentValue": "m1"}
+            options.append({**model, "options": [{"value": "m1", "name": "M1"}]})
         if FAULT == "anonymous-option":
             options.append({"name": "Nameless", "type": "select", "currentValue": "x"})
         respond(req_id, {"configOptions": options})
@@ -107,6 +120,8 @@ def send(msg: dict) -> None:
 
 def respond(req_id, result=None, error=None) -> None:
     msg = {"jsonrpc": "2.0", "id": req_id}
+    if FAULT == "string-id" and isinstance(req_id, int):
+        msg["id"] = str(req_id)
     if error is not None:
         msg["error"] = error
     else:
@@ -150,18 +165,18 @@ def run_turn(req_id, sid: str, text: str) -> None:
             respond(req_id, {"stopReason": "end_turn"})
             return
         cancel.wait(30)
-        if FAULT == "error-on-cancel":
+        if FAULT == "error-on-cancel" and _cancel_by.get(sid) == "session/cancel":
             respond(req_id, error={"code": -32603, "message": "Internal error", "data": "aborted"})
             return
-        update(
-            sid,
-            {
-                "sessionUpdate": "agent_message_chunk",
-                "content": {"type": "text", "text": " (cancelled)"},
-            },
-        )
+        if FAULT != "cancel-request-twice":  # (its first answer already ended the turn)
+            chunk(sid, " (cancelled)")
         respond(req_id, {"stopReason": "cancelled" if cancel.is_set() else "end_turn"})
         return
+    if "sleep 30" in text:
+        run_slow_command(req_id, sid, cancel)
+        return
+    if FAULT == "cancel-unknown":
+        send({"jsonrpc": "2.0", "method": "$/cancel_request", "params": {"requestId": "a999"}})
     if FAULT == "noise":
         OUT.write(b"DEBUG: handling prompt\n")
         OUT.flush()
@@ -277,6 +292,44 @@ def run_terminal(sid: str) -> None:
     call_client("terminal/release", {"sessionId": sid, "terminalId": tid})
 
 
+def run_slow_command(req_id, sid: str, cancel: threading.Event) -> None:
+    """Run `sleep 30` in a client terminal; on cancel kill and release it, end cancelled."""
+    update(
+        sid,
+        {
+            "sessionUpdate": "tool_call",
+            "toolCallId": "call_sleep",
+            "title": "sleep 30",
+            "kind": "execute",
+            "status": "in_progress",
+        },
+    )
+    res = call_client("terminal/create", {"sessionId": sid, "command": "sleep 30"})
+    tid = (res.get("result") or {}).get("terminalId")
+    if tid:
+        embed = [{"type": "terminal", "terminalId": tid}]
+        update(
+            sid, {"sessionUpdate": "tool_call_update", "toolCallId": "call_sleep", "content": embed}
+        )
+        # Wait for the exit in the background; a cancel withdraws that request.
+        wait_id = f"a{next(_ids)}"
+        _pending[wait_id] = (threading.Event(), [])
+        params = {"sessionId": sid, "terminalId": tid}
+        send(
+            {"jsonrpc": "2.0", "id": wait_id, "method": "terminal/wait_for_exit", "params": params}
+        )
+    cancel.wait(30)
+    if tid:
+        send({"jsonrpc": "2.0", "method": "$/cancel_request", "params": {"requestId": wait_id}})
+        call_client("terminal/kill", {"sessionId": sid, "terminalId": tid})
+        if FAULT != "leak-terminal-on-cancel":
+            call_client("terminal/release", {"sessionId": sid, "terminalId": tid})
+    update(
+        sid, {"sessionUpdate": "tool_call_update", "toolCallId": "call_sleep", "status": "failed"}
+    )
+    respond(req_id, {"stopReason": "cancelled" if cancel.is_set() else "end_turn"})
+
+
 def valid_prompt(prompt: object) -> str | None:
     """Why ``prompt`` is not an array of content blocks (None when it is)."""
     if not isinstance(prompt, list):
@@ -306,6 +359,7 @@ def handle(msg: dict) -> None:
                 respond(params["requestId"], error={"code": -32800, "message": "Cancelled"})
         if method in ("session/cancel", "$/cancel_request"):
             ev = _cancel.get(target)
+            _cancel_by[target] = method
             if ev is not None:
                 ev.set()
         return
@@ -338,6 +392,8 @@ def handle(msg: dict) -> None:
         current = "plan" if FAULT == "bad-current-mode" else "ask"
         modes = {"currentModeId": current, "availableModes": MODES}
         respond(req_id, {"sessionId": sid, "modes": modes, "configOptions": config_options(sid)})
+        command = {"name": "hello", "description": "Say hello"}
+        update(sid, {"sessionUpdate": "available_commands_update", "availableCommands": [command]})
     elif method == "session/set_config_option":
         set_config(req_id, params)
     elif method == "session/set_mode":
@@ -373,7 +429,8 @@ def main() -> None:
         try:
             msg = json.loads(line)
         except ValueError:
-            respond(None, error={"code": -32700, "message": "Parse error"})
+            if FAULT != "silent-parse-error":
+                respond(None, error={"code": -32700, "message": "Parse error"})
             continue
         if not isinstance(msg, dict):
             respond(None, error={"code": -32600, "message": "Invalid Request"})

@@ -34,6 +34,7 @@ from .observe import observed_checks
 from .probes import connection_probes
 from .probes_extra import extra_connection_probes
 from .probes_modes import mode_probes
+from .probes_sessions import session_probes
 from .probes_side import gating_probe, invalid_version_probe, version_probe
 from .probes_terminal import terminal_probes
 
@@ -188,7 +189,14 @@ async def run_checks(
                 run,
                 cfg,
                 cwd,
-                connection_probes([*extra_connection_probes(), *terminal_probes(), *mode_probes()]),
+                connection_probes(
+                    [
+                        *extra_connection_probes(),
+                        *terminal_probes(),
+                        *mode_probes(),
+                        *session_probes(),
+                    ]
+                ),
             )
         for sub in (gating, version):
             run.harnesses.extend(sub.harnesses)

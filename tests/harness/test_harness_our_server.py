@@ -12,10 +12,13 @@ from acp_server.harness.cli import main
 def test_check_passes_against_our_server(capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["check", "--demo"])  # our server with the demo model
     lines = capsys.readouterr().out.splitlines()
-    # Every check must observe its behaviour against our server: none fails, none skips.
-    assert [line for line in lines if line.startswith(("FAIL", "SKIP"))] == []
+    # Every check must observe its behaviour against our server: none fails or warns; only
+    # what the server does not advertise (session persistence, for now) is skipped.
+    assert [line for line in lines if line.startswith(("FAIL", "WARN"))] == []
+    skips = [line for line in lines if line.startswith("SKIP")]
+    assert all("does not advertise" in line for line in skips), skips
     assert code == 0
-    assert lines[-1].endswith(" 0 failed, 0 warnings, 0 skipped")
+    assert lines[-1].endswith(f" 0 failed, 0 warnings, {len(skips)} skipped")
 
 
 def test_run_prints_the_demo_session(project: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -33,6 +33,14 @@ FAULT is one of:
   silent-parse-error  ignores a line that is not JSON (no -32700; a SHOULD)
   leak-terminal-on-cancel  leaves its running terminal unreleased after session/cancel
 
+  persist         (correct) advertises and implements loadSession and session
+                  list/resume/close/delete
+  persist-no-replay       answers session/load without replaying the history
+  persist-resume-replays  replays the history on session/resume
+  persist-close-no-cancel lets a prompt run on after session/close (ends end_turn)
+  persist-list-relative   lists sessions with a relative cwd
+  persist-delete-keeps    still lists a deleted session
+
 Every session/new is followed by an available_commands_update for the new session. A
 prompt containing "sleep 30" runs that command in a client terminal until cancelled.
 
@@ -57,6 +65,8 @@ _cancel: dict[str, threading.Event] = {}
 _client_caps: dict = {}
 _prompt_ids: dict = {}
 _cancel_by: dict = {}
+_history: dict[str, list] = {}
+PERSIST = FAULT.startswith("persist")
 """How each session's turn was cancelled: session/cancel or $/cancel_request."""
 _slow_turns = count(1)
 MODES = [{"id": "ask", "name": "Ask"}, {"id": "auto", "name": "Auto"}]
@@ -170,7 +180,10 @@ def run_turn(req_id, sid: str, text: str) -> None:
             return
         if FAULT != "cancel-request-twice":  # (its first answer already ended the turn)
             chunk(sid, " (cancelled)")
-        respond(req_id, {"stopReason": "cancelled" if cancel.is_set() else "end_turn"})
+        stop = "cancelled" if cancel.is_set() else "end_turn"
+        if FAULT == "persist-close-no-cancel" and _cancel_by.get(sid) == "session/close":
+            stop = "end_turn"
+        respond(req_id, {"stopReason": stop})
         return
     if "sleep 30" in text:
         run_slow_command(req_id, sid, cancel)
@@ -247,6 +260,7 @@ def run_turn(req_id, sid: str, text: str) -> None:
         },
     )
     chunk(sid, ", world.")
+    _history.setdefault(sid, []).append((text, "Hello, world."))
     respond(req_id, {"stopReason": "end_turn"})
     if FAULT == "late-update":
         chunk(sid, " (late)")
@@ -374,7 +388,10 @@ def handle(msg: dict) -> None:
             {
                 "protocolVersion": 1,
                 "agentCapabilities": {
-                    "loadSession": False,
+                    "loadSession": PERSIST,
+                    "sessionCapabilities": (
+                        {"list": {}, "resume": {}, "close": {}, "delete": {}} if PERSIST else {}
+                    ),
                     "promptCapabilities": {"embeddedContext": False},
                 },
                 "authMethods": [],
@@ -411,8 +428,52 @@ def handle(msg: dict) -> None:
             threading.Thread(target=run_turn, args=(req_id, sid, text), daemon=True).start()
     elif method == "session/load" and FAULT == "accept-invalid":
         respond(req_id, {})
+    elif PERSIST and method.startswith("session/") and persist(method, req_id, params):
+        return
     else:
         respond(req_id, error={"code": -32601, "message": "Method not found"})
+
+
+def persist(method: str, req_id, params: dict) -> bool:
+    """Serve the session persistence methods; False for any other method."""
+    sid = params.get("sessionId")
+    if method in ("session/load", "session/resume"):
+        if sid not in _sessions:
+            respond(req_id, error={"code": -32002, "message": f"unknown session {sid}"})
+            return True
+        if method == "session/load":
+            replay = FAULT != "persist-no-replay"
+        else:
+            replay = FAULT == "persist-resume-replays"
+        for user, agent in _history.get(sid, []) if replay else []:
+            update(
+                sid,
+                {"sessionUpdate": "user_message_chunk", "content": {"type": "text", "text": user}},
+            )
+            chunk(sid, agent)
+        respond(req_id, {})
+    elif method == "session/close":
+        ev = _cancel.get(sid)
+        if ev is not None and not ev.is_set():
+            _cancel_by[sid] = "session/close"
+            ev.set()
+        _sessions.pop(sid, None)
+        respond(req_id, {})
+    elif method == "session/list":
+        want = params.get("cwd")
+        items = [
+            {"sessionId": s, "cwd": "project" if FAULT == "persist-list-relative" else c}
+            for s, c in _sessions.items()
+            if want is None or c == want
+        ]
+        respond(req_id, {"sessions": items})
+    elif method == "session/delete":
+        if FAULT != "persist-delete-keeps":
+            _sessions.pop(sid, None)
+        respond(req_id, {})
+    else:
+        return False
+    return True
 
 
 def main() -> None:

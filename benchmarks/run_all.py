@@ -28,6 +28,7 @@ SCRIPTS = [
     "bench_acp_first_prompt.py",
     "bench_acp.py",
     "bench_load.py",
+    "bench_harness_proxy.py",
 ]
 QUICK = {
     "bench_acp_startup.py": ["--runs", "5"],

@@ -2,6 +2,7 @@
 
     acp-harness run   [options] [-- AGENT_CMD ...]   play prompts, print the session
     acp-harness check [options] -- AGENT_CMD ...     certify an agent, one line per check
+    acp-harness proxy [--log FILE] -- AGENT_CMD ...  pass-through with live validation
 
 ``run`` with no agent command (or ``--demo``) runs our own server with the offline demo
 model; ``check`` needs the command, or ``--demo`` to certify our own server.
@@ -27,6 +28,7 @@ from .client import PermissionPolicy
 from .driver import AcpHarness
 from .errors import HarnessError, HarnessTimeout
 from .render import Renderer
+from .schema import SchemaValidator
 
 DEFAULT_RUN_PROMPT = "Show me what you can do in this directory"
 
@@ -125,6 +127,19 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     run.add_argument("--stderr", action="store_true", help="pass the agent's stderr through")
     add_check_parser(sub)
+    proxy = sub.add_parser(
+        "proxy",
+        help="stand in for an agent: pass every byte through, validate and log it live",
+        description="An editor launches this in place of the agent. Every byte passes "
+        "through unchanged, both ways; each message is validated (JSON-RPC shape, schema, "
+        "ordering) and logged with its violations. The agent's exit status and signals "
+        "pass through.",
+    )
+    proxy.add_argument("--log", default=None, metavar="FILE", help="where to write the log")
+    proxy.add_argument(
+        "--format", choices=("text", "jsonl"), default="text", help="log format (default text)"
+    )
+    proxy.add_argument("--schema", default=None, metavar="PATH", help="the ACP schema.json")
     return parser
 
 
@@ -137,6 +152,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``acp-harness``; returns the exit status."""
     opts, agent = split_argv(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(opts)
+    if args.command == "proxy":
+        return _proxy(args, agent)
     if args.command == "check" and args.list:
         try:
             return print_list(_renderer(args.color))
@@ -175,6 +192,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The reader of our stdout went away (e.g. `| head`): stop quietly.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return code
+
+
+def _proxy(args: argparse.Namespace, agent: list[str]) -> int:
+    from .proxy import run_proxy  # only the proxy needs its threads and subprocess
+
+    if not agent:
+        print_error("proxy needs the agent command after '--'")
+        return 2
+    log = open(args.log, "a", encoding="utf-8") if args.log else None
+    try:
+        schema = SchemaValidator(args.schema)
+        return run_proxy(agent, log=log, jsonl=args.format == "jsonl", schema=schema)
+    finally:
+        if log is not None:
+            log.close()
 
 
 def print_error(text: str) -> None:

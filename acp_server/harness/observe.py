@@ -29,7 +29,7 @@ def _framing_fault(fault: str) -> bool:
     return any(k in fault for k in ("Content-Length", "exceeds the limit", "not an object"))
 
 
-def _message_problem(msg: Message) -> str | None:
+def message_problem(msg: Message) -> str | None:
     """What is wrong with a decoded JSON-RPC message from the agent, if anything."""
     if msg.get("jsonrpc") != "2.0":
         return f'missing or wrong "jsonrpc": {msg.get("jsonrpc")!r}'
@@ -68,7 +68,7 @@ def observed_checks(harnesses: Sequence[AcpHarness], schema: SchemaValidator) ->
 def _framing(harnesses: Sequence[AcpHarness]) -> Verdict:
     cid, name = "transport.framing", "every stdout line is one JSON-RPC 2.0 message"
     faults = [f for h in harnesses for f in h.faults if _framing_fault(f)]
-    bad = [(m, p) for h in harnesses for m in h.messages if (p := _message_problem(m))]
+    bad = [(m, p) for h in harnesses for m in h.messages if (p := message_problem(m))]
     total = sum(len(h.messages) for h in harnesses)
     if faults:
         return "FAIL", cid, name, f"{len(faults)} bad line(s); first: {faults[0]}"

@@ -20,6 +20,7 @@ from .checks import (
     CheckRun,
     run_checks,
 )
+from .loopback import LoopbackServer
 from .render import Renderer
 from .schema import SchemaValidator
 
@@ -84,6 +85,17 @@ def add_check_parser(sub: Any) -> None:
         "--terminal-prompt", default=DEFAULT_TERMINAL_PROMPT,
         help="prompt that makes the agent run a long command in a terminal",
     )  # fmt: skip
+    check.add_argument(
+        "--loopback", action="store_true",
+        help="start a scripted model on 127.0.0.1 (Chat Completions and Responses API) and "
+        "point the agent at it: OPENAI_BASE_URL and OPENAI_API_KEY are set, and "
+        "{loopback_url} in the agent command or an --env value becomes its URL",
+    )  # fmt: skip
+    check.add_argument(
+        "--loopback-tool", action="append", default=[], metavar="ROLE=NAME",
+        help="the agent's tool the loopback model calls for ROLE (read or shell); default: "
+        "found by name (read_file, read, view ...; execute, shell, bash, exec_command ...)",
+    )  # fmt: skip
     check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
 
 
@@ -91,13 +103,7 @@ def parse_env(pairs: Sequence[str]) -> dict[str, str] | None:
     """``["K=V", ...]`` merged over our environment (None when there are none)."""
     if not pairs:
         return None
-    env = dict(os.environ)
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise ValueError(f"--env {pair!r}: expected K=V")
-        env[key] = value
-    return env
+    return {**os.environ, **dict(_pair(p, "--env") for p in pairs)}
 
 
 async def run_check_command(args: argparse.Namespace, agent: list[str], out: Renderer) -> int:
@@ -105,9 +111,35 @@ async def run_check_command(args: argparse.Namespace, agent: list[str], out: Ren
     errors = Renderer(sys.stderr, color=False)
     try:
         env = parse_env(args.env)
+        tools = dict(_pair(p, "--loopback-tool") for p in args.loopback_tool)
     except ValueError as exc:
         errors.error(str(exc))
         return 2
+    if not args.loopback:
+        return await _check(args, agent, env, out, errors)
+    with LoopbackServer(tools) as model:
+        url = model.base_url
+        env = {**(env or dict(os.environ)), **model.env()}
+        env = {k: v.replace("{loopback_url}", url) for k, v in env.items()}
+        agent = [a.replace("{loopback_url}", url) for a in agent]
+        out.note(f"# loopback model at {url}")
+        return await _check(args, agent, env, out, errors)
+
+
+def _pair(text: str, flag: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise ValueError(f"{flag} {text!r}: expected K=V")
+    return key, value
+
+
+async def _check(
+    args: argparse.Namespace,
+    agent: list[str],
+    env: dict[str, str] | None,
+    out: Renderer,
+    errors: Renderer,
+) -> int:
     only = None
     if args.only:
         only = frozenset(g.strip() for item in args.only for g in item.split(",") if g.strip())

@@ -21,6 +21,7 @@ _TURN_UPDATES = {
 
 _FS_GATES = {"fs/read_text_file": "readTextFile", "fs/write_text_file": "writeTextFile"}
 """Each fs method and the client capability that allows it."""
+_REOPENS = {"session/prompt", "session/load", "session/resume"}
 _TOOL_WORK = {"fs/read_text_file", "fs/write_text_file", "terminal/create"}
 """Requests that do a tool's work (so belong to a tool call already announced)."""
 
@@ -159,9 +160,11 @@ def _update_order(harnesses: Sequence[AcpHarness]) -> Verdict:
             msg = entry.message
             if not isinstance(msg, dict):
                 continue
-            if entry.direction == "send" and msg.get("method") == "session/prompt":
-                sid = str((msg.get("params") or {}).get("sessionId"))
-                prompt_ids[msg.get("id")] = sid
+            if entry.direction == "send" and msg.get("method") in _REOPENS:
+                # A new turn, or a load/resume that may replay history: not "after" a turn.
+                sid = str(as_dict(msg.get("params")).get("sessionId"))
+                if msg.get("method") == "session/prompt":
+                    prompt_ids[msg.get("id")] = sid
                 ended.discard(sid)
             elif entry.direction == "recv" and "method" not in msg and msg.get("id") in prompt_ids:
                 if "result" in msg:

@@ -25,6 +25,7 @@ _TURN_UPDATES = {
     "tool_call_update",
     "plan",
 }
+_REOPENS = {"session/prompt", "session/load", "session/resume"}
 _RESULT_DEFS = {
     "initialize": "InitializeResponse",
     "session/new": "NewSessionResponse",
@@ -104,9 +105,11 @@ class LiveValidator:
             problems = self._schema(direction, method, msg)
             if "id" in msg:
                 self._sides[direction].open[_key(msg["id"])] = method
-                if direction == TO_AGENT and method == "session/prompt":
+                if direction == TO_AGENT and method in _REOPENS:
+                    # A new turn, or a load/resume that may replay the history.
                     sid = str(params.get("sessionId"))
-                    self._turns[_key(msg["id"])] = sid
+                    if method == "session/prompt":
+                        self._turns[_key(msg["id"])] = sid
                     self._ended.discard(sid)
             elif direction == FROM_AGENT and method == "session/update":
                 problems += self._update(params)

@@ -35,6 +35,9 @@ _CATALOG = [
         "transport.framing", "MUST", "1,3,4", "every stdout line is one JSON-RPC 2.0 message"
     ),
     CheckInfo("transport.clean-stdout", "MUST", "2", "nothing but protocol messages on stdout"),
+    CheckInfo(
+        "transport.quiet-before-init", "SHOULD", "2", "nothing sent before the initialize answer"
+    ),
     CheckInfo("transport.eof", "SHOULD", "10", "the agent exits when stdin closes"),
     CheckInfo(
         "rpc.method-not-found", "MUST", "6", "unknown methods answer -32601 with the same id"
@@ -45,10 +48,14 @@ _CATALOG = [
     CheckInfo("init.v1", "MUST", "3,11,13", "initialize negotiates protocol version 1"),
     CheckInfo("init.v99", "MUST", "12", "initialize with version 99 answers a supported version"),
     CheckInfo("init.shape", "MUST", "14-16", "initialize result matches the schema"),
+    CheckInfo("init.agent-info", "SHOULD", "16", "initialize names the agent (agentInfo)"),
     CheckInfo("init.invalid-version", "SHOULD", "17", "a missing or string version is -32602"),
     CheckInfo("session.new", "MUST", "18-19", "session/new returns a unique session id"),
     CheckInfo("session.relative-cwd", "SHOULD", "18", "session/new rejects a relative cwd"),
     CheckInfo("session.meta", "MUST", "9", "a request carrying _meta is processed normally"),
+    CheckInfo(
+        "session.additional-dirs", "MUST", "24", "a relative additionalDirectories entry fails"
+    ),
     CheckInfo("session.modes", "MUST", "21-23", "advertised modes and config options are valid"),
     CheckInfo(
         "session.load-unadvertised", "SHOULD", "26", "session/load without loadSession: -32601"
@@ -71,16 +78,21 @@ _CATALOG = [
     CheckInfo("cancel.prompt", "MUST", "45", "session/cancel ends the turn with cancelled"),
     CheckInfo("cancel.permission", "MUST", "46", "cancel during a permission: tool not run"),
     CheckInfo("cancel.request", "MUST", "48", "$/cancel_request of a prompt: exactly one answer"),
+    CheckInfo("cancel.idle", "SHOULD", "47", "an idle session/cancel leaves the session usable"),
     CheckInfo("cancel.terminal", "MUST", "54", "cancel during a terminal command releases it"),
     CheckInfo("client.cancel-request", "MUST", "50", "the agent's $/cancel_request names its own"),
     CheckInfo("caps.gating", "MUST", "51-52", "no fs/terminal requests when not offered"),
+    CheckInfo("caps.elicitation", "MUST", "56", "no elicitation/create when not offered"),
+    CheckInfo("caps.unstable-updates", "MUST", "57", "no plan_update/compaction unless offered"),
     CheckInfo("client.requests", "MUST", "53-55,58", "agent->client requests are valid"),
     CheckInfo(
         "client.request-order", "SHOULD", "40", "requests for a tool call follow its tool_call"
     ),
     CheckInfo("client.terminal-release", "MUST", "54", "no terminal content after its release"),
+    CheckInfo("permission.reject", "MUST", "59", "a rejected permission: the tool does not run"),
     CheckInfo("config.set", "MUST", "60-61", "set_config_option answers the whole set"),
     CheckInfo("modes.set", "SHOULD", "61", "set_mode switches; an unknown modeId is an error"),
+    CheckInfo("auth.unknown-method", "SHOULD", "65", "authenticate with an unknown method fails"),
 ]
 
 CATALOG: dict[str, CheckInfo] = {info.id: info for info in _CATALOG}

@@ -31,9 +31,11 @@ from .checkbase import (
 from .driver import AcpHarness
 from .errors import HarnessError
 from .observe import observed_checks
+from .observe_more import more_observed_checks
 from .probes import connection_probes
 from .probes_extra import extra_connection_probes
 from .probes_modes import mode_probes
+from .probes_more import more_probes
 from .probes_sessions import session_probes
 from .probes_side import gating_probe, invalid_version_probe, version_probe
 from .probes_terminal import terminal_probes
@@ -192,6 +194,7 @@ async def run_checks(
                 connection_probes(
                     [
                         *extra_connection_probes(),
+                        *more_probes(),
                         *terminal_probes(),
                         *mode_probes(),
                         *session_probes(),
@@ -203,6 +206,8 @@ async def run_checks(
             for r in sub.results:
                 run.add(r.status, r.id, r.name, r.reason, r.level)
         for status, cid, name, reason in observed_checks(run.harnesses, cfg.schema):
+            run.add(status, cid, name, reason)
+        for status, cid, name, reason in more_observed_checks(run.harnesses):
             run.add(status, cid, name, reason)
         run.results = [r for r in run.results if _selected(cfg, r.id)]
         stderr = sum(h.process.stderr_total for h in run.harnesses if h.process is not None)

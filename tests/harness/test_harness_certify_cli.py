@@ -68,13 +68,15 @@ def test_check_writes_json_and_junit_reports_for_the_selected_groups(
     assert code == 0  # a SHOULD (item 61) broken: a warning
     doc = json.loads(report.read_text())
     ids = [c["id"] for c in doc["checks"]]
-    assert set(ids) == {"init.v1", "init.shape", "init.invalid-version", "init.v99", "config.set"}
+    assert set(ids) == {
+        "init.v1", "init.shape", "init.invalid-version", "init.v99", "init.agent-info", "config.set"
+    }  # fmt: skip
     config = next(c for c in doc["checks"] if c["id"] == "config.set")
     assert config["status"] == "WARN" and config["level"] == "SHOULD"
     assert "an unknown value was accepted" in config["reason"]
-    assert doc["summary"] == {"passed": 4, "failed": 0, "warnings": 1, "skipped": 0}
+    assert doc["summary"] == {"passed": 5, "failed": 0, "warnings": 1, "skipped": 0}
     suite = ET.parse(junit).getroot()
-    assert suite.get("tests") == "5" and suite.get("failures") == "1"
+    assert suite.get("tests") == "6" and suite.get("failures") == "1"
     failure = suite.find("testcase[@name='config.set']/failure")
     assert failure is not None and failure.get("type") == "SHOULD"
 

@@ -41,6 +41,16 @@ FAULT is one of:
   persist-list-relative   lists sessions with a relative cwd
   persist-delete-keeps    still lists a deleted session
 
+  chatty-start    sends a notification before it answers initialize
+  no-agent-info   answers initialize without agentInfo
+  elicit          sends elicitation/create (never offered) during a turn
+  plan-update     sends an unstable plan_update session update during a turn
+  run-after-reject  runs the tool after its permission was rejected
+  reject-resource-link  rejects a prompt with a resource_link block
+  sticky-cancel   fails every prompt of a session that got an idle session/cancel
+  lax-dirs        accepts a relative additionalDirectories entry
+  lax-auth        accepts authenticate with an unknown methodId
+
 Every session/new is followed by an available_commands_update for the new session. A
 prompt containing "sleep 30" runs that command in a client terminal until cancelled.
 
@@ -66,6 +76,7 @@ _client_caps: dict = {}
 _prompt_ids: dict = {}
 _cancel_by: dict = {}
 _history: dict[str, list] = {}
+_sticky: set = set()
 PERSIST = FAULT.startswith("persist")
 """How each session's turn was cancelled: session/cancel or $/cancel_request."""
 _slow_turns = count(1)
@@ -190,6 +201,14 @@ def run_turn(req_id, sid: str, text: str) -> None:
         return
     if FAULT == "cancel-unknown":
         send({"jsonrpc": "2.0", "method": "$/cancel_request", "params": {"requestId": "a999"}})
+    if FAULT == "elicit":
+        schema = {"type": "object", "properties": {"name": {"type": "string"}}}
+        call_client(
+            "elicitation/create",
+            {"sessionId": sid, "mode": "form", "message": "Name?", "requestedSchema": schema},
+        )
+    if FAULT == "plan-update":
+        update(sid, {"sessionUpdate": "plan_update", "entries": []})
     if FAULT == "noise":
         OUT.write(b"DEBUG: handling prompt\n")
         OUT.flush()
@@ -231,7 +250,8 @@ def run_turn(req_id, sid: str, text: str) -> None:
         respond(req_id, {"stopReason": "cancelled"})
         return
     allowed = outcome.get("outcome") == "selected" and outcome.get("optionId") == "allow"
-    if allowed or FAULT == "run-after-cancel":
+    allowed = allowed or (FAULT == "run-after-reject" and outcome.get("outcome") == "selected")
+    if allowed or (FAULT == "run-after-cancel" and outcome.get("outcome") == "cancelled"):
         content = "(no fs)"
         fs = _client_caps.get("fs") or {}
         if fs.get("readTextFile") or FAULT == "ignore-caps":
@@ -351,6 +371,8 @@ def valid_prompt(prompt: object) -> str | None:
     for i, block in enumerate(prompt):
         if not isinstance(block, dict) or not isinstance(block.get("type"), str):
             return f"prompt[{i}] must be a content block"
+        if block["type"] == "resource_link" and FAULT == "reject-resource-link":
+            return f"prompt[{i}]: resource_link is not supported"
         if block["type"] == "text" and not isinstance(block.get("text"), str):
             if FAULT != "accept-invalid":
                 return f"prompt[{i}].text is required"
@@ -371,6 +393,12 @@ def handle(msg: dict) -> None:
             target = _prompt_ids.get(params.get("requestId"))
             if target is not None and FAULT == "cancel-request-twice":
                 respond(params["requestId"], error={"code": -32800, "message": "Cancelled"})
+        if (
+            method == "session/cancel"
+            and FAULT == "sticky-cancel"
+            and target not in _prompt_ids.values()
+        ):
+            _sticky.add(target)
         if method in ("session/cancel", "$/cancel_request"):
             ev = _cancel.get(target)
             _cancel_by[target] = method
@@ -383,25 +411,37 @@ def handle(msg: dict) -> None:
             respond(req_id, error={"code": -32602, "message": "protocolVersion: expected uint16"})
             return
         _client_caps.update(params.get("clientCapabilities") or {})
-        respond(
-            req_id,
-            {
-                "protocolVersion": 1,
-                "agentCapabilities": {
-                    "loadSession": PERSIST,
-                    "sessionCapabilities": (
-                        {"list": {}, "resume": {}, "close": {}, "delete": {}} if PERSIST else {}
-                    ),
-                    "promptCapabilities": {"embeddedContext": False},
-                },
-                "authMethods": [],
-                "agentInfo": {"name": "minimal-agent", "version": "0.1"},
+        if FAULT == "chatty-start":
+            send({"jsonrpc": "2.0", "method": "_minimal/hello", "params": {}})
+        session_caps: dict = {"additionalDirectories": {}}
+        if PERSIST:
+            session_caps.update({"list": {}, "resume": {}, "close": {}, "delete": {}})
+        result = {
+            "protocolVersion": 1,
+            "agentCapabilities": {
+                "loadSession": PERSIST,
+                "sessionCapabilities": session_caps,
+                "promptCapabilities": {"embeddedContext": False},
             },
-        )
+            "authMethods": [{"id": "token", "name": "Token"}],
+            "agentInfo": {"name": "minimal-agent", "version": "0.1"},
+        }
+        if FAULT == "no-agent-info":
+            del result["agentInfo"]
+        respond(req_id, result)
+    elif method == "authenticate":
+        if params.get("methodId") == "token" or FAULT == "lax-auth":
+            respond(req_id, {})
+        else:
+            respond(req_id, error={"code": -32602, "message": "unknown auth method"})
     elif method == "session/new":
         cwd = params.get("cwd")
         if not isinstance(cwd, str) or not os.path.isabs(cwd):
             respond(req_id, error={"code": -32602, "message": "cwd must be absolute"})
+            return
+        extra = params.get("additionalDirectories") or []
+        if any(not os.path.isabs(str(d)) for d in extra) and FAULT != "lax-dirs":
+            respond(req_id, error={"code": -32602, "message": "additionalDirectories: absolute"})
             return
         sid = f"sess-{next(_ids)}"
         _sessions[sid] = cwd
@@ -419,6 +459,8 @@ def handle(msg: dict) -> None:
         sid, prompt = params.get("sessionId"), params.get("prompt")
         if sid not in _sessions:
             respond(req_id, error={"code": -32602, "message": f"unknown session {sid}"})
+        elif sid in _sticky:
+            respond(req_id, error={"code": -32603, "message": "session was cancelled"})
         elif (problem := valid_prompt(prompt)) is not None:
             respond(req_id, error={"code": -32602, "message": problem})
         else:

@@ -105,6 +105,12 @@ def level_of(check_id: str) -> Level:
     return "MUST" if info is None else info.level
 
 
+def rule_of(check_id: str) -> str:
+    """``checklist item 45`` (or ``items 51-52``) for a check id; its description too."""
+    info = CATALOG.get(check_id)
+    return "unlisted check" if info is None else f"{_items(info.items)}: {info.description}"
+
+
 def listing() -> str:
     """The ``--list`` text: one line per check."""
     width = max(len(i.id) for i in _CATALOG)

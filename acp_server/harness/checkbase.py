@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .catalog import Level, level_of
+from .catalog import Level, level_of, rule_of
 from .driver import AcpHarness
 from .errors import AgentRpcError
 from .outcome import Message
@@ -57,8 +57,12 @@ class CheckResult:
         return "WARN" if self.status == "FAIL" and self.level == "SHOULD" else self.status
 
     def line(self) -> str:
-        """The report line: ``PASS|FAIL|WARN|SKIP <id> <name> — reason``."""
-        return f"{self.label} {self.id} {self.name} — {self.reason}"
+        """The report line: ``PASS|FAIL|WARN|SKIP <id> <name> — reason``; a failure names
+        the rule it breaks (level and checklist items)."""
+        text = f"{self.label} {self.id} {self.name} — {self.reason}"
+        if self.status == "FAIL":
+            text += f" [{self.level}: {rule_of(self.id)}]"
+        return text
 
 
 @dataclass(slots=True)

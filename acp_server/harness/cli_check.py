@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from typing import Any
 
-from .catalog import GROUPS, listing
+from .catalog import GROUPS, listing, rule_of
 from .checkbase import DEFAULT_TERMINAL_PROMPT
 from .checks import (
     DEFAULT_PROMPT,
@@ -195,6 +195,7 @@ def write_json(run: CheckRun, agent: list[str], path: str) -> None:
             {
                 "id": r.id,
                 "level": r.level,
+                "rule": rule_of(r.id),
                 "status": r.label,
                 "name": r.name,
                 "reason": r.reason,

@@ -48,7 +48,10 @@ def test_a_broken_should_warns_without_failing_unless_strict(
     argv = ["check", "--only", "rpc", "--", *fake_agent("silent-parse-error")]
     assert main(argv) == 0
     out = capsys.readouterr().out.splitlines()
-    assert any(line.startswith("WARN rpc.parse-error") for line in out)
+    warn = next(line for line in out if line.startswith("WARN rpc.parse-error"))
+    assert warn.endswith(
+        "[SHOULD: checklist item 8: invalid JSON answers -32700, connection survives]"
+    )
     assert re.fullmatch(r"\d+ passed, 0 failed, 1 warnings, 0 skipped", out[-1])
     assert main(["check", "--strict", *argv[1:]]) == 1
 
@@ -74,6 +77,7 @@ def test_check_writes_json_and_junit_reports_for_the_selected_groups(
     config = next(c for c in doc["checks"] if c["id"] == "config.set")
     assert config["status"] == "WARN" and config["level"] == "SHOULD"
     assert "an unknown value was accepted" in config["reason"]
+    assert config["rule"].startswith("checklist items 60-61: ")
     assert doc["summary"] == {"passed": 5, "failed": 0, "warnings": 1, "skipped": 0}
     suite = ET.parse(junit).getroot()
     assert suite.get("tests") == "6" and suite.get("failures") == "1"

@@ -7,7 +7,8 @@ its endpoint from a setting. The script, per turn (the last user message):
 
 * it contains ``sleep 30``: call the agent's shell tool with that command;
 * it contains ``Take your time``: stream text slowly (a turn to cancel);
-* otherwise: call the agent's read tool on ``README.md``;
+* otherwise: call the agent's read tool on ``README.md`` (no read tool: its shell tool
+  with ``cat README.md``);
 * after a tool result: answer ``Done.``
 
 Tools are found by name in the request's ``tools`` (override with ``tools={"read": NAME,
@@ -94,6 +95,8 @@ class Script:
             return "slow", "Working through the files one by one. "
         role, command = ("shell", "sleep 30") if "sleep 30" in last_user else ("read", "")
         picked = self._pick(body, role, command)
+        if picked is None and role == "read":  # No read tool: read through the shell.
+            role, picked = "read or shell", self._pick(body, "shell", "cat README.md")
         if picked is None:
             return "text", f"Hello. (no {role} tool offered)"
         return "call", picked

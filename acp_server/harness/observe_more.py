@@ -1,8 +1,9 @@
-"""More checks judged on the run's transcripts (checklist items 2, 16, 56 and 57)."""
+"""More checks judged on the run's transcripts (checklist items 2, 16, 50, 56 and 57)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 from .checkbase import Verdict
 from .driver import AcpHarness
@@ -18,6 +19,7 @@ def more_observed_checks(harnesses: Sequence[AcpHarness]) -> Iterator[Verdict]:
     yield _agent_info(harnesses)
     yield _no_elicitation(harnesses)
     yield _no_unstable_updates(harnesses)
+    yield _agent_cancel_requests(harnesses)
 
 
 def _quiet_before_init(harnesses: Sequence[AcpHarness]) -> Verdict:
@@ -83,3 +85,44 @@ def _no_unstable_updates(harnesses: Sequence[AcpHarness]) -> Verdict:
     if count == 0:
         return "SKIP", cid, name, "the agent sent no session/update"
     return "PASS", cid, name, f"{count} updates, none of the unstable kinds"
+
+
+def _agent_cancel_requests(harnesses: Sequence[AcpHarness]) -> Verdict:
+    """§18 item 50: the agent's ``$/cancel_request`` names one of its own open requests."""
+    cid, name = "client.cancel-request", "the agent's $/cancel_request names its own request"
+    seen = 0
+    for h in harnesses:
+        asked: set[Any] = set()
+        for entry in h.transcript:
+            msg = entry.message
+            if entry.direction == "send" or not isinstance(msg, dict):
+                continue
+            if msg.get("method") != "$/cancel_request":
+                if "method" in msg and "id" in msg:
+                    asked.add(_id_key(msg.get("id")))
+                continue
+            seen += 1
+            rid = as_dict(msg.get("params")).get("requestId")
+            quoted = str(msg)[:160]
+            if "id" in msg:
+                return (
+                    "FAIL",
+                    cid,
+                    name,
+                    f"$/cancel_request must be a notification (no id): {quoted}",
+                )
+            if _id_key(rid) not in asked:
+                return (
+                    "FAIL",
+                    cid,
+                    name,
+                    f"names request {rid!r}, which the agent never sent: {quoted}",
+                )
+    if seen == 0:
+        return "SKIP", cid, name, "the agent sent no $/cancel_request"
+    return "PASS", cid, name, f"{seen} $/cancel_request notifications, each naming its own request"
+
+
+def _id_key(value: Any) -> tuple[str, str]:
+    """A request id with its JSON type (``"0"`` and ``0`` are different ids)."""
+    return type(value).__name__, str(value)

@@ -110,6 +110,8 @@ class LiveValidator:
                     sid = str(params.get("sessionId"))
                     if method == "session/prompt":
                         self._turns[_key(msg["id"])] = sid
+                    else:
+                        self._tools.pop(sid, None)  # the replay announces its calls again
                     self._ended.discard(sid)
             elif direction == FROM_AGENT and method == "session/update":
                 problems += self._update(params)

@@ -36,6 +36,9 @@ async def test_an_agent_that_implements_persistence_passes_every_check(
     # The history session/load replays is not "an update after the prompt response".
     order = result_of(run, "updates.order")
     assert order is not None and order.status == "PASS"
+    # Nor is its replayed tool_call "a toolCallId announced twice".
+    calls = result_of(run, "updates.tool-calls")
+    assert calls is not None and calls.status == "PASS", calls
     got = {r.id: r.status for r in run.results}
     assert {cid: got[cid] for cid in PERSISTENCE} == dict.fromkeys(PERSISTENCE, "PASS")
     assert run.counts[1] == run.warnings == 0

@@ -493,6 +493,9 @@ def persist(method: str, req_id, params: dict) -> bool:
                 {"sessionUpdate": "user_message_chunk", "content": {"type": "text", "text": user}},
             )
             chunk(sid, agent)
+            # The history's tool call, announced again (as in the original turn).
+            call = {"sessionUpdate": "tool_call", "toolCallId": "call_1", "title": "Read"}
+            update(sid, {**call, "status": "completed"})
         respond(req_id, {})
     elif method == "session/close":
         ev = _cancel.get(sid)

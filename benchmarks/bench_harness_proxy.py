@@ -23,7 +23,7 @@ TARGET_US = 1000.0
 ECHO = (
     "import sys\n"
     "for line in sys.stdin.buffer:\n"
-    "    sys.stdout.buffer.write(b'{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{}}\\n')\n"
+    '    sys.stdout.buffer.write(b\'{"jsonrpc":"2.0","id":1,"result":{}}\\n\')\n'
     "    sys.stdout.buffer.flush()\n"
 )
 REQUEST = b'{"jsonrpc":"2.0","id":1,"method":"session/update_ping","params":{"x":"%d"}}\n'

@@ -10,16 +10,20 @@ from acp_server.harness.cli import main
 
 
 def test_check_passes_against_our_server(capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["check", "--demo"])  # our server with the demo model
+    # A generous per-request timeout: on a loaded machine a turn can take seconds.
+    code = main(["check", "--demo", "--timeout", "30"])  # our server, demo model
     lines = capsys.readouterr().out.splitlines()
     # Every check must observe its behaviour against our server: none fails or warns; only
     # what the server does not advertise (session persistence, for now) is skipped, and a
     # cancel that lost its race three times on a loaded machine (inconclusive, not a fault).
     assert [line for line in lines if line.startswith(("FAIL", "WARN"))] == []
     skips = [line for line in lines if line.startswith("SKIP")]
-    assert all(
-        "does not advertise" in line or "it may have finished first" in line for line in skips
-    ), skips
+    odd = [
+        line
+        for line in skips
+        if "does not advertise" not in line and "it may have finished first" not in line
+    ]
+    assert odd == []
     assert code == 0
     assert lines[-1].endswith(f" 0 failed, 0 warnings, {len(skips)} skipped")
 

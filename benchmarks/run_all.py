@@ -30,6 +30,7 @@ SCRIPTS = [
     "bench_acp.py",
     "bench_load.py",
     "bench_sessions.py",
+    "bench_harness_proxy.py",
 ]
 QUICK = {
     "bench_acp_startup.py": ["--runs", "5"],

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from .catalog import Level, level_of, rule_of
 from .driver import AcpHarness
 from .errors import AgentRpcError
 from .outcome import Message
@@ -26,6 +27,10 @@ DEFAULT_PROMPT = "Say hello in one short sentence."
 DEFAULT_SLOW_PROMPT = (
     "Take your time: list every file in this directory, read each one, and summarise them "
     "in detail."
+)
+
+DEFAULT_TERMINAL_PROMPT = (
+    "Run the shell command `sleep 30` in a terminal and tell me when it finishes."
 )
 
 RACED = "it may have finished first"
@@ -44,10 +49,20 @@ class CheckResult:
     id: str
     name: str
     reason: str
+    level: Level = "MUST"
+
+    @property
+    def label(self) -> str:
+        """PASS, FAIL (a MUST failed), WARN (a SHOULD failed) or SKIP."""
+        return "WARN" if self.status == "FAIL" and self.level == "SHOULD" else self.status
 
     def line(self) -> str:
-        """The report line: ``PASS|FAIL|SKIP <id> <name> — reason``."""
-        return f"{self.status} {self.id} {self.name} — {self.reason}"
+        """The report line: ``PASS|FAIL|WARN|SKIP <id> <name> — reason``; a failure names
+        the rule it breaks (level and checklist items)."""
+        text = f"{self.label} {self.id} {self.name} — {self.reason}"
+        if self.status == "FAIL":
+            text += f" [{self.level}: {rule_of(self.id)}]"
+        return text
 
 
 @dataclass(slots=True)
@@ -65,6 +80,12 @@ class CheckConfig:
     env: dict[str, str] | None = None
     prompt: str = DEFAULT_PROMPT
     slow_prompt: str = DEFAULT_SLOW_PROMPT
+    terminal_prompt: str = DEFAULT_TERMINAL_PROMPT
+    """Prompt that makes the agent run a long command in a client terminal."""
+    permissions: Literal["allow", "reject", "cancel"] = "allow"
+    """How the harness answers permission requests outside the permission probes."""
+    only: frozenset[str] | None = None
+    """Check groups (or ids) to report; None for all."""
 
 
 @dataclass(slots=True)
@@ -76,26 +97,37 @@ class CheckRun:
     harnesses: list[AcpHarness] = field(default_factory=list)
     on_result: Callable[[CheckResult], None] | None = None
 
-    def add(self, status: Status, check_id: str, name: str, reason: str) -> None:
-        """Record a verdict (and report it at once)."""
-        result = CheckResult(status, check_id, name, reason)
+    def add(
+        self, status: Status, check_id: str, name: str, reason: str, level: Level | None = None
+    ) -> None:
+        """Record a verdict (and report it at once); the level defaults to the catalog's."""
+        result = CheckResult(status, check_id, name, reason, level or level_of(check_id))
         self.results.append(result)
         if self.on_result is not None:
             self.on_result(result)
 
     @property
     def counts(self) -> tuple[int, int, int]:
-        """(passed, failed, skipped)."""
+        """(passed, failed MUSTs, skipped)."""
         return (
-            sum(r.status == "PASS" for r in self.results),
-            sum(r.status == "FAIL" for r in self.results),
-            sum(r.status == "SKIP" for r in self.results),
+            sum(r.label == "PASS" for r in self.results),
+            sum(r.label == "FAIL" for r in self.results),
+            sum(r.label == "SKIP" for r in self.results),
         )
 
+    @property
+    def warnings(self) -> int:
+        """How many SHOULD checks failed."""
+        return sum(r.label == "WARN" for r in self.results)
+
+    def failed(self, *, strict: bool = False) -> bool:
+        """Whether the run fails: a MUST failed (or, when ``strict``, a SHOULD)."""
+        return self.counts[1] > 0 or (strict and self.warnings > 0)
+
     def summary(self) -> str:
-        """The closing line: ``N passed, N failed, N skipped``."""
+        """The closing line: ``N passed, N failed, N warnings, N skipped``."""
         p, f, s = self.counts
-        return f"{p} passed, {f} failed, {s} skipped"
+        return f"{p} passed, {f} failed, {self.warnings} warnings, {s} skipped"
 
 
 def result_of(run: CheckRun, check_id: str) -> CheckResult | None:

@@ -9,6 +9,7 @@ one with fs/terminal off (capability gating) and one for version negotiation and
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Sequence
 from functools import partial
@@ -30,14 +31,19 @@ from .checkbase import (
 from .driver import AcpHarness
 from .errors import HarnessError
 from .observe import observed_checks
+from .observe_more import more_observed_checks
 from .probes import connection_probes
 from .probes_extra import extra_connection_probes
 from .probes_modes import mode_probes
+from .probes_more import more_probes
+from .probes_sessions import session_probes
 from .probes_side import gating_probe, invalid_version_probe, version_probe
+from .probes_terminal import terminal_probes
 
 __all__ = [
     "DEFAULT_PROMPT",
     "DEFAULT_SLOW_PROMPT",
+    "AgentNotStartable",
     "CheckConfig",
     "CheckResult",
     "CheckRun",
@@ -62,6 +68,27 @@ def _session_dir(cfg: CheckConfig) -> tuple[tempfile.TemporaryDirectory[str] | N
     return tmp, tmp.name
 
 
+class AgentNotStartable(Exception):
+    """The agent command cannot be started at all (no such program, empty command)."""
+
+
+def preflight(argv: Sequence[str]) -> None:
+    """Raise :class:`AgentNotStartable` unless ``argv[0]`` names a program that can run."""
+    if not argv or not argv[0]:
+        raise AgentNotStartable("no agent command given")
+    if shutil.which(argv[0]) is None:
+        raise AgentNotStartable(f"cannot start the agent: {argv[0]!r} is not an executable")
+
+
+# Probes that others on their connection depend on: they run even when --only leaves
+# them out (their verdicts are then not reported).
+_SETUP = {"init.v1", "session.new"}
+
+
+def _selected(cfg: CheckConfig, check_id: str) -> bool:
+    return cfg.only is None or check_id.split(".", 1)[0] in cfg.only or check_id in cfg.only
+
+
 async def _with_connection(
     run: CheckRun,
     cfg: CheckConfig,
@@ -72,6 +99,9 @@ async def _with_connection(
     terminal: bool = True,
 ) -> None:
     """Spawn the agent, run ``probes`` in order, always clean up."""
+    probes = [p for p in probes if _selected(cfg, p.id) or p.id in _SETUP]
+    if not any(_selected(cfg, p.id) for p in probes):
+        return
     harness = AcpHarness.spawn(
         cfg.argv,
         cwd=cwd,
@@ -79,7 +109,7 @@ async def _with_connection(
         timeout=cfg.timeout,
         fs=fs,
         terminal=terminal,
-        permissions="allow",
+        permissions=cfg.permissions,
     )
     run.harnesses.append(harness)
     broken: str | None = None
@@ -96,8 +126,7 @@ async def _with_connection(
                     if harness.closed.is_set():
                         broken = "the agent exited earlier in this connection"
     except (OSError, ValueError) as exc:
-        for probe in probes:
-            run.add("FAIL", probe.id, probe.name, f"cannot start the agent: {exc}")
+        raise AgentNotStartable(f"cannot start the agent: {exc}") from exc
 
 
 RACE_ATTEMPTS = 3
@@ -124,15 +153,25 @@ async def _attempt(
         reason = result.reason
         if attempt > 1:
             reason += f" (attempt {attempt} of {RACE_ATTEMPTS})"
-        run.add(result.status, result.id, result.name, reason)
+        run.add(result.status, result.id, result.name, reason, result.level)
     return broken
 
 
 async def run_checks(
     cfg: CheckConfig, on_result: Callable[[CheckResult], None] | None = None
 ) -> CheckRun:
-    """Run the whole conformance suite against ``cfg.argv``."""
-    run = CheckRun(on_result=on_result)
+    """Run the whole conformance suite against ``cfg.argv``.
+
+    Raises :class:`AgentNotStartable` when the agent cannot be started at all.
+    """
+    preflight(cfg.argv)
+    report = on_result
+
+    def keep(result: CheckResult) -> None:
+        if _selected(cfg, result.id) and report is not None:
+            report(result)
+
+    run = CheckRun(on_result=keep)
     run.notes.append(f"validating with {cfg.schema.source}")
     tmp, cwd = _session_dir(cfg)
     try:
@@ -149,14 +188,28 @@ async def run_checks(
                 _with_connection, version, cfg, cwd, [invalid_version_probe(), *version_probe()]
             )
             await _with_connection(
-                run, cfg, cwd, connection_probes([*extra_connection_probes(), *mode_probes()])
+                run,
+                cfg,
+                cwd,
+                connection_probes(
+                    [
+                        *extra_connection_probes(),
+                        *more_probes(),
+                        *terminal_probes(),
+                        *mode_probes(),
+                        *session_probes(),
+                    ]
+                ),
             )
         for sub in (gating, version):
             run.harnesses.extend(sub.harnesses)
             for r in sub.results:
-                run.add(r.status, r.id, r.name, r.reason)
+                run.add(r.status, r.id, r.name, r.reason, r.level)
         for status, cid, name, reason in observed_checks(run.harnesses, cfg.schema):
             run.add(status, cid, name, reason)
+        for status, cid, name, reason in more_observed_checks(run.harnesses):
+            run.add(status, cid, name, reason)
+        run.results = [r for r in run.results if _selected(cfg, r.id)]
         stderr = sum(h.process.stderr_total for h in run.harnesses if h.process is not None)
         if stderr > 64 * 1024:
             run.notes.append(f"the agent wrote {stderr // 1024} KiB to stderr (drained)")

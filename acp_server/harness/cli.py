@@ -1,9 +1,11 @@
 """``acp-harness``: drive any ACP agent over stdio from the command line.
 
     acp-harness run   [options] [-- AGENT_CMD ...]   play prompts, print the session
-    acp-harness check [options] [-- AGENT_CMD ...]   conformance run, one line per check
+    acp-harness check [options] -- AGENT_CMD ...     certify an agent, one line per check
+    acp-harness proxy [--log FILE] -- AGENT_CMD ...  pass-through with live validation
 
-With no agent command, our own server runs with the offline demo model.
+``run`` with no agent command (or ``--demo``) runs our own server with the offline demo
+model; ``check`` needs the command, or ``--demo`` to certify our own server.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Any
 import anyio
 import anyio.abc
 
-from .checks import DEFAULT_PROMPT, DEFAULT_SLOW_PROMPT, CheckConfig, run_checks
+from .cli_check import add_check_parser, print_list, run_check_command
 from .client import PermissionPolicy
 from .driver import AcpHarness
 from .errors import HarnessError, HarnessTimeout
@@ -72,8 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="acp-harness",
         description="A headless ACP client: drive any Agent Client Protocol agent over stdio.",
-        epilog="Put the agent command after '--'. Without one, runs: python -m acp_server "
-        "--model demo.",
+        epilog="Put the agent command after '--'. `run` without one (or with --demo) runs our "
+        "own server with its offline demo model.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser(
@@ -84,6 +86,14 @@ def build_parser() -> argparse.ArgumentParser:
         description="Initialize, open a session, send the prompts and print every update.",
     )
     run.add_argument("--cwd", default=None, help="session directory (default: current)")
+    run.add_argument("--demo", action="store_true", help="run our own server, demo model")
+    run.add_argument(
+        "--progress",
+        type=float,
+        default=5.0,
+        metavar="SECONDS",
+        help="while the agent is silent, say every SECONDS what we wait for (0: never)",
+    )
     group = run.add_mutually_exclusive_group()
     group.add_argument("--prompt", action="append", help="a prompt (repeatable)")
     group.add_argument("--script", help="a file of prompts (formats below)")
@@ -116,40 +126,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     run.add_argument("--stderr", action="store_true", help="pass the agent's stderr through")
-    check = sub.add_parser(
-        "check",
-        help="run the conformance checks (spec §18)",
-        description="Conformance run; exits non-zero on any failure.",
+    add_check_parser(sub)
+    proxy = sub.add_parser(
+        "proxy",
+        help="stand in for an agent: pass every byte through, validate and log it live",
+        description="An editor launches this in place of the agent. Every byte passes "
+        "through unchanged, both ways; each message is validated (JSON-RPC shape, schema, "
+        "ordering) and logged with its violations. The agent's exit status and signals "
+        "pass through.",
     )
-    check.add_argument("--cwd", default=None, help="session directory (default: a temporary one)")
-    check.add_argument(
-        "--timeout",
-        type=float,
-        default=10.0,
-        metavar="SECONDS",
-        help="per-request timeout (default 10)",
+    proxy.add_argument("--log", default=None, metavar="FILE", help="where to write the log")
+    proxy.add_argument(
+        "--format", choices=("text", "jsonl"), default="text", help="log format (default text)"
     )
-    check.add_argument(
-        "--startup-timeout",
-        type=float,
-        default=30.0,
-        metavar="SECONDS",
-        help="timeout of initialize, covering the agent's start-up (default 30)",
-    )
-    check.add_argument(
-        "--schema",
-        default=None,
-        metavar="PATH",
-        help="the ACP v1 schema.json to validate with (default: the official schema "
-        "bundled with acp-harness)",
-    )
-    check.add_argument("--prompt", default=DEFAULT_PROMPT, help="prompt for the basic turn")
-    check.add_argument(
-        "--slow-prompt",
-        default=DEFAULT_SLOW_PROMPT,
-        help="prompt for the cancellation check (should take a while)",
-    )
-    check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    proxy.add_argument("--schema", default=None, metavar="PATH", help="the ACP schema.json")
     return parser
 
 
@@ -162,15 +152,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``acp-harness``; returns the exit status."""
     opts, agent = split_argv(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(opts)
+    if args.command == "proxy":
+        return _proxy(args, agent)
+    if args.command == "check" and args.list:
+        try:
+            return print_list(_renderer(args.color))
+        except BrokenPipeError:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 0
+    if args.demo and agent:
+        print_error("give either --demo or an agent command after '--', not both")
+        return 2
+    if args.command == "check" and not agent and not args.demo:
+        print_error(
+            "no agent command: put it after '--' (acp-harness check -- my-agent --stdio), "
+            "or pass --demo to certify our own server with its demo model"
+        )
+        return 2
     if args.command == "run" and args.permissions is None:
         # Auto-approving is only safe for our own offline demo; a user's agent may run
         # shell commands or write files, so ask the way an editor would.
         args.permissions = "ask" if agent else "allow"
     agent = agent or default_agent()
-    if args.command == "run":
-        args.cwd = os.path.abspath(args.cwd or os.getcwd())
     prompts: list[str] = []
     if args.command == "run":
+        args.cwd = os.path.abspath(args.cwd or os.getcwd())
         try:
             prompts = load_script(args.script) if args.script else args.prompt
         except (OSError, ValueError, tomllib.TOMLDecodeError) as exc:
@@ -188,29 +194,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     return code
 
 
+def _proxy(args: argparse.Namespace, agent: list[str]) -> int:
+    from .proxy import run_proxy  # only the proxy needs its threads and subprocess
+
+    if not agent:
+        print_error("proxy needs the agent command after '--'")
+        return 2
+    log = open(args.log, "a", encoding="utf-8") if args.log else None
+    try:
+        schema = SchemaValidator(args.schema)
+        return run_proxy(agent, log=log, jsonl=args.format == "jsonl", schema=schema)
+    finally:
+        if log is not None:
+            log.close()
+
+
 def print_error(text: str) -> None:
     """An error on stderr."""
     Renderer(sys.stderr, color=False).error(text)
 
 
 async def _check(args: argparse.Namespace, agent: list[str]) -> int:
-    out = _renderer(args.color)
-    cfg = CheckConfig(
-        agent,
-        cwd=args.cwd,
-        timeout=args.timeout,
-        startup_timeout=args.startup_timeout,
-        schema=SchemaValidator(args.schema),
-        prompt=args.prompt,
-        slow_prompt=args.slow_prompt,
-    )
-    if args.schema and cfg.schema.path is None:
-        out.note(f"# --schema {args.schema} not found")
-    run = await run_checks(cfg, on_result=lambda r: out.check_line(r.status, r.line()))
-    for note in run.notes:
-        out.note(f"# {note}")
-    out.plain(run.summary())
-    return 1 if run.counts[1] else 0
+    return await run_check_command(args, agent, _renderer(args.color))
 
 
 async def _run(args: argparse.Namespace, agent: list[str], prompts: list[str]) -> int:
@@ -253,11 +258,14 @@ async def _run(args: argparse.Namespace, agent: list[str], prompts: list[str]) -
         **handlers,
     )
     out.terminal_output = harness.client.terminal_output
+    out.terminal_exit = harness.client.terminal_exit
     interrupts = _Interrupts()
     code = 130
     try:
         async with harness, anyio.create_task_group() as tg:
             tg.start_soon(interrupts.watch, harness, tg.cancel_scope, out)
+            if args.progress > 0:
+                tg.start_soon(_report_waiting, harness, out, args.progress)
             code = await _session(harness, out, args, agent, cwd, prompts)
             tg.cancel_scope.cancel()
     except (OSError, ValueError) as exc:
@@ -299,6 +307,20 @@ async def _session(
         out.error(str(exc))
         return 1
     return 0
+
+
+async def _report_waiting(h: AcpHarness, out: Renderer, every: float) -> None:
+    """While a request goes unanswered and the agent sends nothing, say what we wait for."""
+    while True:
+        await anyio.sleep(every)
+        silent = h.now() - h.last_received
+        waiting = [(m, age) for m, age in h.waiting_on() if age >= every]
+        if waiting and silent >= every:
+            method, age = max(waiting, key=lambda w: w[1])
+            out.note(
+                f"… waiting for the agent's answer to {method} ({age:.0f}s so far, nothing "
+                f"received for {silent:.0f}s; gives up after --timeout {h.timeout:g}s)"
+            )
 
 
 class _Interrupts:

@@ -207,6 +207,10 @@ class ClientSide:
         """The captured output of one of the agent's terminals."""
         return None if self.terminals is None else self.terminals.output_text(terminal_id)
 
+    def terminal_exit(self, terminal_id: str) -> dict[str, Any] | None:
+        """``{exitCode, signal}`` of one of the agent's terminals once it exited."""
+        return None if self.terminals is None else self.terminals.exit_status(terminal_id)
+
     def close(self) -> None:
         """Kill every terminal still running."""
         if self.terminals is not None:

@@ -116,6 +116,17 @@ class AcpHarness(AgentConnection):
         if self._on_update is not None:
             self._on_update(sid, update, state)
 
+    def note_response(self, method: str, params: Any, msg: Message) -> None:
+        """Register every session the agent opened, whichever probe asked for it."""
+        result = msg.get("result")
+        if method in ("session/new", "session/load", "session/resume") and isinstance(result, dict):
+            sid = result.get("sessionId") if method == "session/new" else None
+            if sid is None and isinstance(params, dict):
+                sid = params.get("sessionId")
+            cwd = params.get("cwd") if isinstance(params, dict) else None
+            if isinstance(sid, str):
+                self.client.session_cwds.setdefault(sid, str(cwd or self.cwd))
+
     def note_request(self, msg: Message, params: dict[str, Any]) -> None:
         """Keep an agent request made during a prompt turn in the turn's outcome."""
         turn = self._turns.get(str(params.get("sessionId")))

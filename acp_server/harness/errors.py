@@ -3,6 +3,7 @@
 HarnessError                 anything that stops the harness talking to the agent
  ├── AgentRpcError           the agent answered a request with a JSON-RPC error
  ├── HarnessTimeout          no answer within the timeout
+ ├── IdMismatch              an answer whose id does not echo the request's ("0" for 0)
  └── AgentExited             the agent's stdout closed (it exited or crashed)
 RpcFault                     raised by a client-side handler; becomes the error we answer
 """
@@ -35,6 +36,17 @@ class HarnessTimeout(HarnessError, TimeoutError):
         self.what = what
         self.seconds = seconds
         super().__init__(f"no answer to {what} within {seconds:g}s")
+
+
+class IdMismatch(HarnessError):
+    """The agent answered a request with an id that does not echo the request's."""
+
+    def __init__(self, method: str, sent: Any, got: Any) -> None:
+        super().__init__(
+            f"the response to {method} has id {got!r}, which does not echo the request's id "
+            f"{sent!r} (a response must carry the request's id exactly, same JSON type)"
+        )
+        self.sent, self.got = sent, got
 
 
 class AgentExited(HarnessError):

@@ -21,6 +21,7 @@ _TURN_UPDATES = {
 
 _FS_GATES = {"fs/read_text_file": "readTextFile", "fs/write_text_file": "writeTextFile"}
 """Each fs method and the client capability that allows it."""
+_REOPENS = {"session/prompt", "session/load", "session/resume"}
 _TOOL_WORK = {"fs/read_text_file", "fs/write_text_file", "terminal/create"}
 """Requests that do a tool's work (so belong to a tool call already announced)."""
 
@@ -29,7 +30,7 @@ def _framing_fault(fault: str) -> bool:
     return any(k in fault for k in ("Content-Length", "exceeds the limit", "not an object"))
 
 
-def _message_problem(msg: Message) -> str | None:
+def message_problem(msg: Message) -> str | None:
     """What is wrong with a decoded JSON-RPC message from the agent, if anything."""
     if msg.get("jsonrpc") != "2.0":
         return f'missing or wrong "jsonrpc": {msg.get("jsonrpc")!r}'
@@ -67,7 +68,7 @@ def observed_checks(harnesses: Sequence[AcpHarness], schema: SchemaValidator) ->
 def _framing(harnesses: Sequence[AcpHarness]) -> Verdict:
     cid, name = "transport.framing", "every stdout line is one JSON-RPC 2.0 message"
     faults = [f for h in harnesses for f in h.faults if _framing_fault(f)]
-    bad = [(m, p) for h in harnesses for m in h.messages if (p := _message_problem(m))]
+    bad = [(m, p) for h in harnesses for m in h.messages if (p := message_problem(m))]
     total = sum(len(h.messages) for h in harnesses)
     if faults:
         return "FAIL", cid, name, f"{len(faults)} bad line(s); first: {faults[0]}"
@@ -112,7 +113,7 @@ def _tool_calls(harnesses: Sequence[AcpHarness]) -> Verdict:
     calls = 0
     for h in harnesses:
         seen: dict[str, set[str]] = {}
-        for params in h.updates:
+        for params in _updates_in_order(h, seen):
             sid, update = str(params.get("sessionId")), params["update"]
             kind = update.get("sessionUpdate")
             if kind not in ("tool_call", "tool_call_update"):
@@ -148,6 +149,22 @@ def _tool_calls(harnesses: Sequence[AcpHarness]) -> Verdict:
     return "PASS", cid, name, f"{calls} tool calls consistent"
 
 
+def _updates_in_order(h: AcpHarness, seen: dict[str, set[str]]) -> Iterator[Message]:
+    """The session/update params of ``h`` in order; a session/load or session/resume we
+    sent clears ``seen`` for its session (a replayed history announces its calls again)."""
+    for entry in h.transcript:
+        msg = entry.message
+        if not isinstance(msg, dict):
+            continue
+        if entry.direction == "send":
+            if msg.get("method") in ("session/load", "session/resume"):
+                seen.pop(str(as_dict(msg.get("params")).get("sessionId")), None)
+        elif msg.get("method") == "session/update" and isinstance(
+            as_dict(msg.get("params")).get("update"), dict
+        ):
+            yield msg["params"]
+
+
 def _update_order(harnesses: Sequence[AcpHarness]) -> Verdict:
     cid, name = "updates.order", "no turn update arrives after the prompt response"
     turns = 0
@@ -158,9 +175,11 @@ def _update_order(harnesses: Sequence[AcpHarness]) -> Verdict:
             msg = entry.message
             if not isinstance(msg, dict):
                 continue
-            if entry.direction == "send" and msg.get("method") == "session/prompt":
-                sid = str((msg.get("params") or {}).get("sessionId"))
-                prompt_ids[msg.get("id")] = sid
+            if entry.direction == "send" and msg.get("method") in _REOPENS:
+                # A new turn, or a load/resume that may replay history: not "after" a turn.
+                sid = str(as_dict(msg.get("params")).get("sessionId"))
+                if msg.get("method") == "session/prompt":
+                    prompt_ids[msg.get("id")] = sid
                 ended.discard(sid)
             elif entry.direction == "recv" and "method" not in msg and msg.get("id") in prompt_ids:
                 if "result" in msg:

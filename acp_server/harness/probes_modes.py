@@ -23,6 +23,12 @@ from .errors import AgentRpcError
 from .outcome import as_dict
 
 UNKNOWN = "harness-no-such-id"
+_REQUIRED = ("id", "name", "type", "currentValue")
+
+
+def _trim(value: Any, limit: int = 160) -> str:
+    text = str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _select_values(option: dict[str, Any]) -> list[Any]:
@@ -127,11 +133,18 @@ async def set_config_option(run: CheckRun, cfg: CheckConfig, h: AcpHarness, cwd:
     except AgentRpcError as exc:
         run.add("FAIL", pid, name, f"setting {oid!r} to {new!r} answered {error_text(exc.error)}")
         return
+    # The result is the complete set *now*: a switch (of model, say) may add or drop other
+    # options, so it is not compared with the set before; it must hold the changed one.
     got = {o.get("id"): o for o in _options(changed)}
-    if set(got) != {o.get("id") for o in options}:
-        run.add(
-            "FAIL", pid, name, f"the result lacks the complete option set: {sorted(got, key=str)}"
-        )
+    incomplete = [
+        f"config option {o.get('id')!r} lacks {', '.join(k for k in _REQUIRED if k not in o)}"
+        for o in _options(changed)
+        if any(k not in o for k in _REQUIRED)
+    ]
+    if oid not in got:
+        incomplete.insert(0, f"the result lacks the option it changed, {oid!r}")
+    if incomplete:
+        run.add("FAIL", pid, name, f"{'; '.join(incomplete)}: {_trim(changed)}")
         return
     if got[oid].get("currentValue") != new:
         run.add("FAIL", pid, name, f"{oid!r} reads {got[oid].get('currentValue')!r}, not {new!r}")
@@ -144,7 +157,8 @@ async def set_config_option(run: CheckRun, cfg: CheckConfig, h: AcpHarness, cwd:
     for label, response in (("an unknown value", bad), ("an unknown configId", unknown)):
         err = response.get("error")
         if not isinstance(err, dict):
-            run.add("FAIL", pid, name, f"{label} was accepted: {str(response.get('result'))[:120]}")
+            accepted = f"{label} was accepted: {_trim(response.get('result'), 120)}"
+            run.add("FAIL", pid, name, f"{accepted} (item 61: must be an error)", "SHOULD")
             return
     values = {o.get("id"): o.get("currentValue") for o in _options(restored.get("result"))}
     if values.get(oid) != old:

@@ -20,6 +20,7 @@ Every agent is stopped and its process group killed when the test ends.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -32,6 +33,23 @@ import pytest_asyncio
 from .driver import AcpHarness
 
 HarnessFactory = Callable[..., Awaitable[AcpHarness]]
+_OUR_FIXTURES = {"acp_harness", "acp_harness_factory"}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pycollect_makeitem(collector: Any, name: str, obj: Any) -> None:
+    """Run async tests that use our fixtures on asyncio, whatever ``asyncio_mode`` says.
+
+    In pytest-asyncio's default strict mode an ``async def`` test needs
+    ``@pytest.mark.asyncio``; a test asking for ``acp_harness`` gets it here, so the
+    README sample works in a project with no asyncio configuration.
+    """
+    if not (inspect.iscoroutinefunction(obj) and collector.funcnamefilter(name)):
+        return
+    params = set(inspect.signature(obj).parameters)
+    marks = getattr(obj, "pytestmark", [])
+    if params & _OUR_FIXTURES and not any(m.name == "asyncio" for m in marks):
+        pytest.mark.asyncio(obj)
 
 
 @pytest.fixture

@@ -42,6 +42,9 @@ class Renderer:
         self._titles: dict[str, str] = {}
         self.terminal_output: Callable[[str], str | None] = lambda _tid: None
         """Looks up a terminal's output by id (set by the CLI to the harness's terminals)."""
+        self.terminal_exit: Callable[[str], dict[str, Any] | None] = lambda _tid: None
+        """Looks up a terminal's ``{exitCode, signal}`` once it exited (None before)."""
+        self._shown_terminals: set[str] = set()
 
     # -- primitives ---------------------------------------------------------------------
 
@@ -139,27 +142,54 @@ class Renderer:
             )
         elif "status" in update and update["status"] is not None:
             self._line(f"  {self.style(mark, colour)} {title} {self.style(status, colour)}")
+        elif update.get("content"):
+            # Content without a status change: name the tool, or the content would read
+            # as belonging to whichever tool printed the last line.
+            self._line(f"  {self.style('↳', 'dim')} {title}")
         if update.get("content"):
-            self._content(state)
+            self._content(state, state.content)
+        elif state.finished:
+            # A finished call shows the output of the terminals it embedded earlier.
+            self._content(state, [i for i in state.content if i.get("type") == "terminal"])
 
-    def _content(self, state: ToolCallState) -> None:
-        for item in state.content:
+    def _content(self, state: ToolCallState, items: list[dict[str, Any]]) -> None:
+        for item in items:
             if not isinstance(item, dict):
                 continue
             if item.get("type") == "diff":
                 self._diff(item)
             elif item.get("type") == "terminal":
-                tid = str(item.get("terminalId"))
-                text = self.terminal_output(tid)
-                if state.finished and text and text.strip():
-                    self._block(text.rstrip("\n").splitlines())
-                else:
-                    self._line(self.style(f"    [terminal {tid}]", "dim"))
+                self._terminal(str(item.get("terminalId")), state.finished)
             elif item.get("type") == "content":
                 block = item.get("content") or {}
                 text = block.get("text") if isinstance(block, dict) else None
                 if isinstance(text, str) and text.strip():
                     self._block(text.rstrip("\n").splitlines())
+
+    def _terminal(self, tid: str, finished: bool) -> None:
+        """An embedded terminal: the tail of its output and its exit status, once known."""
+        text = self.terminal_output(tid)
+        status = self.terminal_exit(tid)
+        if text is None:
+            self._line(self.style(f"    [terminal {tid}: not run by this client]", "dim"))
+            return
+        if status is None and not finished:
+            self._line(self.style(f"    [terminal {tid}: running]", "dim"))
+            return
+        if tid in self._shown_terminals:
+            return
+        self._shown_terminals.add(tid)
+        lines = text.rstrip("\n").splitlines()
+        if len(lines) > MAX_BLOCK_LINES:
+            self._line(self.style(f"    … {len(lines) - MAX_BLOCK_LINES} earlier lines", "dim"))
+            lines = lines[-MAX_BLOCK_LINES:]
+        self._block(lines)
+        if status is None:
+            self._line(self.style(f"    [terminal {tid}: still running]", "dim"))
+        elif status.get("signal"):
+            self._line(self.style(f"    [terminal {tid}: killed by {status['signal']}]", "dim"))
+        else:
+            self._line(self.style(f"    [terminal {tid}: exit status {status['exitCode']}]", "dim"))
 
     def _block(self, lines: list[str], styles: tuple[str, ...] = ("dim",)) -> None:
         shown = lines[:MAX_BLOCK_LINES]
@@ -259,7 +289,7 @@ class Renderer:
 
     def check_line(self, status: str, line: str) -> None:
         """One conformance result line."""
-        colour = {"PASS": "green", "FAIL": "red", "SKIP": "yellow"}.get(status)
+        colour = {"PASS": "green", "FAIL": "red", "WARN": "magenta", "SKIP": "yellow"}.get(status)
         head, _, rest = line.partition(" ")
         self._line(self.style(head, "bold", colour) + " " + rest if colour else line)
 

@@ -26,7 +26,7 @@ import anyio
 import anyio.abc
 
 from .client import ClientSide
-from .errors import AgentExited, AgentRpcError, HarnessTimeout, RpcFault
+from .errors import AgentExited, AgentRpcError, HarnessTimeout, IdMismatch, RpcFault
 from .launch import AgentProcess, OversizeLine
 from .outcome import Message, TranscriptEntry, describe_noise
 
@@ -36,12 +36,16 @@ PosArgs = TypeVarTuple("PosArgs")
 
 
 class _Pending:
-    __slots__ = ("done", "method", "response")
+    __slots__ = ("done", "method", "mismatch", "params", "response", "since")
 
-    def __init__(self, method: str) -> None:
+    def __init__(self, method: str, params: Any, since: float) -> None:
         self.method = method
+        self.params = params
+        self.since = since
         self.done = anyio.Event()
         self.response: Message | None = None
+        self.mismatch: Any = None
+        """A response id equal to ours only as text (``"0"`` for ``0``)."""
 
 
 class AgentConnection:
@@ -77,6 +81,8 @@ class AgentConnection:
         self.process: AgentProcess | None = None
         self.closed = anyio.Event()
         """Set when the agent's stdout reached EOF."""
+        self.last_received = 0.0
+        """When the last message arrived (seconds on the :meth:`now` clock)."""
         self._on_entry = on_entry
         self._on_request = on_request
         self._on_stderr = on_stderr
@@ -199,6 +205,7 @@ class AgentConnection:
             self._record(TranscriptEntry(t, "recv", message=value, raw=text[:2000], fault=fault))
             return
         self._record(TranscriptEntry(t, "recv", message=value))
+        self.last_received = t
         self.messages.append(value)
         self._dispatch(value, t)
         self._wake()
@@ -220,6 +227,22 @@ class AgentConnection:
             if pending is not None:
                 pending.response = msg
                 pending.done.set()
+                self.note_response(pending.method, pending.params, msg)
+                return
+            # An id that matches one of ours only once both are text: it does not echo.
+            rid = msg.get("id")
+            for key, waiting in self._pending.items():
+                if rid is not None and type(key) is not type(rid) and str(key) == str(rid):
+                    waiting.mismatch = rid
+                    waiting.done.set()
+
+    def note_response(self, method: str, params: Any, msg: Message) -> None:
+        """Called for each response to one of our requests; override to use it."""
+
+    def waiting_on(self) -> list[tuple[str, float]]:
+        """The requests awaiting the agent's answer: ``(method, seconds since sent)``."""
+        now = self.now()
+        return [(p.method, now - p.since) for p in self._pending.values()]
 
     def handle_notification(self, method: str, params: Any, t: float) -> None:
         """Called for each notification from the agent (at time ``t``); override to use it."""
@@ -290,7 +313,7 @@ class AgentConnection:
     ) -> Message:
         """Send a request and return the raw response message (result or error)."""
         req_id = self.next_id() if request_id is None else request_id
-        pending = self._pending[req_id] = _Pending(method)
+        pending = self._pending[req_id] = _Pending(method, params, self.now())
         msg: Message = {"jsonrpc": "2.0", "id": req_id, "method": method}
         if params is not None:
             msg["params"] = params
@@ -302,6 +325,8 @@ class AgentConnection:
         finally:
             self._pending.pop(req_id, None)
         if pending.response is None:
+            if pending.mismatch is not None:
+                raise IdMismatch(method, req_id, pending.mismatch)
             if self.closed.is_set():
                 raise AgentExited(method, await self._exit_status(), self.stderr_tail())
             raise HarnessTimeout(method, limit)

@@ -184,6 +184,11 @@ class TerminalManager:
         term = self._terminals.get(terminal_id)
         return None if term is None else term.output.decode("utf-8", errors="replace")
 
+    def exit_status(self, terminal_id: str) -> dict[str, Any] | None:
+        """A terminal's ``{exitCode, signal}`` once it exited (None if unknown or running)."""
+        term = self._terminals.get(terminal_id)
+        return None if term is None else term.exit_status()
+
     def kill_all(self) -> None:
         """Kill every terminal's process group (harness shutdown)."""
         for term in self._terminals.values():

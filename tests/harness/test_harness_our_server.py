@@ -10,14 +10,22 @@ from acp_server.harness.cli import main
 
 
 def test_check_passes_against_our_server(capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["check"])  # no agent command: our server with the demo model
+    # A generous per-request timeout: on a loaded machine a turn can take seconds.
+    code = main(["check", "--demo", "--timeout", "30"])  # our server, demo model
     lines = capsys.readouterr().out.splitlines()
-    # Every check must observe its behaviour against our server: none fails, none skips
-    # but the one for agents without ``session/load`` (ours advertises it).
-    skipped = [line for line in lines if line.startswith(("FAIL", "SKIP"))]
-    assert [line.split()[:2] for line in skipped] == [["SKIP", "session.load-unadvertised"]]
+    # Every check must observe its behaviour against our server: none fails or warns; only
+    # what the server does not advertise (session persistence, for now) is skipped, and a
+    # cancel that lost its race three times on a loaded machine (inconclusive, not a fault).
+    assert [line for line in lines if line.startswith(("FAIL", "WARN"))] == []
+    skips = [line for line in lines if line.startswith("SKIP")]
+    odd = [
+        line
+        for line in skips
+        if "does not advertise" not in line and "it may have finished first" not in line
+    ]
+    assert odd == []
     assert code == 0
-    assert lines[-1].endswith(" 0 failed, 1 skipped")
+    assert lines[-1].endswith(f" 0 failed, 0 warnings, {len(skips)} skipped")
 
 
 def test_run_prints_the_demo_session(project: Path, capsys: pytest.CaptureFixture[str]) -> None:

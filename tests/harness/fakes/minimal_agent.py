@@ -27,6 +27,32 @@ FAULT is one of:
   anonymous-option  answers set_config_option with an extra option that has no id
   accept-invalid  accepts initialize without protocolVersion, session/load (not advertised)
                   and a text block without text
+  string-id       answers initialize with the id as a string ("0" for 0)
+  cancel-unknown  sends $/cancel_request naming a request it never sent
+  grows-config    (correct) set_config_option answers with one more option than before
+  silent-parse-error  ignores a line that is not JSON (no -32700; a SHOULD)
+  leak-terminal-on-cancel  leaves its running terminal unreleased after session/cancel
+
+  persist         (correct) advertises and implements loadSession and session
+                  list/resume/close/delete
+  persist-no-replay       answers session/load without replaying the history
+  persist-resume-replays  replays the history on session/resume
+  persist-close-no-cancel lets a prompt run on after session/close (ends end_turn)
+  persist-list-relative   lists sessions with a relative cwd
+  persist-delete-keeps    still lists a deleted session
+
+  chatty-start    sends a notification before it answers initialize
+  no-agent-info   answers initialize without agentInfo
+  elicit          sends elicitation/create (never offered) during a turn
+  plan-update     sends an unstable plan_update session update during a turn
+  run-after-reject  runs the tool after its permission was rejected
+  reject-resource-link  rejects a prompt with a resource_link block
+  sticky-cancel   fails every prompt of a session that got an idle session/cancel
+  lax-dirs        accepts a relative additionalDirectories entry
+  lax-auth        accepts authenticate with an unknown methodId
+
+Every session/new is followed by an available_commands_update for the new session. A
+prompt containing "sleep 30" runs that command in a client terminal until cancelled.
 
 A prompt containing "Take your time" runs until cancelled (for cancellation checks).
 """
@@ -48,6 +74,11 @@ _sessions: dict[str, str] = {}
 _cancel: dict[str, threading.Event] = {}
 _client_caps: dict = {}
 _prompt_ids: dict = {}
+_cancel_by: dict = {}
+_history: dict[str, list] = {}
+_sticky: set = set()
+PERSIST = FAULT.startswith("persist")
+"""How each session's turn was cancelled: session/cancel or $/cancel_request."""
 _slow_turns = count(1)
 MODES = [{"id": "ask", "name": "Ask"}, {"id": "auto", "name": "Auto"}]
 _modes: dict[str, str] = {}
@@ -81,6 +112,9 @@ def set_config(req_id, params: dict) -> None:
     else:
         _modes[sid] = value
         options = [] if FAULT == "partial-config" else config_options(sid)
+        if FAULT == "grows-config":
+            model = {"id": "model", "name": "Model", "type": "select", "currentValue": "m1"}
+            options.append({**model, "options": [{"value": "m1", "name": "M1"}]})
         if FAULT == "anonymous-option":
             options.append({"name": "Nameless", "type": "select", "currentValue": "x"})
         respond(req_id, {"configOptions": options})
@@ -107,6 +141,8 @@ def send(msg: dict) -> None:
 
 def respond(req_id, result=None, error=None) -> None:
     msg = {"jsonrpc": "2.0", "id": req_id}
+    if FAULT == "string-id" and isinstance(req_id, int):
+        msg["id"] = str(req_id)
     if error is not None:
         msg["error"] = error
     else:
@@ -150,18 +186,29 @@ def run_turn(req_id, sid: str, text: str) -> None:
             respond(req_id, {"stopReason": "end_turn"})
             return
         cancel.wait(30)
-        if FAULT == "error-on-cancel":
+        if FAULT == "error-on-cancel" and _cancel_by.get(sid) == "session/cancel":
             respond(req_id, error={"code": -32603, "message": "Internal error", "data": "aborted"})
             return
-        update(
-            sid,
-            {
-                "sessionUpdate": "agent_message_chunk",
-                "content": {"type": "text", "text": " (cancelled)"},
-            },
-        )
-        respond(req_id, {"stopReason": "cancelled" if cancel.is_set() else "end_turn"})
+        if FAULT != "cancel-request-twice":  # (its first answer already ended the turn)
+            chunk(sid, " (cancelled)")
+        stop = "cancelled" if cancel.is_set() else "end_turn"
+        if FAULT == "persist-close-no-cancel" and _cancel_by.get(sid) == "session/close":
+            stop = "end_turn"
+        respond(req_id, {"stopReason": stop})
         return
+    if "sleep 30" in text:
+        run_slow_command(req_id, sid, cancel)
+        return
+    if FAULT == "cancel-unknown":
+        send({"jsonrpc": "2.0", "method": "$/cancel_request", "params": {"requestId": "a999"}})
+    if FAULT == "elicit":
+        schema = {"type": "object", "properties": {"name": {"type": "string"}}}
+        call_client(
+            "elicitation/create",
+            {"sessionId": sid, "mode": "form", "message": "Name?", "requestedSchema": schema},
+        )
+    if FAULT == "plan-update":
+        update(sid, {"sessionUpdate": "plan_update", "entries": []})
     if FAULT == "noise":
         OUT.write(b"DEBUG: handling prompt\n")
         OUT.flush()
@@ -203,7 +250,8 @@ def run_turn(req_id, sid: str, text: str) -> None:
         respond(req_id, {"stopReason": "cancelled"})
         return
     allowed = outcome.get("outcome") == "selected" and outcome.get("optionId") == "allow"
-    if allowed or FAULT == "run-after-cancel":
+    allowed = allowed or (FAULT == "run-after-reject" and outcome.get("outcome") == "selected")
+    if allowed or (FAULT == "run-after-cancel" and outcome.get("outcome") == "cancelled"):
         content = "(no fs)"
         fs = _client_caps.get("fs") or {}
         if fs.get("readTextFile") or FAULT == "ignore-caps":
@@ -232,6 +280,7 @@ def run_turn(req_id, sid: str, text: str) -> None:
         },
     )
     chunk(sid, ", world.")
+    _history.setdefault(sid, []).append((text, "Hello, world."))
     respond(req_id, {"stopReason": "end_turn"})
     if FAULT == "late-update":
         chunk(sid, " (late)")
@@ -277,6 +326,44 @@ def run_terminal(sid: str) -> None:
     call_client("terminal/release", {"sessionId": sid, "terminalId": tid})
 
 
+def run_slow_command(req_id, sid: str, cancel: threading.Event) -> None:
+    """Run `sleep 30` in a client terminal; on cancel kill and release it, end cancelled."""
+    update(
+        sid,
+        {
+            "sessionUpdate": "tool_call",
+            "toolCallId": "call_sleep",
+            "title": "sleep 30",
+            "kind": "execute",
+            "status": "in_progress",
+        },
+    )
+    res = call_client("terminal/create", {"sessionId": sid, "command": "sleep 30"})
+    tid = (res.get("result") or {}).get("terminalId")
+    if tid:
+        embed = [{"type": "terminal", "terminalId": tid}]
+        update(
+            sid, {"sessionUpdate": "tool_call_update", "toolCallId": "call_sleep", "content": embed}
+        )
+        # Wait for the exit in the background; a cancel withdraws that request.
+        wait_id = f"a{next(_ids)}"
+        _pending[wait_id] = (threading.Event(), [])
+        params = {"sessionId": sid, "terminalId": tid}
+        send(
+            {"jsonrpc": "2.0", "id": wait_id, "method": "terminal/wait_for_exit", "params": params}
+        )
+    cancel.wait(30)
+    if tid:
+        send({"jsonrpc": "2.0", "method": "$/cancel_request", "params": {"requestId": wait_id}})
+        call_client("terminal/kill", {"sessionId": sid, "terminalId": tid})
+        if FAULT != "leak-terminal-on-cancel":
+            call_client("terminal/release", {"sessionId": sid, "terminalId": tid})
+    update(
+        sid, {"sessionUpdate": "tool_call_update", "toolCallId": "call_sleep", "status": "failed"}
+    )
+    respond(req_id, {"stopReason": "cancelled" if cancel.is_set() else "end_turn"})
+
+
 def valid_prompt(prompt: object) -> str | None:
     """Why ``prompt`` is not an array of content blocks (None when it is)."""
     if not isinstance(prompt, list):
@@ -284,6 +371,8 @@ def valid_prompt(prompt: object) -> str | None:
     for i, block in enumerate(prompt):
         if not isinstance(block, dict) or not isinstance(block.get("type"), str):
             return f"prompt[{i}] must be a content block"
+        if block["type"] == "resource_link" and FAULT == "reject-resource-link":
+            return f"prompt[{i}]: resource_link is not supported"
         if block["type"] == "text" and not isinstance(block.get("text"), str):
             if FAULT != "accept-invalid":
                 return f"prompt[{i}].text is required"
@@ -304,8 +393,15 @@ def handle(msg: dict) -> None:
             target = _prompt_ids.get(params.get("requestId"))
             if target is not None and FAULT == "cancel-request-twice":
                 respond(params["requestId"], error={"code": -32800, "message": "Cancelled"})
+        if (
+            method == "session/cancel"
+            and FAULT == "sticky-cancel"
+            and target not in _prompt_ids.values()
+        ):
+            _sticky.add(target)
         if method in ("session/cancel", "$/cancel_request"):
             ev = _cancel.get(target)
+            _cancel_by[target] = method
             if ev is not None:
                 ev.set()
         return
@@ -315,22 +411,37 @@ def handle(msg: dict) -> None:
             respond(req_id, error={"code": -32602, "message": "protocolVersion: expected uint16"})
             return
         _client_caps.update(params.get("clientCapabilities") or {})
-        respond(
-            req_id,
-            {
-                "protocolVersion": 1,
-                "agentCapabilities": {
-                    "loadSession": False,
-                    "promptCapabilities": {"embeddedContext": False},
-                },
-                "authMethods": [],
-                "agentInfo": {"name": "minimal-agent", "version": "0.1"},
+        if FAULT == "chatty-start":
+            send({"jsonrpc": "2.0", "method": "_minimal/hello", "params": {}})
+        session_caps: dict = {"additionalDirectories": {}}
+        if PERSIST:
+            session_caps.update({"list": {}, "resume": {}, "close": {}, "delete": {}})
+        result = {
+            "protocolVersion": 1,
+            "agentCapabilities": {
+                "loadSession": PERSIST,
+                "sessionCapabilities": session_caps,
+                "promptCapabilities": {"embeddedContext": False},
             },
-        )
+            "authMethods": [{"id": "token", "name": "Token"}],
+            "agentInfo": {"name": "minimal-agent", "version": "0.1"},
+        }
+        if FAULT == "no-agent-info":
+            del result["agentInfo"]
+        respond(req_id, result)
+    elif method == "authenticate":
+        if params.get("methodId") == "token" or FAULT == "lax-auth":
+            respond(req_id, {})
+        else:
+            respond(req_id, error={"code": -32602, "message": "unknown auth method"})
     elif method == "session/new":
         cwd = params.get("cwd")
         if not isinstance(cwd, str) or not os.path.isabs(cwd):
             respond(req_id, error={"code": -32602, "message": "cwd must be absolute"})
+            return
+        extra = params.get("additionalDirectories") or []
+        if any(not os.path.isabs(str(d)) for d in extra) and FAULT != "lax-dirs":
+            respond(req_id, error={"code": -32602, "message": "additionalDirectories: absolute"})
             return
         sid = f"sess-{next(_ids)}"
         _sessions[sid] = cwd
@@ -338,6 +449,8 @@ def handle(msg: dict) -> None:
         current = "plan" if FAULT == "bad-current-mode" else "ask"
         modes = {"currentModeId": current, "availableModes": MODES}
         respond(req_id, {"sessionId": sid, "modes": modes, "configOptions": config_options(sid)})
+        command = {"name": "hello", "description": "Say hello"}
+        update(sid, {"sessionUpdate": "available_commands_update", "availableCommands": [command]})
     elif method == "session/set_config_option":
         set_config(req_id, params)
     elif method == "session/set_mode":
@@ -346,6 +459,8 @@ def handle(msg: dict) -> None:
         sid, prompt = params.get("sessionId"), params.get("prompt")
         if sid not in _sessions:
             respond(req_id, error={"code": -32602, "message": f"unknown session {sid}"})
+        elif sid in _sticky:
+            respond(req_id, error={"code": -32603, "message": "session was cancelled"})
         elif (problem := valid_prompt(prompt)) is not None:
             respond(req_id, error={"code": -32602, "message": problem})
         else:
@@ -355,8 +470,55 @@ def handle(msg: dict) -> None:
             threading.Thread(target=run_turn, args=(req_id, sid, text), daemon=True).start()
     elif method == "session/load" and FAULT == "accept-invalid":
         respond(req_id, {})
+    elif PERSIST and method.startswith("session/") and persist(method, req_id, params):
+        return
     else:
         respond(req_id, error={"code": -32601, "message": "Method not found"})
+
+
+def persist(method: str, req_id, params: dict) -> bool:
+    """Serve the session persistence methods; False for any other method."""
+    sid = params.get("sessionId")
+    if method in ("session/load", "session/resume"):
+        if sid not in _sessions:
+            respond(req_id, error={"code": -32002, "message": f"unknown session {sid}"})
+            return True
+        if method == "session/load":
+            replay = FAULT != "persist-no-replay"
+        else:
+            replay = FAULT == "persist-resume-replays"
+        for user, agent in _history.get(sid, []) if replay else []:
+            update(
+                sid,
+                {"sessionUpdate": "user_message_chunk", "content": {"type": "text", "text": user}},
+            )
+            chunk(sid, agent)
+            # The history's tool call, announced again (as in the original turn).
+            call = {"sessionUpdate": "tool_call", "toolCallId": "call_1", "title": "Read"}
+            update(sid, {**call, "status": "completed"})
+        respond(req_id, {})
+    elif method == "session/close":
+        ev = _cancel.get(sid)
+        if ev is not None and not ev.is_set():
+            _cancel_by[sid] = "session/close"
+            ev.set()
+        _sessions.pop(sid, None)
+        respond(req_id, {})
+    elif method == "session/list":
+        want = params.get("cwd")
+        items = [
+            {"sessionId": s, "cwd": "project" if FAULT == "persist-list-relative" else c}
+            for s, c in _sessions.items()
+            if want is None or c == want
+        ]
+        respond(req_id, {"sessions": items})
+    elif method == "session/delete":
+        if FAULT != "persist-delete-keeps":
+            _sessions.pop(sid, None)
+        respond(req_id, {})
+    else:
+        return False
+    return True
 
 
 def main() -> None:
@@ -373,7 +535,8 @@ def main() -> None:
         try:
             msg = json.loads(line)
         except ValueError:
-            respond(None, error={"code": -32700, "message": "Parse error"})
+            if FAULT != "silent-parse-error":
+                respond(None, error={"code": -32700, "message": "Parse error"})
             continue
         if not isinstance(msg, dict):
             respond(None, error={"code": -32600, "message": "Invalid Request"})

@@ -69,6 +69,20 @@ async def wait(future: Future[Any]) -> None:
         await anyio.to_thread.run_sync(future.exception)
 
 
+
+def _without_terminals(update: dict[str, Any]) -> dict[str, Any]:
+    """``update`` without embedded terminals: a replay comes after their release, when
+    naming them is forbidden (acp-spec §18.54); the output stays in ``rawOutput``."""
+    content = update.get("content")
+    if not isinstance(content, list) or not any(
+        isinstance(c, dict) and c.get("type") == "terminal" for c in content
+    ):
+        return update
+    kept = [c for c in content if not (isinstance(c, dict) and c.get("type") == "terminal")]
+    if kept:
+        return {**update, "content": kept}
+    return {k: v for k, v in update.items() if k != "content"}
+
 class Recorder:
     """Stores one session: its record, history messages and replay updates.
 
@@ -106,6 +120,7 @@ class Recorder:
         kind = update.get("sessionUpdate")
         if kind not in REPLAYED:
             return
+        update = _without_terminals(update)
         if kind in _CHUNKS and self._buffer:
             last = self._buffer[-1]
             content, before = update.get("content") or {}, last.get("content") or {}

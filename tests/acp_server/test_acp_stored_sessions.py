@@ -214,8 +214,11 @@ async def test_close_cancels_the_turn_frees_the_session_and_keeps_it_stored(proj
     client = FakeClient(answers=["hold"])
     write = ToolCall(id="w1", name="write_file", arguments='{"file_path": "x", "content": "1"}')
     model = FunctionModel(
-        lambda messages, tools: ModelResponse(tool_calls=[write], finish_reason="tool_calls")
-        if messages[-1].role == "user" else "written"
+        lambda messages, tools: (
+            ModelResponse(tool_calls=[write], finish_reason="tool_calls")
+            if messages[-1].role == "user"
+            else "written"
+        )
     )
     router = await start(client, model)
     sid = await new(router, project)
@@ -267,9 +270,7 @@ async def test_delete_removes_the_session(project):
     await router.aclose()
 
 
-async def test_a_corrupt_database_is_reported_and_sessions_live_in_memory(
-    project, home, capsys
-):
+async def test_a_corrupt_database_is_reported_and_sessions_live_in_memory(project, home, capsys):
     home.mkdir(parents=True)
     (home / "sessions.db").write_bytes(b"this is not a database" * 100)
     client = FakeClient()
@@ -288,9 +289,7 @@ async def test_a_corrupt_database_is_reported_and_sessions_live_in_memory(
 async def test_no_secrets_in_the_database(project, home):
     client: Any = FakeClient()
     config = ServerConfig(model="demo", max_turns=5, api_key="sk-secret-123")
-    router = AcpRouter(
-        AcpAgent(client, config, model_factory=lambda: FunctionModel(answer))
-    )
+    router = AcpRouter(AcpAgent(client, config, model_factory=lambda: FunctionModel(answer)))
     await router.requests["initialize"]({"protocolVersion": 1})
     sid = await new(router, project)
     await prompt(router, sid, "hello")
@@ -323,3 +322,37 @@ async def test_always_answers_are_remembered_across_a_restart(project):
     assert client.methods() == []
     assert (project / "out.txt").read_text() == "two"
     await router.aclose()
+
+
+def run_echo(messages: list[Message], tools: Any) -> Any:
+    """Runs one command in the editor's terminal, then reports."""
+    if messages[-1].role == "tool":
+        return "Ran it."
+    call = ToolCall(id="t1", name="execute", arguments=json.dumps({"command": "echo hi"}))
+    return ModelResponse(content="", tool_calls=[call], finish_reason="tool_calls")
+
+
+async def test_a_replay_never_names_a_released_terminal(project):
+    """Spec §18.54: nothing refers to a terminal after its release, a replay included."""
+    async with FakeClient() as client:
+        router = make_router(client, FunctionModel(run_echo))
+        await router.requests["initialize"](
+            {"protocolVersion": 1, "clientCapabilities": {"terminal": True}}
+        )
+        sid = await new(router, project)
+        await router.requests["session/set_mode"]({"sessionId": sid, "modeId": "full_access"})
+        assert await prompt(router, sid, "Run it") == "end_turn"
+        streamed = json.dumps(client.updates)
+        await router.aclose()
+    assert '"type": "terminal"' in streamed  # The live turn embedded the editor's terminal.
+    assert all(t.released for t in client.terminals.values())  # ... and released it.
+
+    later = FakeClient()
+    router = await start(later)
+    await router.requests["session/load"](
+        {"sessionId": sid, "cwd": str(project), "mcpServers": []}
+    )
+    replay = json.dumps(later.updates)
+    await router.aclose()
+    assert "Run `echo hi`" in replay  # The call itself is still shown ...
+    assert '"type": "terminal"' not in replay  # ... without the released terminal.

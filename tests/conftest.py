@@ -1,6 +1,7 @@
 """Suite-wide guards: no test may reach the network (loopback and Unix sockets only), and
 no test writes into the user's real agentica home: ``AGENTICA_HOME`` is a temporary
-directory for the whole run (servers started by tests inherit it)."""
+directory for the whole run (servers started by tests inherit it), and the user's model
+settings (``AGENTICA_MODEL``, ``OPENAI_API_KEY``, …) are removed from the environment."""
 
 from __future__ import annotations
 
@@ -16,6 +17,12 @@ import pytest
 
 TEST_HOME = tempfile.mkdtemp(prefix="agentica-test-home-")
 os.environ["AGENTICA_HOME"] = TEST_HOME
+# The user's model settings must not reach the servers the tests start (a key would make
+# them talk to a real endpoint): each test that wants a model names it.
+for _name in (
+    "AGENTICA_MODEL", "AGENTICA_CONFIG", "OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MODEL",
+):
+    os.environ.pop(_name, None)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -13,19 +13,17 @@ def test_check_passes_against_our_server(capsys: pytest.CaptureFixture[str]) -> 
     # A generous per-request timeout: on a loaded machine a turn can take seconds.
     code = main(["check", "--demo", "--timeout", "30"])  # our server, demo model
     lines = capsys.readouterr().out.splitlines()
-    # Every check must observe its behaviour against our server: none fails or warns; only
-    # what the server does not advertise (session persistence, for now) is skipped, and a
-    # cancel that lost its race three times on a loaded machine (inconclusive, not a fault).
+    # Every check must observe its behaviour against our server: none fails or warns. The
+    # only skips: what our server rightly does not offer (authentication, and the checks of
+    # agents *without* persistence), and a terminal cancel whose command finished before the
+    # cancel landed three times (the demo's command is quick: inconclusive, not a fault), and
+    # the check of our own ``$/cancel_request``s when the run happened to send none.
     assert [line for line in lines if line.startswith(("FAIL", "WARN"))] == []
-    skips = [line for line in lines if line.startswith("SKIP")]
-    odd = [
-        line
-        for line in skips
-        if "does not advertise" not in line and "it may have finished first" not in line
-    ]
-    assert odd == []
+    expected = {"session.load-unadvertised", "session.gated", "auth.unknown-method"}
+    skipped = {line.split()[1] for line in lines if line.startswith("SKIP")}
+    assert skipped - {"cancel.terminal", "client.cancel-request"} == expected
     assert code == 0
-    assert lines[-1].endswith(f" 0 failed, 0 warnings, {len(skips)} skipped")
+    assert lines[-1].endswith(f" 0 failed, 0 warnings, {len(skipped)} skipped")
 
 
 def test_run_prints_the_demo_session(project: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -27,7 +27,7 @@ from agentica.tools.call import FunctionCallResult, Hooks
 from agentica.tools.function import Function
 
 if TYPE_CHECKING:
-    from agentica.run import OutputSpec
+    from agentica.run import OutputSpec, RunConfig, RunResponse
 
 Emit = Callable[[RunEvent], Awaitable[None]]
 """Hands an event to the run's consumer."""
@@ -49,6 +49,16 @@ class Limits:
     prices: tuple[float, float] = (0.0, 0.0)
     """Dollars per million input and output tokens, for ``max_cost``."""
     max_requests: int | None = None
+
+    @classmethod
+    def of(cls, config: RunConfig) -> Limits | None:
+        """The budgets ``config`` sets, or None when it sets none."""
+        if not (config.token_limit or config.cost_limit is not None or config.request_limit):
+            return None
+        return cls(
+            max_tokens=config.token_limit, max_cost=config.cost_limit, prices=config.prices,
+            max_requests=config.request_limit,
+        )
 
     def cost(self, usage: Usage) -> float:
         return (usage.input_tokens * self.prices[0] + usage.output_tokens * self.prices[1]) / 1e6
@@ -171,6 +181,28 @@ class RunState:
         if self._specs is None:
             self._specs = [f.spec() for f in self.functions.values()]
         return self._specs
+
+    def response(self, events: list[RunEvent]) -> RunResponse[Any]:
+        """The ``RunResponse`` of this (finished) run."""
+        from agentica.run import RunResponse
+
+        text = self.content
+        output = self.output_spec
+        parsed = output is not None and output.done and self.stop_reason == "end_turn"
+        # Without a response model the output type is str; with one, a run that ended
+        # normally carries the parsed object (see ``RunResponse.content``).
+        content: Any = output.output if parsed and output is not None else text
+        return RunResponse(
+            content=content,
+            reasoning_content="\n\n".join(self.reasoning),
+            messages=self.messages(),
+            new_messages=list(self.new_messages),
+            usage=self.usage,
+            run_id=self.run_id,
+            stop_reason=self.stop_reason or "cancelled",
+            events=events,
+            text=text,
+        )
 
     def messages(self) -> list[Message]:
         """The whole conversation after this run (history + new messages)."""

@@ -27,14 +27,14 @@ from agentica import _sync
 from agentica._run_state import Limits, RunState
 from agentica._stream import RunStream, SyncRunStream, drive_collect
 from agentica.compaction import Compaction
-from agentica.context import RunContext
+from agentica.context import RunContext, check_deps
 from agentica.events import RunEvent
 from agentica.exceptions import UserError
 from agentica.mcp import MCPServer, MCPTools
 from agentica.messages import Message
 from agentica.models.base import Model
 from agentica.run import OutputSpec, OutputT, Prompt, RunConfig, RunResponse, RunResult, to_message
-from agentica.team import switch_to, transfer_tool
+from agentica.team import agent_tool, switch_to, transfer_tool
 from agentica.tools.base import Approver
 from agentica.tools.function import Function, Hooks, as_functions
 
@@ -130,12 +130,8 @@ class Agent(Generic[OutputT]):
         self._history: list[Message] = list(history or [])
         self._active: RunState | None = None
         self._lock = threading.Lock()
-        self.mcp: MCPTools | None = None
+        self.mcp: MCPTools | None = MCPTools.of(mcp_servers)
         """The MCP servers' tool source (``None`` without servers)."""
-        if isinstance(mcp_servers, MCPTools):
-            self.mcp = mcp_servers
-        elif mcp_servers:
-            self.mcp = MCPTools(mcp_servers)
 
     async def __aenter__(self) -> Agent[OutputT]:
         """Start the MCP servers (concurrently; waits until each is ready or failed)."""
@@ -223,28 +219,10 @@ class Agent(Generic[OutputT]):
         """Claim the agent for one run and build its state (raises when one is running)."""
         message = to_message(prompt)
         cfg = config or RunConfig()
-        if self.deps_type is not None and deps is not None:
-            if not isinstance(deps, self.deps_type):
-                raise UserError(
-                    f"deps must be a {self.deps_type.__name__} (deps_type), got "
-                    f"{type(deps).__name__}"
-                )
+        check_deps(self.deps_type, deps)
         system = self.system_prompt()
         functions = {f.name: f for f in self._run_functions()}
-        output = None
-        if self.response_model is not None:
-            native = bool(getattr(self.model, "supports_json_schema", False))
-            output = OutputSpec(self.response_model, native=native)
-            system = f"{system}\n\n{output.instruction}" if system else output.instruction
-            if not native:
-                final = output.tool()
-                functions[final.name] = final
-        limits = None
-        if cfg.token_limit or cfg.cost_limit is not None or cfg.request_limit:
-            limits = Limits(
-                max_tokens=cfg.token_limit, max_cost=cfg.cost_limit, prices=cfg.prices,
-                max_requests=cfg.request_limit,
-            )
+        output, system = OutputSpec.setup(self.response_model, self.model, system, functions)
         with self._lock:
             if self._active is not None:
                 raise UserError(
@@ -278,7 +256,7 @@ class Agent(Generic[OutputT]):
                     deps=deps, run_id=run_id, agent_name=self.name,
                     approver=cfg.approver or self.approver,
                 ),
-                limits=limits,
+                limits=Limits.of(cfg),
                 timeout=cfg.timeout,
                 input_guardrails=self.input_guardrails,
                 output_guardrails=self.output_guardrails,
@@ -307,23 +285,7 @@ class Agent(Generic[OutputT]):
             _sync.exit_run(state.loop_thread)
 
     def _response(self, state: RunState, events: list[RunEvent]) -> RunResponse[OutputT]:
-        text = state.content
-        output = state.output_spec
-        parsed = output is not None and output.done and state.stop_reason == "end_turn"
-        # Without a response model OutputT is str; with one, a run that ended normally
-        # carries the parsed object (see ``RunResponse.content``).
-        content: Any = output.output if parsed and output is not None else text
-        return RunResponse(
-            content=content,
-            reasoning_content="\n\n".join(state.reasoning),
-            messages=state.messages(),
-            new_messages=list(state.new_messages),
-            usage=state.usage,
-            run_id=state.run_id,
-            stop_reason=state.stop_reason or "cancelled",
-            events=events,
-            text=text,
-        )
+        return state.response(events)
 
     async def run(
         self,
@@ -430,16 +392,7 @@ class Agent(Generic[OutputT]):
     def as_tool(self, *, name: str | None = None, description: str | None = None) -> Function:
         """This agent as a tool another agent can call with a ``prompt``."""
 
-        async def ask(prompt: str) -> str:
-            return (await self.run(prompt)).text
-
-        return Function.from_callable(
-            ask,
-            name=name or self.name or "agent",
-            description=description or self.description or f"Ask the {self.name or 'agent'}.",
-            concurrency_safe=False,
-            requires_approval=False,
-        )
+        return agent_tool(self, name=name, description=description)
 
 
 __all__ = ["Agent", "Prompt", "RunConfig", "RunResponse", "RunResult"]

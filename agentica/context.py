@@ -65,4 +65,14 @@ def is_run_context(annotation: Any) -> bool:
     return isinstance(origin, type) and issubclass(origin, RunContext)
 
 
-__all__ = ["DepsT", "RunContext", "is_run_context"]
+def check_deps(deps_type: type[Any] | None, deps: Any) -> None:
+    """Raise ``UserError`` when ``deps`` is not an instance of the agent's ``deps_type``."""
+    if deps_type is not None and deps is not None and not isinstance(deps, deps_type):
+        from agentica.exceptions import UserError
+
+        raise UserError(
+            f"deps must be a {deps_type.__name__} (deps_type), got {type(deps).__name__}"
+        )
+
+
+__all__ = ["DepsT", "RunContext", "check_deps", "is_run_context"]

@@ -100,6 +100,13 @@ class MCPTools:
         startup_timeout: Seconds each server may take to start and list its tools.
     """
 
+    @classmethod
+    def of(cls, servers: Sequence[MCPServer] | MCPTools) -> MCPTools | None:
+        """``servers`` as an ``MCPTools`` (itself when it is one); None for no servers."""
+        if isinstance(servers, MCPTools):
+            return servers
+        return cls(servers) if servers else None
+
     def __init__(
         self, servers: Sequence[MCPServer], *, startup_timeout: float = STARTUP_TIMEOUT
     ) -> None:

@@ -126,6 +126,22 @@ class OutputSpec:
     failed attempts the run raises ``OutputValidationError`` with the last raw answer.
     """
 
+    @classmethod
+    def setup(
+        cls, response_model: Any, model: Any, system: str | None, functions: dict[str, Any]
+    ) -> tuple[OutputSpec | None, str | None]:
+        """The output spec of a run (None without a response model) and its system prompt;
+        without native JSON-schema output, its ``final_result`` tool joins ``functions``."""
+        if response_model is None:
+            return None, system
+        native = bool(getattr(model, "supports_json_schema", False))
+        output = cls(response_model, native=native)
+        system = f"{system}\n\n{output.instruction}" if system else output.instruction
+        if not native:
+            final = output.tool()
+            functions[final.name] = final
+        return output, system
+
     def __init__(self, response_model: Any, *, native: bool, retries: int = 2) -> None:
         from pydantic import TypeAdapter
 

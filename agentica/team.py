@@ -75,4 +75,21 @@ def switch_to(state: RunState, member: Member) -> None:
     state.run_context.agent_name = member.name
 
 
-__all__ = ["switch_to", "transfer_name", "transfer_tool"]
+
+
+def agent_tool(agent: Any, *, name: str | None = None, description: str | None = None) -> Function:
+    """``agent`` as a tool another agent can call with a ``prompt`` (``Agent.as_tool``)."""
+
+    async def ask(prompt: str) -> str:
+        return (await agent.run(prompt)).text
+
+    return Function.from_callable(
+        ask,
+        name=name or agent.name or "agent",
+        description=description or agent.description or f"Ask the {agent.name or 'agent'}.",
+        concurrency_safe=False,
+        requires_approval=False,
+    )
+
+
+__all__ = ["agent_tool", "switch_to", "transfer_name", "transfer_tool"]

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from acp_server import modes
 from acp_server.config import ServerConfig
+from acp_server.model_settings import credential_overrides, model_options
 from acp_server.protocol import ClientConnection
 from acp_server.sessions import CallLedger, Session, describe_setup_error
 from acp_server.startup import is_demo_spec, spec_supports_images
@@ -58,28 +59,6 @@ def instructions_for(cwd: str) -> Callable[[], str]:
         return f"{base}\n\n{project}" if project else base
 
     return instructions
-
-
-def model_options(config: ServerConfig) -> dict[str, Any]:
-    """Options for ``get_model`` from the server config (``model_timeout``).
-
-    With a model timeout, an unanswered request is not retried either: the user hears
-    about it after ``model_timeout`` seconds, not after several attempts.
-    """
-    timeout = config.model_timeout
-    if not timeout:
-        return {}
-    return {"timeout": timeout, "connect_timeout": min(timeout, 10.0), "max_retries": 0}
-
-
-def credential_overrides(config: ServerConfig) -> dict[str, str]:
-    """The settings' key and endpoint, as the variables they stand for (not exported)."""
-    overrides: dict[str, str] = {}
-    if config.api_key:
-        overrides["OPENAI_API_KEY"] = config.api_key
-    if config.base_url:
-        overrides["OPENAI_BASE_URL"] = config.base_url
-    return overrides
 
 
 class SessionFactory:

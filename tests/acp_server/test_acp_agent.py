@@ -13,7 +13,7 @@ from schema_util import validate_def
 from acp_server.agent import AcpAgent
 from acp_server.config import ServerConfig
 from acp_server.errors import RpcError
-from acp_server.factory import model_options
+from acp_server.model_settings import model_options
 from acp_server.router import AcpRouter
 from agentica.models.base import Model
 from agentica.testing import FunctionModel, ScriptedModel, tool_call

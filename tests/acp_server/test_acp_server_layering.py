@@ -13,7 +13,7 @@ ROOT = Path(acp_server.__file__).resolve().parent
 
 LAYERS = [
     {"protocol", "errors", "modes", "quickflags", "config", "stdio", "mcp_tools"},
-    {"jsonrpc", "wire", "wire.base", "wire.methods", "wire.client", "fdstreams"},
+    {"jsonrpc", "model_settings", "wire", "wire.base", "wire.methods", "wire.client", "fdstreams"},
     {"outgoing", "startup", "mapping", "ledger"},
     {"connection", "permissions", "workspace", "recorder"},
     {"sessions"},

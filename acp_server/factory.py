@@ -26,8 +26,9 @@ from acp_server import modes
 from acp_server.config import ServerConfig
 from acp_server.model_settings import credential_overrides, model_options
 from acp_server.protocol import ClientConnection
-from acp_server.sessions import CallLedger, Session, describe_setup_error
+from acp_server.sessions import CallLedger, Session
 from acp_server.startup import is_demo_spec, spec_supports_images
+from acp_server.turn_errors import describe_setup_error
 
 if TYPE_CHECKING:
     from acp_server import wire

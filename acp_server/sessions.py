@@ -32,6 +32,13 @@ import anyio
 from acp_server.errors import RpcError
 from acp_server.ledger import ANNOUNCE_TIMEOUT, CallLedger
 from acp_server.modes import DEFAULT_MODE, check_mode_id
+from acp_server.turn_errors import (
+    model_error,
+    model_error_message,
+    refusal_text,
+    turn_error_message,
+    unwrap,
+)
 
 if TYPE_CHECKING:
     from acp_server import wire
@@ -40,7 +47,6 @@ if TYPE_CHECKING:
     from acp_server.workspace import ClientWorkspace
     from agentica.agent import Agent
     from agentica.events import RunEvent
-    from agentica.exceptions import AgenticaError, ModelError
     from agentica.messages import Message
 
 # The mapping, the wire models and agentica's events are imported on first use (the
@@ -58,15 +64,6 @@ DEMO_NOTICE = (
     "`OPENAI_BASE_URL`).\n\n"
 )
 """Prefixed to the first reply of a session when the demo model does not say it itself."""
-
-
-def model_error_message(error: BaseException) -> str:
-    """What the user reads when the model call failed."""
-    return (
-        f"**The model call failed:** {error}\n\n"
-        "Check the model name and API key (for example `--model provider/model` and the "
-        "provider's `*_API_KEY` environment variable), then send the prompt again."
-    )
 
 
 @dataclass(eq=False, kw_only=True)
@@ -181,7 +178,7 @@ class Session:
         except Exception as exc:
             logger.exception("session %s: the command failed", self.id)
             with anyio.CancelScope(shield=True):
-                await self.notify(text_chunk(turn_error_message(_unwrap(exc))))
+                await self.notify(text_chunk(turn_error_message(unwrap(exc))))
         finally:
             self._scope = None
             with anyio.CancelScope(shield=True):
@@ -212,8 +209,8 @@ class Session:
             with scope:
                 result = await self._run(message, open_calls)
         except Exception as exc:
-            error = _model_error(exc)
-            refusal = _refusal(exc)
+            error = model_error(exc)
+            refusal = refusal_text(exc)
             if refusal is not None:  # A guardrail refused: readable, not a failure.
                 from acp_server.mapping import text_chunk
 
@@ -226,7 +223,7 @@ class Session:
                 text, reason = model_error_message(error), "The model call failed"
             else:  # A bug or an unexpected failure: readable for the user, logged for us.
                 logger.exception("session %s: the turn failed", self.id)
-                text, reason = turn_error_message(_unwrap(exc)), "The turn failed"
+                text, reason = turn_error_message(unwrap(exc)), "The turn failed"
             from acp_server.mapping import text_chunk
 
             with anyio.CancelScope(shield=True):
@@ -326,40 +323,6 @@ class Session:
             await self.notify(failed_update(call_id, reason))
 
 
-def turn_error_message(error: BaseException) -> str:
-    """What the user reads when the turn failed unexpectedly (not a model call error)."""
-    return (
-        f"**The turn failed:** {type(error).__name__}: {error}\n\n"
-        "This is likely a problem with the model or the agent, not with your prompt; the "
-        "details are in the agent's log. You can send another prompt."
-    )
-
-
-def _unwrap(exc: BaseException) -> BaseException:
-    """``exc`` without exception groups of a single exception around it."""
-    while isinstance(exc, BaseExceptionGroup) and len(exc.exceptions) == 1:
-        exc = exc.exceptions[0]
-    return exc
-
-
-def _model_error(exc: BaseException) -> ModelError | None:
-    """The ``ModelError`` behind ``exc`` (possibly wrapped in exception groups), if only that."""
-    from agentica.exceptions import ModelError
-
-    exc = _unwrap(exc)
-    return exc if isinstance(exc, ModelError) else None
-
-
-def _refusal(exc: BaseException) -> str | None:
-    """The text to show when a guardrail stopped the turn (``None`` for other errors)."""
-    from agentica.exceptions import GuardrailTripped
-
-    exc = _unwrap(exc)
-    if isinstance(exc, GuardrailTripped):
-        return f"Refused by the {exc.kind} {exc.guardrail!r}: {exc.reason}"
-    return None
-
-
 class SessionStore:
     """The sessions of one connection, by id."""
 
@@ -399,22 +362,10 @@ class SessionStore:
             session.cancel()
 
 
-def describe_setup_error(error: AgenticaError | Exception) -> str:
-    """The message a session answers with when its model could not be created."""
-    return (
-        f"**The model could not be set up:** {error}\n\n"
-        "Start the server with a valid `--model` (for example `--model demo` for the offline "
-        "demo, or `--model provider/model` with the provider's API key in the environment)."
-    )
-
-
 __all__ = [
     "ANNOUNCE_TIMEOUT",
     "DEMO_NOTICE",
     "CallLedger",
     "Session",
     "SessionStore",
-    "describe_setup_error",
-    "model_error_message",
-    "turn_error_message",
 ]

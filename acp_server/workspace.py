@@ -368,7 +368,8 @@ class ClientWorkspace(LocalWorkspace):
 
     async def _embed(self, ctx: ToolCallContext, terminal_id: str) -> None:
         event = ToolCallProgress(
-            call_id=ctx.call_id, content=(TerminalContent(terminal_id=terminal_id),)
+            call_id=ctx.call_id, content=(TerminalContent(terminal_id=terminal_id),),
+            agent=ctx.agent,
         )
         if self.ledger is None:
             await ctx.emit(event)

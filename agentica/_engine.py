@@ -21,9 +21,13 @@ cooperative flag checked between model deltas). ``RunState`` lives in
 
 from __future__ import annotations
 
+import inspect
+import logging
 from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any, assert_never
+
+import anyio
 
 from agentica._run_state import Emit, RunCancelled, RunState
 from agentica._tool_phase import parse_args, run_tool_phase
@@ -44,6 +48,8 @@ from agentica.models.base import FinishReason, ModelDelta, close_stream
 from agentica.tools.call import FunctionCall, call_maybe_async
 from agentica.tools.function import Function
 
+logger = logging.getLogger("agentica")
+
 _STOP_REASONS: dict[str, StopReason] = {"length": "max_tokens", "content_filter": "refusal"}
 
 
@@ -63,12 +69,54 @@ async def _hook(state: RunState, name: str, *args: Any) -> None:
         await call_maybe_async(hook, state.run_context, *args)
 
 
-def _stop_early(
+async def _stop_early(
     state: RunState, stop: StopReason, calls: list[ToolCall], note: str
 ) -> list[RunEvent]:
     """End the run now (a budget ran out); calls of the last reply are answered with ``note``."""
     state.unanswered = list(calls)
+    await _run_end(state, stop)
     return state.finish(stop, note)
+
+
+def _takes_error(hook: Any) -> bool:
+    """Whether ``on_run_end`` accepts a third argument (the run's error)."""
+    try:
+        inspect.signature(hook).bind(None, None, None)
+    except TypeError:
+        return False
+    except ValueError:  # No signature to inspect: pass the error.
+        return True
+    return True
+
+
+async def _run_end(
+    state: RunState, stop: StopReason | None, error: BaseException | None = None
+) -> None:
+    """Call ``on_run_end(ctx, stop_reason[, error])`` once per run, however it ends.
+
+    ``stop_reason`` is ``None`` when the run failed; the error is passed as a third
+    argument to a hook that takes one.
+    """
+    if state.run_end_called:
+        return
+    state.run_end_called = True
+    hook = state.hooks.on_run_end if state.hooks is not None else None
+    if hook is None:
+        return
+    args: tuple[Any, ...] = (stop, error) if _takes_error(hook) else (stop,)
+    await call_maybe_async(hook, state.run_context, *args)
+
+
+async def _run_end_quietly(
+    state: RunState, stop: StopReason | None, error: BaseException | None = None
+) -> None:
+    """``_run_end`` for a run already ending otherwise (cancelled or failed): shielded
+    from the cancellation, bounded in time, and its own failure only logged."""
+    with anyio.move_on_after(5, shield=True):
+        try:
+            await _run_end(state, stop, error)
+        except Exception:
+            logger.exception("agentica: the on_run_end hook of run %s failed", state.run_id)
 
 
 async def run_events(
@@ -97,7 +145,7 @@ async def run_events(
         if limits is not None and limits.max_requests is not None:
             if state.usage.requests >= limits.max_requests:
                 note = f"the run's request limit ({limits.max_requests}) is reached"
-                for event in _stop_early(state, "max_turns", [], note):
+                for event in await _stop_early(state, "max_turns", [], note):
                     yield event
                 return
         model = state.model
@@ -177,7 +225,7 @@ async def run_events(
         await _hook(state, "on_model_end", reply)
         over = limits.exceeded(state.usage) if limits is not None else None
         if over is not None:
-            for event in _stop_early(state, "max_tokens", calls, f"Not run: {over}."):
+            for event in await _stop_early(state, "max_tokens", calls, f"Not run: {over}."):
                 yield event
             return
         # 3. No tool calls: the run is over (or the structured output must be retried).
@@ -255,7 +303,7 @@ async def _end(state: RunState, stop: StopReason) -> list[RunEvent]:
             state.output_guardrails, state.run_context, state.content, output=True
         )
     state.stop_reason = stop
-    await _hook(state, "on_run_end", stop)
+    await _run_end(state, stop)
     final = state.run_finished()
     state.close()
     return [final]
@@ -284,9 +332,11 @@ class Pump:
             except StopAsyncIteration:
                 self._tail = deque(self.state.finish("end_turn"))
             except RunCancelled:
+                await _run_end_quietly(self.state, "cancelled")
                 self._tail = deque(self.state.finish("cancelled"))
             except Exception as e:
                 what = "stopped" if isinstance(e, StopRun) else "failed"
+                await _run_end_quietly(self.state, None, e)
                 self._tail = deque(self.state.finish(None, f"Run {what}: {e}"))
                 self._error = e
         if self._tail:
@@ -296,16 +346,23 @@ class Pump:
             raise error
         raise StopAsyncIteration
 
-    def cancelled(self) -> list[RunEvent]:
-        """Final events after an outer scope caught the run's cancellation."""
+    async def cancelled(self, error: BaseException | None = None) -> list[RunEvent]:
+        """Final events after an outer scope caught the run's cancellation (``error``:
+        why, for the run-end hook, e.g. the run's timeout)."""
         self._tail = deque()
+        await _run_end_quietly(self.state, "cancelled", error)
         return self.state.finish("cancelled")
+
+    async def end_abandoned(self) -> None:
+        """The run's task was cancelled from outside: call the run-end hook if not yet."""
+        await _run_end_quietly(self.state, "cancelled")
 
     async def aclose(self) -> None:
         """Close the engine generator and end the run (history is repaired, not lost)."""
         try:
             await self._gen.aclose()
         finally:
+            await _run_end_quietly(self.state, "cancelled")
             self.state.finish(None)
 
 

@@ -123,6 +123,8 @@ class RunState:
     """Text of the assistant message being streamed."""
     cancel_requested: bool = False
     finished: bool = False
+    run_end_called: bool = False
+    """Whether the ``on_run_end`` hook was called (it is called once per run)."""
     _scopes: list[anyio.CancelScope] = field(default_factory=list)
     _token: Any = None
     loop_thread: int = 0

@@ -75,9 +75,11 @@ async def drive_collect(state: RunState) -> list[RunEvent]:
                 events.append(event)
         state.detach(scope)
         if scope.cancelled_caught:
-            events.extend(pump.cancelled())
+            events.extend(await pump.cancelled(_timed_out(state)))
             _check_timeout(state)
     finally:
+        if not state.finished:  # The caller's task was cancelled.
+            await pump.end_abandoned()
         state.finish(None)
     return events
 
@@ -87,10 +89,18 @@ def _deadline(state: RunState) -> float:
     return anyio.current_time() + state.timeout if state.timeout else float("inf")
 
 
+def _timed_out(state: RunState) -> RunTimeoutError | None:
+    """After the outer scope was cancelled: the ``RunTimeoutError`` if the deadline did it."""
+    if state.timeout and not state.cancel_requested:
+        return RunTimeoutError(f"the run took longer than its {state.timeout:g} s timeout")
+    return None
+
+
 def _check_timeout(state: RunState) -> None:
     """After the outer scope was cancelled: raise ``RunTimeoutError`` if the deadline did it."""
-    if state.timeout and not state.cancel_requested:
-        raise RunTimeoutError(f"the run took longer than its {state.timeout:g} s timeout")
+    error = _timed_out(state)
+    if error is not None:
+        raise error
 
 
 class _Failure:
@@ -127,7 +137,7 @@ async def _drive(state: RunState, send: MemoryObjectSendStream[Any]) -> None:
                         await send.send(event)
             state.detach(scope)
             if scope.cancelled_caught:
-                for event in pump.cancelled():
+                for event in await pump.cancelled(_timed_out(state)):
                     await put(event)
                 _check_timeout(state)
         except (anyio.BrokenResourceError, anyio.ClosedResourceError):

@@ -40,7 +40,8 @@ async def run_tool_phase(state: RunState, calls: list[FunctionCall], live: Emit 
         state.pending.append(event)
 
     # Events go out as the very objects made (the ACP server's ledger tracks them by
-    # identity): the ones made here carry the agent's name, a tool's own do not.
+    # identity): the ones made here carry the agent's name, and so do a tool's own, made
+    # with ``ToolCallContext.agent``.
     emit: Emit = live or buffer
     name = state.agent_name
     approval_lock = anyio.Lock()
@@ -95,7 +96,7 @@ async def run_tool_phase(state: RunState, calls: list[FunctionCall], live: Emit 
         await emit(ToolCallProgress(call_id=call.call_id, status="in_progress", agent=name))
         context = ToolCallContext(
             call_id=call.call_id, tool_name=fn.name, arguments=args, emit=emit,
-            run=state.run_context,
+            run=state.run_context, agent=name,
         )
         with call_context(context):
             result = await call.execute()

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import contextvars
 import functools
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from dataclasses import replace
 from typing import Any, Generic, TypeVar
 
@@ -61,6 +61,13 @@ class Workflow:
         self.name = name or type(self).__name__
         self.description = description
         self._scopes: list[anyio.CancelScope] = []
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        run = cls.__dict__.get("run")
+        if run is not None:
+            # setattr: the wrapper's type is not the declared coroutine method's.
+            setattr(cls, "run", _in_own_scope(run))  # noqa: B010
 
     async def run(self, *args: Any, **kwargs: Any) -> Any:
         """The workflow's program; subclasses implement it."""
@@ -135,9 +142,30 @@ class Workflow:
         return SyncWorkflowStream(lambda: self.run_stream(*args, **kwargs))
 
     def cancel(self) -> None:
-        """Cancel the running streams of this workflow (every step of them)."""
+        """Cancel every running ``run()`` and stream of this workflow (every step of them).
+
+        A cancelled ``await wf.run(...)`` returns ``None`` (as a cancelled stream's
+        ``result`` is ``None``). Call it on the workflow's event loop."""
         for scope in list(self._scopes):
             scope.cancel()
+
+
+def _in_own_scope(
+    run: Callable[..., Awaitable[Any]],
+) -> Callable[..., Coroutine[Any, Any, Any]]:
+    """Wrap a subclass's ``run`` in the workflow's own cancel scope (see ``cancel()``)."""
+
+    @functools.wraps(run)
+    async def wrapper(self: Workflow, *args: Any, **kwargs: Any) -> Any:
+        with anyio.CancelScope() as scope:
+            self._scopes.append(scope)
+            try:
+                return await run(self, *args, **kwargs)
+            finally:
+                self._scopes.remove(scope)
+        return None  # Cancelled by ``cancel()``.
+
+    return wrapper
 
 
 class WorkflowStream(Generic[T]):

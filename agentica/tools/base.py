@@ -56,6 +56,9 @@ class ToolCallContext:
     """Sends an event into the run's stream (e.g. a ``PlanUpdated``)."""
     run: Any = None
     """The ``agentica.context.RunContext`` of the run (``None`` outside a run)."""
+    agent: str | None = None
+    """Name of the agent making the call: events a tool makes should carry it (``emit``
+    passes events on as they are, so set ``agent=ctx.agent`` when making one)."""
 
     async def progress(
         self,
@@ -67,7 +70,8 @@ class ToolCallContext:
         """Report live progress of this call to the user."""
         await self.emit(
             ToolCallProgress(
-                call_id=self.call_id, content=content, title=title, locations=locations
+                call_id=self.call_id, content=content, title=title, locations=locations,
+                agent=self.agent,
             )
         )
 

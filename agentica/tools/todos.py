@@ -60,7 +60,7 @@ async def write_todos(todos: Iterable[TodoItem | Mapping[str, Any]]) -> str:
     )
     ctx = current_call()
     if ctx is not None:
-        await ctx.emit(PlanUpdated(entries=entries))
+        await ctx.emit(PlanUpdated(entries=entries, agent=ctx.agent))
     return summary(entries)
 
 

@@ -107,10 +107,13 @@ class Hanging(Workflow):
 
 
 hang_cancelled = threading.Event()
+hang_started: list[anyio.Event] = []
 
 
 async def hang() -> str:
     """Hang until cancelled."""
+    for event in hang_started:
+        event.set()
     try:
         await anyio.sleep_forever()
     finally:
@@ -156,6 +159,25 @@ async def test_cancel_stops_a_streaming_workflow() -> None:
                 if isinstance(event, ToolCallStarted):
                     wf.cancel()
     assert hang_cancelled.is_set()
+
+
+async def test_cancel_stops_a_plain_workflow_run() -> None:
+    hang_cancelled.clear()
+    hang_started[:] = [anyio.Event()]
+    wf = Forever()
+    results: list[object] = []
+
+    async def run() -> None:
+        results.append(await wf.run())
+
+    with anyio.fail_after(5):
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(run)
+            await hang_started[0].wait()
+            wf.cancel()
+    assert hang_cancelled.is_set()
+    assert results == [None]  # The run ended (cancelled), the caller was not cancelled.
+    assert await Pipeline().run("tides") == "report"  # Other workflows are unaffected.
 
 
 # --- Teams ----------------------------------------------------------------------------

@@ -147,8 +147,11 @@ class Hooks:
             raise ``ToolError`` to refuse the call.
         post_tool: ``post_tool(call, result)`` after every tool call (the tool-end hook).
         on_run_start: ``on_run_start(ctx)`` before the first model call.
-        on_run_end: ``on_run_end(ctx, stop_reason)`` when the engine ends the run
-            (``end_turn``, ``max_turns``, ``max_tokens``, ...; not after a failure).
+        on_run_end: ``on_run_end(ctx, stop_reason[, error])`` exactly once when the run
+            ends, however it ends: ``end_turn``, ``max_turns``, ``max_tokens``,
+            ``cancelled`` (``error`` is the ``RunTimeoutError`` after a timeout), or
+            ``None`` after a failure (``error`` is the exception). The error is passed
+            only to a hook that takes a third argument.
         on_model_start: ``on_model_start(ctx, messages)`` before every model call.
         on_model_end: ``on_model_end(ctx, message)`` with every assistant message.
     """

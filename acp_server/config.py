@@ -11,6 +11,8 @@ Precedence, highest first: flags > environment > config file > defaults.
 | request_timeout   | ``--request-timeout``                  | ``AGENTICA_REQUEST_TIMEOUT`` |
 | model_timeout     | ``--model-timeout``                    | ``AGENTICA_MODEL_TIMEOUT``|
 | max_turns         | ``--max-turns``                        | ``AGENTICA_MAX_TURNS``    |
+| turn_token_limit  | ``--turn-token-limit``                 | ``AGENTICA_TURN_TOKEN_LIMIT`` |
+| turn_request_limit| ``--turn-request-limit``               | ``AGENTICA_TURN_REQUEST_LIMIT`` |
 | work_dir          | ``--work-dir`` / ``--work_dir``        | ``AGENTICA_WORK_DIR``     |
 | base_url          | ``--base-url`` / ``--base_url``        | ``OPENAI_BASE_URL``       |
 | api_key           | ``--api-key`` / ``--api_key``          | ``OPENAI_API_KEY``        |
@@ -58,6 +60,8 @@ _ENV = {
     "request_timeout": "AGENTICA_REQUEST_TIMEOUT",
     "model_timeout": "AGENTICA_MODEL_TIMEOUT",
     "max_turns": "AGENTICA_MAX_TURNS",
+    "turn_token_limit": "AGENTICA_TURN_TOKEN_LIMIT",
+    "turn_request_limit": "AGENTICA_TURN_REQUEST_LIMIT",
     "work_dir": "AGENTICA_WORK_DIR",
     "base_url": "OPENAI_BASE_URL",
     "api_key": "OPENAI_API_KEY",
@@ -91,6 +95,10 @@ class ServerConfig:
     """Seconds to wait for the model's answer (None: the model's own default, 120 s)."""
     max_turns: int = 50
     """Cap on model requests within one prompt turn."""
+    turn_token_limit: int | None = None
+    """Tokens one prompt turn may use (ends it with ``max_tokens``; None/0: no limit)."""
+    turn_request_limit: int | None = None
+    """Model requests one prompt turn may make (ends it with ``max_turn_requests``)."""
     work_dir: str | None = None
     """Default working directory (ACP ``session/new`` normally sends ``cwd``)."""
     base_url: str | None = None
@@ -200,6 +208,9 @@ def build_parser(prog: str = "agentica-acp") -> argparse.ArgumentParser:
         metavar="N",
         help="cap on model requests per prompt turn (default 50)",
     )
+    for flag, what in (("token", "tokens"), ("request", "model requests")):
+        add(f"--turn-{flag}-limit", f"--turn_{flag}_limit", dest=f"turn_{flag}_limit",
+            metavar="N", help=f"{what} one prompt turn may use (0: no limit, the default)")
     add(
         "--work-dir", "--work_dir", dest="work_dir", metavar="DIR", help="default working directory"
     )
@@ -370,13 +381,16 @@ def _coerce(key: str, value: Any) -> Any:
         if tokens < 1 or isinstance(value, bool | float):
             raise ConfigError(f"context_window must be an integer >= 1, got {value!r}")
         return tokens
-    if key == "max_turns":
+    limit = key in ("turn_token_limit", "turn_request_limit")
+    if limit and str(value).strip().lower() in ("", "0", "none", "off"):
+        return None
+    if key == "max_turns" or limit:
         try:
             turns = int(value)
         except (TypeError, ValueError):
-            raise ConfigError(f"max_turns must be an integer, got {value!r}") from None
+            raise ConfigError(f"{key} must be an integer, got {value!r}") from None
         if turns < 1 or isinstance(value, bool | float):
-            raise ConfigError(f"max_turns must be an integer >= 1, got {value!r}")
+            raise ConfigError(f"{key} must be an integer >= 1, got {value!r}")
         return turns
     if not isinstance(value, str):
         raise ConfigError(f"{key} must be a string, got {value!r}")

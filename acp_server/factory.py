@@ -263,6 +263,7 @@ class SessionFactory:
         from acp_server.permissions import PermissionApprover
         from acp_server.workspace import KILL_GRACE, ClientWorkspace
         from agentica.agent import Agent
+        from agentica.run import RunConfig
         from agentica.tools.builtin import WorkspaceTools
         from agentica.tools.subagent_types import agent_dirs, load_subagent_types
         from agentica.tools.task import TaskTool
@@ -323,6 +324,10 @@ class SessionFactory:
             ledger=ledger,
             mode=mode,
             recorder=recorder,
+            run_config=RunConfig(
+                token_limit=self.config.turn_token_limit,
+                request_limit=self.config.turn_request_limit,
+            ) if self.config.turn_token_limit or self.config.turn_request_limit else None,
         )
 
     async def aclose(self) -> None:

@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from agentica.agent import Agent
     from agentica.events import RunEvent
     from agentica.messages import Message
+    from agentica.run import RunConfig
 
 # The mapping, the wire models and agentica's events are imported on first use (the
 # first turn), not here: ``SessionStore`` is needed before ``initialize`` is answered.
@@ -99,6 +100,8 @@ class Session:
     recorder: Recorder | None = None
     """Stores the session (``acp_server.recorder``); its ``notify`` is this ``notify``."""
     turns: int = 0
+    run_config: RunConfig | None = None
+    """Every turn's ``RunConfig`` (the per-turn budgets of ``ServerConfig``)."""
     _scope: anyio.CancelScope | None = field(default=None, repr=False)
     _cancelled: bool = field(default=False, repr=False)
     _idle: anyio.Event | None = field(default=None, repr=False)
@@ -266,7 +269,9 @@ class Session:
             await self.notify(text_chunk(f"*{notice}*\n\n"))
         result: wire.AcpStopReason = "end_turn"
         recorder, agent, step = self.recorder, self.agent, None
-        async with self.agent.run_stream(message) as stream:
+        # Passed only when set: the default run needs none (and test doubles take none).
+        budgets: dict[str, Any] = {} if self.run_config is None else {"config": self.run_config}
+        async with self.agent.run_stream(message, **budgets) as stream:
             async for event in stream:
                 delta = isinstance(event, TextDelta | ThinkingDelta)
                 if recorder is not None and delta and event.message_id != step:

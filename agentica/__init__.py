@@ -17,7 +17,6 @@ OpenAI client only when an OpenAI model is used.
 from typing import TYPE_CHECKING, Any
 
 from agentica.events import DiffContent as DiffContent
-from agentica.events import ImageContent as ImageContent
 from agentica.events import Location as Location
 from agentica.events import PlanEntry as PlanEntry
 from agentica.events import PlanUpdated as PlanUpdated
@@ -166,7 +165,6 @@ __all__ = [
     "GuardrailTripped",
     "GuardrailVerdict",
     "Hooks",
-    "ImageContent",
     "ImagePart",
     "InputGuardrailTripped",
     "LMStudioChat",

@@ -29,6 +29,7 @@ from typing import Any, assert_never
 from acp_server import wire
 from agentica.events import (
     DiffContent,
+    ImageContent,
     Location,
     PlanUpdated,
     RunEvent,
@@ -70,7 +71,7 @@ def locations(locs: Iterable[Location]) -> list[wire.ToolCallLocation]:
 
 
 def tool_content(content: Iterable[ToolContent]) -> list[wire.ToolCallContent]:
-    """Tool call content on the wire: text, ``diff`` or ``terminal``."""
+    """Tool call content on the wire: text, image, ``diff`` or ``terminal``."""
     out: list[wire.ToolCallContent] = []
     for item in content:
         match item:
@@ -80,6 +81,9 @@ def tool_content(content: Iterable[ToolContent]) -> list[wire.ToolCallContent]:
                 out.append(wire.DiffToolContent(path=path, old_text=old, new_text=new))
             case TerminalContent(terminal_id=tid):
                 out.append(wire.TerminalToolContent(terminal_id=tid))
+            case ImageContent(data=data, mime_type=mime):
+                image = wire.ImageBlock(data=data, mime_type=mime)
+                out.append(wire.ContentToolContent(content=image))
             case _:
                 assert_never(item)
     return out

@@ -275,9 +275,7 @@ async def run_events(
             yield state.pending.popleft()
         for call in calls:
             result = state.results[prefix + call.id]
-            state.new_messages.append(
-                Message.tool(call.id, call.name, result.text, is_error=result.is_error)
-            )
+            state.new_messages.append(result.message(call.id, call.name))
         state.unanswered = []
         state.results.clear()
         if output is not None and output.exhausted:

@@ -233,8 +233,10 @@ class RunState:
         self.partial = None
         for call in self.unanswered:
             done = self.results.get(self.call_prefix + call.id)
-            text, error = (done.text, done.is_error) if done else (note, True)
-            self.new_messages.append(Message.tool(call.id, call.name, text, is_error=error))
+            self.new_messages.append(
+                done.message(call.id, call.name) if done
+                else Message.tool(call.id, call.name, note, is_error=True)
+            )
         self.unanswered = []
         if stop_reason is not None:
             self.stop_reason = stop_reason

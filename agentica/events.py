@@ -94,7 +94,17 @@ class TerminalContent:
     type: Literal["terminal"] = "terminal"
 
 
-ToolContent: TypeAlias = TextContent | DiffContent | TerminalContent
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ImageContent:
+    """An image a tool call returned (e.g. a screenshot from an MCP tool)."""
+
+    data: str
+    """Base64-encoded bytes."""
+    mime_type: str = "image/png"
+    type: Literal["image"] = "image"
+
+
+ToolContent: TypeAlias = TextContent | DiffContent | TerminalContent | ImageContent
 """What a tool call shows the user besides its status."""
 
 
@@ -332,6 +342,7 @@ async def _atext(events: AsyncIterable[Any]) -> AsyncIterator[str]:
 
 __all__ = [
     "DiffContent",
+    "ImageContent",
     "Location",
     "PlanEntry",
     "PlanEntryPriority",

@@ -16,7 +16,8 @@ how to install it, and the agent runs without their tools.
 Each MCP tool is offered as ``mcp__<server>__<tool>`` (only ``[a-zA-Z0-9_-]``, at most 64
 characters, unique), with the server's JSON schema. A tool the server marks read-only
 (``readOnlyHint``) needs no approval; the others ask the agent's approver. Results (text,
-images, embedded resources, structured content) become the call's text; an error result
+images, embedded resources, structured content) become the call's text, and images also
+reach the model (when it accepts them) and the user as images; an error result
 or a server that died becomes a failed call the model can read.
 
 ``MCPTools`` owns the servers: ``async with tools:`` (or ``serve()`` in a task that lives

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
-from agentica.events import TextContent
+from agentica.events import ImageContent, TextContent
 from agentica.exceptions import ToolError
 from agentica.tools.base import ToolResult
 
@@ -152,6 +152,7 @@ def tool_name(server: str, tool: str, taken: set[str]) -> str:
 def result_of(content: Sequence[Any], structured: Any, is_error: bool) -> ToolResult:
     """An MCP ``CallToolResult``'s parts as a ``ToolResult`` (raises ``ToolError`` on error)."""
     parts: list[str] = []
+    images: list[ImageContent] = []
     for item in content:
         match getattr(item, "type", None):
             case "text":
@@ -159,6 +160,8 @@ def result_of(content: Sequence[Any], structured: Any, is_error: bool) -> ToolRe
             case "image" | "audio":
                 size = len(item.data) * 3 // 4
                 parts.append(f"[{item.type}: {item.mime_type}, {size} bytes]")
+                if item.type == "image":  # Sent to the model and shown to the user.
+                    images.append(ImageContent(data=item.data, mime_type=item.mime_type))
             case "resource":
                 res = item.resource
                 text = getattr(res, "text", None)
@@ -176,8 +179,9 @@ def result_of(content: Sequence[Any], structured: Any, is_error: bool) -> ToolRe
     text = "\n".join(parts)
     if is_error:
         raise ToolError(text or "The MCP tool reported an error without a message.")
+    shown = (TextContent(text=text),) if text else ()
     return ToolResult(
-        text=text, content=(TextContent(text=text),) if text else (), raw_output=structured
+        text=text, content=(*shown, *images), raw_output=structured, images=tuple(images)
     )
 
 

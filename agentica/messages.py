@@ -8,6 +8,7 @@ every model adapter speaks it, but carries reasoning and images as first-class f
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any, Literal, TypeAlias
 
 from pydantic import (
@@ -120,10 +121,19 @@ class Message(BaseModel):
         )
 
     @classmethod
-    def tool(cls, call_id: str, name: str, content: str, *, is_error: bool = False) -> Message:
-        """The result of one tool call."""
+    def tool(
+        cls,
+        call_id: str,
+        name: str,
+        content: str,
+        *,
+        is_error: bool = False,
+        images: Sequence[ImagePart] = (),
+    ) -> Message:
+        """The result of one tool call; ``images`` it returned follow its text as parts."""
+        body: str | list[ContentPart] = [TextPart(text=content), *images] if images else content
         return cls(
-            role="tool", content=content, tool_call_id=call_id, name=name, is_error=is_error
+            role="tool", content=body, tool_call_id=call_id, name=name, is_error=is_error
         )
 
 

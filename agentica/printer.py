@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TextIO, assert_never
 from agentica import _sync
 from agentica.events import (
     DiffContent,
+    ImageContent,
     PlanUpdated,
     RunEvent,
     RunFinished,
@@ -119,6 +120,10 @@ class Printer:
                 if status == "completed":
                     took_text = self._c(_DIM, f" ({took:.1f}s)")
                     self._line(self._c(_GREEN, f"  done {title}") + took_text)
+                    # Only images: the result's text is the model's, not shown here.
+                    images = [c for c in event.content if isinstance(c, ImageContent)]
+                    for text in _content_lines(images, self.max_output_lines):
+                        self._line(self._c(_DIM, f"  | {text}"))
                 elif status == "failed":
                     self._line(self._c(_RED, f"  failed {title}: {_first_line(error)}"))
                 else:
@@ -155,6 +160,9 @@ def _content_lines(content: Any, limit: int) -> list[str]:
                 lines.append(f"edit {path}")
             case TerminalContent(terminal_id=terminal_id):
                 lines.append(f"terminal {terminal_id}")
+            case ImageContent(mime_type=mime_type, data=data):
+                size = len(data) * 3 // 4 - data[-2:].count("=")  # Base64 padding.
+                lines.append(f"[image: {mime_type}, {size} bytes]")
     return lines
 
 

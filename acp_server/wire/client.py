@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal, TypeAlias
 from pydantic import Field
 
 from acp_server.wire.base import WireModel
-from acp_server.wire.methods import TextBlock
+from acp_server.wire.methods import ImageBlock, TextBlock
 
 # --- session/update payloads (sent) --------------------------------------------------------
 
@@ -20,7 +20,7 @@ class ToolCallLocation(WireModel):
 
 class ContentToolContent(WireModel):
     type: Literal["content"] = "content"
-    content: TextBlock
+    content: Annotated[TextBlock | ImageBlock, Field(discriminator="type")]
 
 
 class DiffToolContent(WireModel):

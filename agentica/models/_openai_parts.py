@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sys
 import uuid
+from collections.abc import Sequence
 from types import ModuleType
 from typing import Any
 
@@ -26,10 +27,37 @@ _CONTEXT_HINTS = (
 )
 
 
+def to_chat_messages(
+    messages: Sequence[Message], *, images: bool = True, reasoning: bool = False
+) -> list[dict[str, Any]]:
+    """A history in Chat Completions form.
+
+    A ``tool`` message can only carry text there, so images a tool returned are sent (to
+    a model that accepts images) in one ``user`` message right after the run of ``tool``
+    messages they belong to: every call still has exactly one ``tool`` message, and the
+    ``tool`` messages of one assistant turn stay together.
+    """
+    out: list[dict[str, Any]] = []
+    seen: list[dict[str, Any]] = []  # Image parts of the current run of tool messages.
+    for msg in messages:
+        if msg.role != "tool" and seen:
+            out.append({"role": "user", "content": seen})
+            seen = []
+        out.append(to_chat_message(msg, images=images, reasoning=reasoning))
+        if msg.role == "tool" and images and isinstance(msg.content, list):
+            parts = [_part(p, True) for p in msg.content if isinstance(p, ImagePart)]
+            if parts:
+                note = f"The image(s) returned by tool call {msg.tool_call_id} ({msg.name}):"
+                seen += [{"type": "text", "text": note}, *parts]
+    if seen:
+        out.append({"role": "user", "content": seen})
+    return out
+
+
 def to_chat_message(
     msg: Message, *, images: bool = True, reasoning: bool = False
 ) -> dict[str, Any]:
-    """One agentica message in Chat Completions form."""
+    """One agentica message in Chat Completions form (a tool message's images left out)."""
     if msg.role == "tool":
         return {"role": "tool", "tool_call_id": msg.tool_call_id, "content": msg.text}
     if msg.role == "assistant":

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from agentica.messages import Message
-from agentica.models._openai_parts import to_chat_message
+from agentica.models._openai_parts import to_chat_messages
 from agentica.models.base import ToolSpec
 
 _PRESERIALISED = ("messages", "tools")
@@ -41,7 +41,7 @@ def request_body(
     """
     kwargs: dict[str, Any] = {
         "model": model,
-        "messages": [to_chat_message(m, images=images, reasoning=reasoning) for m in messages],
+        "messages": to_chat_messages(messages, images=images, reasoning=reasoning),
         "stream": True,
     }
     if stream_usage:

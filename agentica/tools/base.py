@@ -16,7 +16,14 @@ from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeAlias
 
-from agentica.events import Location, RunEvent, ToolCallProgress, ToolContent, ToolKind
+from agentica.events import (
+    ImageContent,
+    Location,
+    RunEvent,
+    ToolCallProgress,
+    ToolContent,
+    ToolKind,
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -29,12 +36,15 @@ class ToolResult:
             ``text`` is shown.
         locations: Files the call touched.
         raw_output: Structured output for ``rawOutput`` (any JSON-able value).
+        images: Images the model receives with ``text`` (when it accepts images). They
+            are not shown by themselves: put them in ``content`` too for the user.
     """
 
     text: str
     content: tuple[ToolContent, ...] = ()
     locations: tuple[Location, ...] | None = None
     raw_output: Any = None
+    images: tuple[ImageContent, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -24,8 +24,9 @@ from typing import Any, Literal, Protocol
 import anyio.to_thread
 from pydantic import BaseModel, ValidationError
 
-from agentica.events import Location, ToolContent, ToolKind
+from agentica.events import ImageContent, Location, ToolContent, ToolKind
 from agentica.exceptions import StopRun, ToolError, format_validation_error
+from agentica.messages import ImagePart, Message
 from agentica.tools.base import CallDescription, ToolResult
 
 logger = logging.getLogger(__name__)
@@ -46,7 +47,14 @@ class FunctionCallResult:
     content: tuple[ToolContent, ...] = ()
     locations: tuple[Location, ...] | None = None
     raw_output: Any = None
+    images: tuple[ImageContent, ...] = ()
+    """Images the model receives with ``text``."""
     duration: float = 0.0
+
+    def message(self, call_id: str, name: str) -> Message:
+        """This outcome as the history's ``tool`` message for the model's call ``call_id``."""
+        images = [ImagePart(data=i.data, mime_type=i.mime_type) for i in self.images]
+        return Message.tool(call_id, name, self.text, is_error=self.is_error, images=images)
 
     @property
     def status(self) -> Literal["completed", "failed"]:
@@ -66,6 +74,7 @@ class FunctionCallResult:
             return cls(
                 call_id=call_id, tool_name=tool_name, text=value.text, value=value,
                 content=value.content, locations=value.locations, raw_output=value.raw_output,
+                images=value.images,
             )
         return cls(call_id=call_id, tool_name=tool_name, text=result_text(value), value=value)
 

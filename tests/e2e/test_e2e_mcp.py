@@ -10,6 +10,10 @@ import anyio
 from acp.schema import EnvVariable, McpServerStdio
 from e2e_util import open_server, wait_gone
 from proc_util import alive
+from schema_util import validate_def
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "mcp"))
+from mcp_test_server import PNG
 
 MCP_SERVER = str(Path(__file__).resolve().parents[1] / "mcp" / "mcp_test_server.py")
 
@@ -86,6 +90,24 @@ async def test_mcp_tools_are_called_in_parallel_and_shown_like_built_ins(workdir
     # Only the MCP tool not marked read-only asked for permission.
     (perm,) = server.client.permission_requests
     assert perm["rawInput"] == {"reason": "nope"}
+
+
+async def test_an_image_from_an_mcp_tool_reaches_the_editor_as_an_image_block(workdir, tmp_path):
+    log = tmp_path / "mcp.log"
+    async with open_server(workdir) as server:
+        with anyio.fail_after(30):
+            await server.initialize()
+            sid = await new_session(server, [stdio("t", log)])
+            assert await server.prompt(sid, call(("mcp__t__image", {}))) == "end_turn"
+    (updates,) = tool_updates(server.updates(sid)).values()
+    last = updates[-1]
+    assert last["status"] == "completed"
+    blocks = [c["content"] for c in last["content"] if c["type"] == "content"]
+    assert blocks[0] == {"type": "text", "text": "a pixel\n[image: image/png, 66 bytes]"}
+    assert blocks[1] == {"type": "image", "data": PNG, "mimeType": "image/png"}
+    for item in last["content"]:
+        validate_def("ToolCallContent", item)
+    validate_def("SessionUpdate", last)  # (Every message was validated as read, too.)
 
 
 async def test_failed_servers_are_reported_and_the_session_goes_on(workdir, tmp_path):

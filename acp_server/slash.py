@@ -18,6 +18,7 @@ from acp_server.sessions import Session
 
 if TYPE_CHECKING:
     from agentica.messages import Message
+    from agentica.models.base import Model
 
 MODEL_CONFIG_ID = "model"
 
@@ -118,14 +119,9 @@ class SessionHost:
         if self.session.recorder is not None:
             self.session.recorder.replace_history(messages)
 
-    async def summarise(self, messages: Sequence[Message]) -> str:
-        from agentica.commands import COMPACT_PROMPT
-        from agentica.messages import Message
-
-        if self.session.agent is None:
-            return ""
-        reply = await self.session.agent.model.response([*messages, Message.user(COMPACT_PROMPT)])
-        return reply.content.strip()
+    @property
+    def model(self) -> Model | None:
+        return None if self.session.agent is None else self.session.agent.model
 
     def models(self) -> tuple[str, list[str]]:
         current = current_model(self.session, self.factory)

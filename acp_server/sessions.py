@@ -275,7 +275,7 @@ class Session:
 
         result: wire.AcpStopReason = "end_turn"
         recorder, agent, step = self.recorder, self.agent, None
-        cost_before, prices = self.cost, prices_of(agent.model)
+        cost_before, prices = self.cost, prices_of(getattr(agent, "model", None))
         async with self.agent.run_stream(message) as stream:
             async for event in stream:
                 delta = isinstance(event, TextDelta | ThinkingDelta)

@@ -212,6 +212,7 @@ class SessionHost:
             ("Mode", f"{modes.mode_name(s.mode)} (`{s.mode}`)"),
             ("Roots", roots),
             ("Context tokens used", used),
+            *([("Cost so far", f"${s.cost:.4f}")] if s.cost is not None else []),
             ("Session", f"`{s.id}`"),
             ("Stored", where),
         ]

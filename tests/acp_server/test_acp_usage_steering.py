@@ -128,6 +128,8 @@ async def test_usage_update_carries_the_cumulative_cost_and_returns_on_load_and_
     assert first["used"] == 1500 and first["size"] == 128_000
     assert first["cost"] == {"amount": pytest.approx(0.0075), "currency": "USD"}
     assert second["cost"]["amount"] == pytest.approx(0.0075 + 0.0085)  # Cumulative.
+    await prompt(router, sid, "/status")
+    assert "**Cost so far**: $0.0160" in client.text()
     await router.aclose()
     for method in ("session/load", "session/resume"):
         again = FakeClient()

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
-from acp_server import modes, slash
+from acp_server import modes, slash, usage
 from acp_server.config import ServerConfig
 from acp_server.errors import RpcError
 from acp_server.factory import ModelFactory, SessionFactory
@@ -164,6 +164,9 @@ class AcpAgent:
 
     async def _announce_commands(self, session: Session) -> None:
         await session.notify(slash.available_commands_update())
+        known = usage.usage_update(session.tokens_used, session.context_size, session.cost)
+        if session.tokens_used and known is not None:  # A stored session (acp-spec §13).
+            await session.notify(known)
 
     async def load_session(self, params: wire.LoadSessionParams) -> wire.LoadSessionResult:
         """``session/load``: the stored session, its history replayed before the answer."""
@@ -293,23 +296,12 @@ class AcpAgent:
     async def set_config_option(
         self, session: Session, params: wire.SetConfigOptionParams
     ) -> wire.SetConfigOptionResult:
-        """``session/set_config_option``: the mode or the model."""
+        """``session/set_config_option``: the mode, the model or the thinking effort."""
         from acp_server import wire
 
-        ids = (modes.MODE_CONFIG_ID, slash.MODEL_CONFIG_ID)
-        if params.config_id not in ids:
-            raise RpcError.invalid_params(
-                f"unknown config option {params.config_id!r}; this agent has: {', '.join(ids)}"
-            )
-        if params.config_id == slash.MODEL_CONFIG_ID:
-            choices = slash.model_choices(self.factory, slash.current_model(session, self.factory))
-            if isinstance(params.value, bool) or params.value not in choices:
-                raise RpcError.invalid_params(
-                    f"config option 'model' must be one of {', '.join(choices)}, "
-                    f"got {params.value!r}"
-                )
+        if params.config_id != modes.MODE_CONFIG_ID:  # The model or the thinking effort.
             try:
-                slash.switch_model(session, self.factory, params.value)
+                slash.set_option(session, self.factory, params.config_id, params.value)
             except ValueError as e:
                 raise RpcError.invalid_params(str(e)) from None
         elif isinstance(params.value, bool) or params.type == "boolean":
@@ -338,10 +330,15 @@ class AcpAgent:
         single = blocks[0] if len(blocks) == 1 else None
         command = parse(single.text) if isinstance(single, wire.TextBlock) else None
         if command is not None:
-            return wire.PromptResult(stop_reason=await self._command(session, *command, shown))
-        images = session.agent is not None and session.agent.model.supports_images
-        message = prompt_to_message(params.prompt, supports_images=images)
-        return wire.PromptResult(stop_reason=await session.prompt(message, shown))
+            reason = await self._command(session, *command, shown)
+        else:
+            images = session.agent is not None and session.agent.model.supports_images
+            message = prompt_to_message(params.prompt, supports_images=images)
+            reason = await session.prompt(message, shown)
+        wanted = usage.wants_prompt_usage(self.client_capabilities)
+        return wire.PromptResult(
+            stop_reason=reason, usage=usage.prompt_usage(session.turn_usage) if wanted else None
+        )
 
     async def _command(
         self, session: Session, name: str, arg: str, shown: list[dict[str, Any]]

@@ -24,11 +24,12 @@ from typing import TYPE_CHECKING, Any
 
 from acp_server import modes
 from acp_server.config import ServerConfig
-from acp_server.model_settings import credential_overrides, model_options
+from acp_server.model_settings import credential_overrides, model_options, with_reasoning_effort
 from acp_server.protocol import ClientConnection
 from acp_server.sessions import CallLedger, Session
 from acp_server.startup import is_demo_spec, spec_supports_images
 from acp_server.turn_errors import describe_setup_error
+from acp_server.usage import stored as stored_usage
 
 if TYPE_CHECKING:
     from acp_server import wire
@@ -249,6 +250,9 @@ class SessionFactory:
                 except ValueError as e:
                     logger.warning("session %s: %s; using %s", session_id, e, self.model_spec)
                     record.config["model"] = self.model_spec
+            effort = record.config.get("thought_level")  # Kept by ``slash.set_thought_level``.
+            if isinstance(effort, str) and model.supports_reasoning_effort:
+                model = with_reasoning_effort(model, effort)
         except Exception as e:
             return Session(
                 id=session_id,
@@ -311,6 +315,7 @@ class SessionFactory:
             history=history,
         )
         task.bind(agent)
+        used, cost = stored_usage(record.config)  # Known for a stored session.
         return Session(
             id=session_id,
             cwd=params.cwd,
@@ -320,6 +325,8 @@ class SessionFactory:
             workspace=workspace,
             approver=approver,
             context_size=model.context_window or self.config.context_window,
+            tokens_used=used,
+            cost=cost,
             demo_notice=is_demo and not _demo_explains_itself(),
             ledger=ledger,
             mode=mode,

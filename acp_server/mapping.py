@@ -130,13 +130,16 @@ def failed_update(call_id: str, reason: str = "Cancelled") -> dict[str, Any]:
     )
 
 
-def event_to_updates(event: RunEvent, *, context_size: int | None = None) -> list[dict[str, Any]]:
+def event_to_updates(
+    event: RunEvent, *, context_size: int | None = None, cost: float | None = None
+) -> list[dict[str, Any]]:
     """The ``session/update`` ``update`` payloads for one run event (often one, maybe none).
 
     Args:
         event: The event to map.
         context_size: Fallback context window size for ``UsageUpdated`` events that do
             not carry one; ``usage_update`` is only sent when a size is known.
+        cost: The session's cumulative cost in USD, for ``usage_update`` (None: unknown).
     """
     match event:
         case TextDelta(text=text, message_id=mid):
@@ -188,7 +191,8 @@ def event_to_updates(event: RunEvent, *, context_size: int | None = None) -> lis
             if size is None:
                 return []
             used = max(0, event.context_used)
-            return [wire.dump(wire.UsageUpdate(used=used, size=max(size, 0)))]
+            priced = None if cost is None else wire.Cost(amount=round(cost, 6), currency="USD")
+            return [wire.dump(wire.UsageUpdate(used=used, size=max(size, 0), cost=priced))]
         case RunFinished():
             return []
         case _:

@@ -7,9 +7,16 @@ not inherit a secret the user did not put in their own environment.
 
 from __future__ import annotations
 
-from typing import Any
+import copy
+from typing import TYPE_CHECKING, Any
 
 from acp_server.config import ServerConfig
+
+if TYPE_CHECKING:
+    from agentica.models.base import Model
+
+REASONING_EFFORTS = ("low", "medium", "high")
+"""The thinking efforts offered for a model that takes ``reasoning_effort``."""
 
 
 def model_options(config: ServerConfig) -> dict[str, Any]:
@@ -34,4 +41,12 @@ def credential_overrides(config: ServerConfig) -> dict[str, str]:
     return overrides
 
 
-__all__ = ["credential_overrides", "model_options"]
+def with_reasoning_effort(model: Model, effort: str | None) -> Model:
+    """A copy of ``model`` asking for ``effort`` in its next requests (``model`` itself may
+    be shared by other sessions; the copy shares its connection pool)."""
+    own = copy.copy(model)
+    own.reasoning_effort = effort
+    return own
+
+
+__all__ = ["REASONING_EFFORTS", "credential_overrides", "model_options", "with_reasoning_effort"]

@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from acp_server.recorder import Recorder
     from acp_server.workspace import ClientWorkspace
     from agentica.agent import Agent
-    from agentica.events import RunEvent
+    from agentica.events import RunEvent, Usage
     from agentica.messages import Message
     from agentica.run import RunConfig
 
@@ -90,6 +90,10 @@ class Session:
     context_size: int | None = None
     tokens_used: int = 0
     """Context tokens of the latest model call."""
+    cost: float | None = None
+    """Cumulative cost in USD (``acp_server.usage``; None while no priced model answered)."""
+    turn_usage: Usage | None = None
+    """The tokens of the latest turn's model calls (for the prompt result)."""
     demo_notice: bool = False
     """Send ``DEMO_NOTICE`` before the first reply."""
     setup_error: str | None = None
@@ -172,6 +176,7 @@ class Session:
         scope = anyio.CancelScope()
         self._scope, self._cancelled = scope, False
         idle = self._idle = anyio.Event()
+        self.turn_usage = None
         if self.recorder is not None:
             self.recorder.begin_turn(None, shown)
         try:
@@ -206,6 +211,7 @@ class Session:
         open_calls: dict[str, None] = {}
         result: wire.AcpStopReason = "end_turn"
         self.turns += 1
+        self.turn_usage = None
         if self.recorder is not None:
             self.recorder.begin_turn(None if self.agent is None else message, shown)
         try:
@@ -238,6 +244,7 @@ class Session:
             with anyio.CancelScope(shield=True):
                 await self._close_calls(open_calls, "Cancelled")
                 if self.recorder is not None:
+                    self._store_usage(self.recorder)
                     history = None if self.agent is None else self.agent.messages
                     await self.recorder.end_turn(history, self.approver)
             self.ledger.clear()
@@ -267,10 +274,13 @@ class Session:
 
         for notice in await before_turn(self.agent):  # Waits for the MCP servers to start.
             await self.notify(text_chunk(f"*{notice}*\n\n"))
+        from acp_server.usage import cost_of, prices_of
+
         result: wire.AcpStopReason = "end_turn"
         recorder, agent, step = self.recorder, self.agent, None
         # Passed only when set: the default run needs none (and test doubles take none).
         budgets: dict[str, Any] = {} if self.run_config is None else {"config": self.run_config}
+        cost_before, prices = self.cost, prices_of(getattr(agent, "model", None))
         async with self.agent.run_stream(message, **budgets) as stream:
             async for event in stream:
                 delta = isinstance(event, TextDelta | ThinkingDelta)
@@ -280,7 +290,9 @@ class Session:
                 if isinstance(event, RunFinished):
                     result = stop_reason(event.stop_reason)
                 elif isinstance(event, UsageUpdated):
-                    self.tokens_used = max(0, event.context_used)
+                    self.tokens_used, self.turn_usage = max(0, event.context_used), event.usage
+                    if prices is not None:  # ``event.usage`` is the run's so far.
+                        self.cost = (cost_before or 0.0) + cost_of(event.usage, prices)
                 # Each update is queued whole or not at all (a cancel waits for the queue
                 # put), and a call counts as open only once its ``tool_call`` is queued, so
                 # the final "failed" updates of a cancelled turn never name a call the
@@ -289,7 +301,9 @@ class Session:
                     continue  # Withdrawn by its emitter (see ``CallLedger.emit_written``).
                 shown = self._with_wire_id(event)
                 with anyio.CancelScope(shield=True):
-                    for update in event_to_updates(shown, context_size=self.context_size):
+                    for update in event_to_updates(
+                        shown, context_size=self.context_size, cost=self.cost
+                    ):
                         await self.notify(update)
                 if isinstance(event, ToolCallStarted) and isinstance(shown, ToolCallStarted):
                     open_calls[shown.call_id] = None
@@ -301,6 +315,14 @@ class Session:
                 if recorder is not None and not delta:  # Maybe a step is complete now.
                     recorder.step(agent.live_messages)
         return result
+
+    def _store_usage(self, recorder: Recorder) -> None:
+        """Keep the usage in the stored config (for ``session/load`` / ``resume``)."""
+        from acp_server.usage import STORED_KEY, to_store
+
+        kept = to_store(self.tokens_used, self.cost)
+        if self.tokens_used and recorder.record.config.get(STORED_KEY) != kept:
+            recorder.save(config={**recorder.record.config, STORED_KEY: kept})
 
     def _with_wire_id(self, event: RunEvent) -> RunEvent:
         """``event`` naming its call by the wire id (unique in the session, see the ledger)."""

@@ -4,7 +4,8 @@ The commands themselves are ``agentica.commands``; this module is their host for
 session (``SessionHost``): the model switch goes through the session factory (the
 conversation is kept), the mode through ``Session.set_mode``, ``/clear`` and
 ``/compact`` rewrite the stored history too. Also: the session's complete config option
-list (mode + model) and its ``available_commands_update``.
+list (mode, model and, for a model that takes ``reasoning_effort``, ``thought_level``)
+and its ``available_commands_update``.
 """
 
 from __future__ import annotations
@@ -14,12 +15,15 @@ from typing import TYPE_CHECKING, Any
 
 from acp_server import modes
 from acp_server.factory import SessionFactory
+from acp_server.model_settings import REASONING_EFFORTS, with_reasoning_effort
 from acp_server.sessions import Session
 
 if TYPE_CHECKING:
     from agentica.messages import Message
+    from agentica.models.base import Model
 
 MODEL_CONFIG_ID = "model"
+THOUGHT_CONFIG_ID = "thought_level"
 
 
 def current_model(session: Session, factory: SessionFactory) -> str:
@@ -47,7 +51,7 @@ def model_choices(factory: SessionFactory, current: str) -> list[str]:
 
 
 def config_options(session: Session, factory: SessionFactory) -> list[dict[str, Any]]:
-    """The complete ``SessionConfigOption`` list: the mode, then the model."""
+    """The complete ``SessionConfigOption`` list: the mode, the model, the thinking effort."""
     current = current_model(session, factory)
     model = {
         "id": MODEL_CONFIG_ID,
@@ -58,7 +62,66 @@ def config_options(session: Session, factory: SessionFactory) -> list[dict[str, 
         "currentValue": current,
         "options": [{"value": m, "name": m} for m in model_choices(factory, current)],
     }
-    return [*modes.config_options(session.mode), model]
+    thought = thought_option(session)
+    return [*modes.config_options(session.mode), model, *([thought] if thought else [])]
+
+
+def thought_option(session: Session) -> dict[str, Any] | None:
+    """The ``thought_level`` option, for a model that takes a reasoning effort."""
+    model = None if session.agent is None else session.agent.model
+    if model is None or not model.supports_reasoning_effort:
+        return None
+    return {
+        "id": THOUGHT_CONFIG_ID,
+        "name": "Thinking effort",
+        "description": "How hard the model reasons before it answers (reasoning_effort)",
+        "category": "thought_level",
+        "type": "select",
+        "currentValue": model.reasoning_effort or "medium",  # OpenAI's default.
+        "options": [{"value": e, "name": e.capitalize()} for e in REASONING_EFFORTS],
+    }
+
+
+def set_thought_level(session: Session, effort: str) -> None:
+    """Ask the session's model for ``effort`` from its next request on (kept stored).
+
+    Raises:
+        ValueError: The model takes no reasoning effort, or ``effort`` is not one.
+    """
+    agent = session.agent
+    if agent is None or not agent.model.supports_reasoning_effort:
+        raise ValueError("this session's model takes no thinking effort")
+    if effort not in REASONING_EFFORTS:
+        raise ValueError(
+            f"config option {THOUGHT_CONFIG_ID!r} must be one of "
+            f"{', '.join(REASONING_EFFORTS)}, got {effort!r}"
+        )
+    agent.model = with_reasoning_effort(agent.model, effort)
+    if session.recorder is not None:
+        config = session.recorder.record.config
+        session.recorder.save(config={**config, THOUGHT_CONFIG_ID: effort})
+
+
+def set_option(session: Session, factory: SessionFactory, config_id: str, value: object) -> None:
+    """``session/set_config_option`` for the model or the thinking effort.
+
+    Raises:
+        ValueError: An unknown option or value (the message lists the valid ones).
+    """
+    ids = [o["id"] for o in config_options(session, factory)]
+    if config_id not in ids:
+        raise ValueError(f"unknown config option {config_id!r}; this agent has: {', '.join(ids)}")
+    if not isinstance(value, str):
+        raise ValueError(f"config option {config_id!r} is a select: its value must be a string")
+    if config_id == THOUGHT_CONFIG_ID:
+        set_thought_level(session, value)
+        return
+    choices = model_choices(factory, current_model(session, factory))
+    if value not in choices:
+        raise ValueError(
+            f"config option 'model' must be one of {', '.join(choices)}, got {value!r}"
+        )
+    switch_model(session, factory, value)
 
 
 def config_option_update(session: Session, factory: SessionFactory) -> dict[str, Any]:
@@ -94,6 +157,9 @@ def switch_model(session: Session, factory: SessionFactory, spec: str) -> str:
     if session.agent.is_running:
         raise ValueError("a turn is running; switch the model when it has ended")
     model = factory.model_for(spec)
+    effort = session.recorder.record.config.get(THOUGHT_CONFIG_ID) if session.recorder else None
+    if isinstance(effort, str) and model.supports_reasoning_effort:  # Kept across a switch.
+        model = with_reasoning_effort(model, effort)
     session.agent.model = model
     session.context_size = model.context_window or factory.config.context_window
     if session.recorder is not None:
@@ -118,14 +184,9 @@ class SessionHost:
         if self.session.recorder is not None:
             self.session.recorder.replace_history(messages)
 
-    async def summarise(self, messages: Sequence[Message]) -> str:
-        from agentica.commands import COMPACT_PROMPT
-        from agentica.messages import Message
-
-        if self.session.agent is None:
-            return ""
-        reply = await self.session.agent.model.response([*messages, Message.user(COMPACT_PROMPT)])
-        return reply.content.strip()
+    @property
+    def model(self) -> Model | None:
+        return None if self.session.agent is None else self.session.agent.model
 
     def models(self) -> tuple[str, list[str]]:
         current = current_model(self.session, self.factory)
@@ -151,6 +212,7 @@ class SessionHost:
             ("Mode", f"{modes.mode_name(s.mode)} (`{s.mode}`)"),
             ("Roots", roots),
             ("Context tokens used", used),
+            *([("Cost so far", f"${s.cost:.4f}")] if s.cost is not None else []),
             ("Session", f"`{s.id}`"),
             ("Stored", where),
         ]
@@ -158,11 +220,15 @@ class SessionHost:
 
 __all__ = [
     "MODEL_CONFIG_ID",
+    "THOUGHT_CONFIG_ID",
     "SessionHost",
     "available_commands_update",
     "config_option_update",
     "config_options",
     "current_model",
     "model_choices",
+    "set_option",
+    "set_thought_level",
     "switch_model",
+    "thought_option",
 ]

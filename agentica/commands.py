@@ -3,8 +3,9 @@
 A prompt that is a single line starting with ``/`` is a command: ``parse()`` splits it,
 ``run_command()`` runs it against a ``CommandHost`` (what the front end can do: switch
 the model or the mode, describe itself). Commands never call the model themselves except
-``/compact`` (one summarising call) and ``/init``, which hands the model a prompt to run
-as a normal turn (``CommandResult.prompt``).
+``/compact`` (``agentica.compaction.compact``, the mechanism that also compacts a run
+near its context window) and ``/init``, which hands the model a prompt to run as a
+normal turn (``CommandResult.prompt``).
 
 Also here: ``project_instructions()``, the ``AGENTS.md`` / ``AGENTICA.md`` files of a
 project, read into the system prompt.
@@ -15,9 +16,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
+from agentica.compaction import estimate_tokens
 from agentica.messages import Message
+
+if TYPE_CHECKING:
+    from agentica.models.base import Model
 
 INSTRUCTION_FILES = ("AGENTS.md", "AGENTICA.md")
 """Project instruction files, looked for in the root and its parents up to the repository."""
@@ -45,19 +50,14 @@ COMMANDS: tuple[Command, ...] = (
     Command("status", "Model, mode, roots, tokens used, session id and storage"),
 )
 
-COMPACT_PROMPT = (
-    "Summarise the conversation so far for your own later use: the user's goals, what was "
-    "decided, what was done (files changed, commands run, results) and what is still open. "
-    "Be concise but keep every detail needed to continue the work. Reply with the summary only."
-)
 INIT_PROMPT = (
     "Look around this project (its layout, build and test commands, conventions, main "
     "modules) with your tools, then write a concise AGENTS.md at the project root with what "
     "a coding agent needs to know to work here: how to build, test and lint, the code "
     "style, the layout, and anything surprising. If an AGENTS.md exists, improve it."
 )
-KEEP_AFTER_COMPACT = 2
-"""Messages kept verbatim after a compaction (the latest exchange)."""
+KEEP_AFTER_COMPACT = 1
+"""Turns kept verbatim by ``/compact`` (the latest exchange)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,8 +80,9 @@ class CommandHost(Protocol):
         """Make ``messages`` the conversation (``/clear``, ``/compact``)."""
         ...
 
-    async def summarise(self, messages: Sequence[Message]) -> str:
-        """One model call summarising ``messages`` (``/compact``)."""
+    @property
+    def model(self) -> Model | None:
+        """The model that answers (and summarises, for ``/compact``); None: none works."""
         ...
 
     def models(self) -> tuple[str, list[str]]:
@@ -112,13 +113,6 @@ def parse(text: str) -> tuple[str, str] | None:
         return None
     name, _, arg = text[1:].partition(" ")
     return name.lower(), arg.strip()
-
-
-def estimate_tokens(messages: Sequence[Message]) -> int:
-    """A rough token count (4 characters a token) for messages the model has not seen."""
-    chars = sum(len(m.text) + len(m.reasoning_content or "") for m in messages)
-    chars += sum(len(c.arguments) + len(c.name) for m in messages for c in m.tool_calls)
-    return chars // 4
 
 
 def help_text() -> str:
@@ -179,31 +173,19 @@ async def run_command(host: CommandHost, name: str, arg: str) -> CommandResult:
 
 
 async def _compact(host: CommandHost) -> CommandResult:
-    history = host.history
-    cut = _compact_cut(history)
-    if cut <= 0:
+    from agentica.compaction import compact
+
+    model = host.model
+    if model is None:
+        return CommandResult("Nothing to compact: this session has no working model.")
+    result = await compact(host.history, model=model, keep_recent=KEEP_AFTER_COMPACT)
+    if not result.summarised:
         return CommandResult("Nothing to compact yet.")
-    before = estimate_tokens(history)
-    summary = await host.summarise(history[:cut])
-    kept = [
-        Message.user(f"Summary of the earlier conversation:\n\n{summary}"),
-        Message.assistant("Understood; I will continue from this summary."),
-        *history[cut:],
-    ]
-    host.replace_history(kept)
-    after = estimate_tokens(kept)
+    host.replace_history(result.messages)
     return CommandResult(
-        f"Compacted {cut} older messages into a summary: about {before} tokens before, "
-        f"about {after} after."
+        f"Compacted {result.summarised} older messages into a summary: about "
+        f"{result.tokens_before} tokens before, about {result.tokens_after} after."
     )
-
-
-def _compact_cut(history: Sequence[Message]) -> int:
-    """Where the kept tail starts: at the last user message, if older messages exist."""
-    users = [i for i, m in enumerate(history) if m.role == "user"]
-    if len(users) < 2:
-        return 0 if len(history) <= KEEP_AFTER_COMPACT else len(history)
-    return users[-1]
 
 
 def project_instructions(root: str | Path) -> str:
@@ -233,7 +215,6 @@ def project_instructions(root: str | Path) -> str:
 
 __all__ = [
     "COMMANDS",
-    "COMPACT_PROMPT",
     "INIT_PROMPT",
     "INSTRUCTION_FILES",
     "Command",

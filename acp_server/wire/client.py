@@ -82,10 +82,16 @@ class PlanUpdate(WireModel):
     entries: list[PlanEntryWire]
 
 
+class Cost(WireModel):
+    amount: float
+    currency: str
+
+
 class UsageUpdate(WireModel):
     session_update: Literal["usage_update"] = "usage_update"
     used: int
     size: int
+    cost: Cost | None = None
 
 
 # --- session/request_permission ------------------------------------------------------------
@@ -161,6 +167,7 @@ __all__ = [
     "AcpToolCallStatus",
     "CancelledOutcome",
     "ContentToolContent",
+    "Cost",
     "CreateTerminalParams",
     "CreateTerminalResult",
     "DiffToolContent",

@@ -290,8 +290,19 @@ AcpStopReason: TypeAlias = Literal[
 ]
 
 
+class PromptUsage(WireModel):
+    """Unstable ``PromptResponse.usage``: the tokens of the turn's model calls."""
+
+    total_tokens: int
+    input_tokens: int
+    output_tokens: int
+    thought_tokens: int | None = None
+    cached_read_tokens: int | None = None
+
+
 class PromptResult(WireModel):
     stop_reason: AcpStopReason
+    usage: PromptUsage | None = None
 
 
 class CancelParams(WireModel):
@@ -327,6 +338,7 @@ __all__ = [
     "PromptCapabilities",
     "PromptParams",
     "PromptResult",
+    "PromptUsage",
     "ResourceLinkBlock",
     "ResumeSessionParams",
     "SessionAdditionalDirectoriesCapabilities",

@@ -116,6 +116,10 @@ class Model(ABC):
     """Size of the context window in tokens, when known."""
     supports_images: bool = False
     """Whether user messages may carry images."""
+    supports_reasoning_effort: bool = False
+    """Whether the model takes a reasoning effort (``reasoning_effort``: low/medium/high)."""
+    reasoning_effort: str | None = None
+    """The reasoning effort asked for in each request (None: the provider's default)."""
     supports_json_schema: bool = False
     """Whether ``response_stream()`` takes ``output_schema=`` (native JSON-schema output,
     used for ``response_model``); otherwise agents fall back to a ``final_result`` tool."""

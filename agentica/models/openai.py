@@ -55,6 +55,7 @@ from agentica.models.presets import (
     Preset,
     find_preset,
     known_context_window,
+    known_reasoning_effort,
     known_supports_images,
 )
 
@@ -99,6 +100,10 @@ class OpenAIChat(Model):
         stream_usage: Ask for usage in the stream (``stream_options.include_usage``).
         extra_body: Extra JSON fields for every request (provider options).
         extra_headers: Extra HTTP headers for every request.
+        reasoning_effort: ``low``/``medium``/``high`` for reasoning models (``o3``,
+            ``gpt-5``), sent as ``reasoning_effort`` when set.
+        supports_reasoning_effort: Whether the model takes it (default: judged from the
+            name, ``agentica.models.presets.known_reasoning_effort``).
     """
 
     provider_name: str = "openai"
@@ -128,6 +133,8 @@ class OpenAIChat(Model):
         stream_usage: bool | None = None,
         extra_body: dict[str, Any] | None = None,
         extra_headers: dict[str, str] | None = None,
+        reasoning_effort: str | None = None,
+        supports_reasoning_effort: bool | None = None,
     ) -> None:
         preset = find_preset(provider or self.provider_name)
         if preset is None:
@@ -153,6 +160,12 @@ class OpenAIChat(Model):
             known_supports_images(self.id) if supports_images is None else supports_images
         )
         self.send_reasoning = send_reasoning
+        self.reasoning_effort = reasoning_effort
+        self.supports_reasoning_effort = (
+            known_reasoning_effort(self.id)
+            if supports_reasoning_effort is None
+            else supports_reasoning_effort
+        )
         self.stream_usage = preset.stream_usage if stream_usage is None else stream_usage
         self.extra_body = dict(extra_body or {})
         self.extra_headers = dict(extra_headers or {})
@@ -209,7 +222,9 @@ class OpenAIChat(Model):
             reasoning=self.send_reasoning, stream_usage=bool(self.stream_usage),
             sampling={"temperature": self.temperature, "top_p": self.top_p,
                       "max_tokens": self.max_tokens},
-            extra_body=self.extra_body, extra_headers=self.extra_headers,
+            extra_body=({"reasoning_effort": self.reasoning_effort, **self.extra_body}
+                        if self.reasoning_effort else self.extra_body),
+            extra_headers=self.extra_headers,
         )  # fmt: skip
 
     # --- streaming ---------------------------------------------------------------------

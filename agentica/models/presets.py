@@ -151,6 +151,28 @@ CONTEXT_WINDOWS: dict[str, int] = {
 """Known context windows by model-name prefix (the longest matching prefix wins)."""
 
 
+PRICES: dict[str, tuple[float, float]] = {
+    "gpt-4o": (2.50, 10.00),
+    "gpt-4o-mini": (0.15, 0.60),
+    "gpt-4.1": (2.00, 8.00),
+    "gpt-4.1-mini": (0.40, 1.60),
+    "gpt-4.1-nano": (0.10, 0.40),
+    "gpt-5": (1.25, 10.00),
+    "gpt-5-mini": (0.25, 2.00),
+    "gpt-5-nano": (0.05, 0.40),
+    "o3": (2.00, 8.00),
+    "o4-mini": (1.10, 4.40),
+}
+"""US dollars per million input and output tokens of models of the ``openai`` preset, by
+exact name (dated snapshots and other providers' models are left out: their prices
+differ or change, and a wrong cost is worse than none)."""
+
+REASONING_EFFORT_PREFIXES: tuple[str, ...] = ("o1", "o3", "o4-mini", "gpt-5")
+"""Model names (prefixes) that take ``reasoning_effort`` (low / medium / high)."""
+_NO_REASONING_EFFORT: tuple[str, ...] = ("o1-mini", "o1-preview", "gpt-5-chat")
+"""Exceptions among them: OpenAI's older previews and the non-reasoning chat model."""
+
+
 VISION_HINTS: tuple[str, ...] = (
     "vision", "-vl", "vl-", "omni", "llava", "pixtral", "gpt-4o", "gpt-4.1", "gpt-5", "o3",
     "o4-", "claude", "gemini", "glm-4v", "glm-4.1v", "glm-4.5v", "kimi-latest", "gemma3",
@@ -167,6 +189,20 @@ def known_supports_images(model: str) -> bool:
     """
     name = model.rsplit("/", 1)[-1].lower()
     return any(hint in name for hint in VISION_HINTS)
+
+
+def known_prices(provider: str, model: str) -> tuple[float, float] | None:
+    """``(input, output)`` US dollars per million tokens, when known (see ``PRICES``)."""
+    return PRICES.get(model) if provider == "openai" else None
+
+
+def known_reasoning_effort(model: str) -> bool:
+    """Whether a model takes ``reasoning_effort``, judged from its name (OpenAI's reasoning
+    models, also through a router: ``openai/o3``); DeepSeek's reasoner and others don't."""
+    name = model.rsplit("/", 1)[-1].lower()
+    if name.startswith(_NO_REASONING_EFFORT):
+        return False
+    return any(name == p or name.startswith(p + "-") for p in REASONING_EFFORT_PREFIXES)
 
 
 def find_preset(prefix: str) -> Preset | None:
@@ -189,10 +225,14 @@ def known_context_window(model: str) -> int | None:
 __all__ = [
     "CONTEXT_WINDOWS",
     "PRESETS",
+    "PRICES",
+    "REASONING_EFFORT_PREFIXES",
     "VISION_HINTS",
     "Preset",
     "find_preset",
     "known_context_window",
+    "known_prices",
+    "known_reasoning_effort",
     "known_supports_images",
     "provider_prefixes",
 ]

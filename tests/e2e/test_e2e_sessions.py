@@ -123,7 +123,8 @@ async def test_sigkill_mid_turn_then_load_replays_and_continues(workdir: Path, t
             await third_server.initialize()
             await third_server.conn.resume_session(session_id=sid, cwd=str(workdir))
             kinds = [u["sessionUpdate"] for u in third_server.updates(sid)]
-            assert kinds == ["available_commands_update"]  # No replay.
+            # No replay; the stored usage (acp-spec §13: "on load or resume when known").
+            assert kinds == ["available_commands_update", "usage_update"]
             assert await third_server.prompt(sid, "say still here") == "end_turn"
             assert third_server.text(sid) == "still here"
 

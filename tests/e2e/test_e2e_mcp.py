@@ -114,7 +114,9 @@ async def test_failed_servers_are_reported_and_the_session_goes_on(workdir, tmp_
     log = tmp_path / "mcp.log"
     config = tmp_path / "acp.toml"
     config.write_text(
-        "mcp_startup_timeout = 6\n"
+        # Long enough for a real server to start on a loaded machine (CI); the hanging
+        # one is given up after it.
+        "mcp_startup_timeout = 15\n"
         f"[mcpServers.cfg]\ncommand = {json.dumps(sys.executable)}\n"
         f"args = [{json.dumps(MCP_SERVER)}, '--name', 'cfg']\n"
     )
@@ -124,14 +126,14 @@ async def test_failed_servers_are_reported_and_the_session_goes_on(workdir, tmp_
         stdio("hang", log, "--hang"),
     ]
     async with open_server(workdir, args=("--config", str(config))) as server:
-        with anyio.fail_after(40):
+        with anyio.fail_after(60):
             await server.initialize()
             sid = await new_session(server, servers)
             prompt = call(("mcp__t__echo", {"text": "a"}), ("mcp__cfg__echo", {"text": "b"}))
             assert await server.prompt(sid, prompt) == "end_turn"
             text = server.text(sid)
             assert "MCP server 'missing' is not available: command not found" in text
-            assert "MCP server 'hang' is not available: it did not start within 6 s" in text
+            assert "MCP server 'hang' is not available: it did not start within 15 s" in text
             assert "mcp__t__echo: echo: a" in text and "mcp__cfg__echo: echo: b" in text
             # A server that crashes mid-session: its calls fail readably, the session goes on.
             server.client.answers = ["allow_always"]

@@ -9,6 +9,9 @@ again when it is stopped: the descendants of the shell and of every process seen
 before (by parent pid, checked against each process's start time so a reused pid is
 never signalled), and any process carrying the command's ``AGENTICA_RUN_ID``
 environment mark. So a ``setsid`` daemon, which leaves the group, is stopped too.
+On a cancel the group is signalled at once and that final sweep runs in a thread
+(``_sweep``), so the cancel does not wait for it: survivors die up to ``kill_grace``
+(plus two scans) after the call returned.
 
 What cannot be caught: a process that leaves the family between two scans (it
 double-forks or is orphaned, so its parent chain no longer leads to the shell) *and*

@@ -95,6 +95,7 @@ async def test_a_cancel_does_not_wait_for_a_daemon_that_ignores_sigterm(tmp_path
     # a daemon outside the group that ignores SIGTERM is still killed, later.
     ws = LocalWorkspace(tmp_path, kill_grace=2.0)
     stubborn = "setsid sh -c 'trap \"\" TERM; sleep 300' > /dev/null 2>&1 & echo $! > pid"
+    started = anyio.current_time()
     pid = None
     try:
         async with anyio.create_task_group() as tg:

@@ -9,6 +9,9 @@ again when it is stopped: the descendants of the shell and of every process seen
 before (by parent pid, checked against each process's start time so a reused pid is
 never signalled), and any process carrying the command's ``AGENTICA_RUN_ID``
 environment mark. So a ``setsid`` daemon, which leaves the group, is stopped too.
+On a cancel the group is signalled at once and that final sweep runs in a thread
+(``_sweep``), so the cancel does not wait for it: survivors die up to ``kill_grace``
+(plus two scans) after the call returned.
 
 What cannot be caught: a process that leaves the family between two scans (it
 double-forks or is orphaned, so its parent chain no longer leads to the shell) *and*
@@ -23,6 +26,8 @@ import logging
 import os
 import signal
 import subprocess
+import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -95,7 +100,7 @@ async def run_shell(
     finally:
         with anyio.CancelScope(shield=True):
             if not finished:  # Cancelled: the shell may be gone, its children not.
-                await _stop_group(process, None, kill_grace, family)
+                await _stop_cancelled(process, kill_grace, family)
             await process.aclose()
     code = process.returncode
     signame = _signal_name(-code) if code is not None and code < 0 else None
@@ -134,6 +139,47 @@ async def _stop_group(
                 await _drain(process)  # Until no child holds the pipe any more.
             while family.alive():  # noqa: ASYNC110 (processes that are not our children)
                 await anyio.sleep(0.01)
+
+
+async def _stop_cancelled(process: anyio.abc.Process, kill_grace: float, family: Family) -> None:
+    """Stop a cancelled command without making the cancel wait for a ``/proc`` sweep.
+
+    The group gets SIGTERM at once (as before the survivor tracking, so a cancel is
+    answered in a few ms); the family sweep, which reads all of ``/proc``, runs in a
+    thread of its own (``_sweep``) and outlives the call by at most ``kill_grace`` plus
+    two scans. Only the shell and the pipe are awaited here, as long as ``kill_grace``.
+    """
+    pgid = process.pid
+    _signal_group(pgid, signal.SIGTERM)
+    sweeper = threading.Thread(
+        target=_sweep, args=(family, pgid, kill_grace), name=f"agentica-sweep-{pgid}"
+    )
+    sweeper.start()  # Not a daemon: a shutdown still lets it SIGKILL the survivors.
+    for sig in (None, signal.SIGKILL):
+        if sig is not None:
+            _signal_group(pgid, sig)
+        with anyio.move_on_after(kill_grace) as scope:
+            await process.wait()
+            await _drain(process)  # Until no child holds the pipe any more.
+        if not scope.cancelled_caught:
+            return
+
+
+def _sweep(family: Family, pgid: int, kill_grace: float) -> None:
+    """SIGTERM the family (and the group), SIGKILL what is left after ``kill_grace``.
+
+    Runs in a thread: blocking ``/proc`` reads and sleeps only. ``family`` is no longer
+    touched by anything else (its watcher stopped with the command).
+    """
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        family.scan(environ=True)
+        _signal_group(pgid, sig)
+        family.signal(sig)
+        deadline = time.monotonic() + kill_grace
+        while family.alive() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        if not family.alive():
+            return
 
 
 async def _watch(family: Family) -> None:

@@ -25,7 +25,7 @@ async def _pid(root: Path) -> int:
 
 
 async def _gone(pid: int) -> bool:
-    with anyio.move_on_after(3):
+    with anyio.move_on_after(5):
         while alive(pid):  # noqa: ASYNC110 (not our child: no event to wait on)
             await anyio.sleep(0.02)
     return not alive(pid)
@@ -86,5 +86,25 @@ async def test_a_redirected_daemon_of_a_finished_command_keeps_running(tmp_path:
         assert result.exit_code == 0
         pid = await _pid(tmp_path)
         assert alive(pid)  # Deliberately started to last (documented).
+    finally:
+        _cleanup(pid)
+
+
+async def test_a_cancel_does_not_wait_for_a_daemon_that_ignores_sigterm(tmp_path: Path) -> None:
+    # The survivor sweep (SIGTERM, kill_grace, SIGKILL) runs after the cancel returned:
+    # a daemon outside the group that ignores SIGTERM is still killed, later.
+    ws = LocalWorkspace(tmp_path, kill_grace=2.0)
+    stubborn = "setsid sh -c 'trap \"\" TERM; sleep 300' > /dev/null 2>&1 & echo $! > pid"
+    started = anyio.current_time()
+    pid = None
+    try:
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(ws.run_command, f"{stubborn}; sleep 30")
+            pid = await _pid(tmp_path)
+            await anyio.sleep(0.3)  # Let a /proc scan see it.
+            started = anyio.current_time()
+            tg.cancel_scope.cancel()
+        assert anyio.current_time() - started < 1.0  # Not the 2 s grace of the daemon.
+        assert pid is not None and await _gone(pid)
     finally:
         _cleanup(pid)

@@ -39,9 +39,6 @@ logger = logging.getLogger(__name__)
 ModelFactory = Callable[[], "Model"]
 """Makes the model of one new session (tests script models with it)."""
 
-DB_CLOSE_TIMEOUT = 0.3
-"""Seconds shutdown waits for the session database's last commits."""
-
 INSTRUCTIONS = (
     "You are Agentica, a coding agent running inside the user's editor. The project is at "
     "{cwd}; paths are relative to it. Use the tools to read, search, edit files and run "
@@ -353,9 +350,9 @@ class SessionFactory:
         if self._db is not None:
             import anyio
 
-            # Bounded: a write stuck on another process's lock must not hold the exit
+            # At most 0.3 s: a write stuck on another process's lock must not hold the exit
             # (the writer thread is a daemon; an unfinished transaction rolls back).
-            with anyio.move_on_after(DB_CLOSE_TIMEOUT, shield=True):
+            with anyio.move_on_after(0.3, shield=True):
                 await anyio.to_thread.run_sync(self._db.close, abandon_on_cancel=True)
         if self._model is not None:
             await self._model.aclose()

@@ -126,6 +126,8 @@ class AcpAgent:
         with anyio.move_on_after(SHUTDOWN_TURN_TIMEOUT, shield=True):
             for session in self.sessions:
                 await session.wait_idle()
+        for session in self.sessions:  # Stuck on a locked database: closing the db commits.
+            session.stop_storing()
         await close_all(session.agent for session in self.sessions)
         await self.factory.aclose()
 

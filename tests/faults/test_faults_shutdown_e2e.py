@@ -16,6 +16,7 @@ import asyncio
 import json
 import os
 import signal
+import sqlite3
 import sys
 import time
 from pathlib import Path
@@ -191,3 +192,41 @@ async def test_stopping_a_stalled_turn_is_prompt_and_the_turn_is_kept(
         finally:
             kill_group(process.pid)
             await process.wait()
+
+
+async def test_stopping_while_the_session_database_is_locked_is_prompt(
+    workdir, tmp_path, record_property
+):
+    # Another process holds the database locked: the turn's last write waits for it.
+    # Shutdown gives up waiting (bounded) instead of hanging on the lock.
+    home = tmp_path / "home"
+    with FaultServer() as model:
+        process = await spawn(workdir, home, model.url, tmp_path / "server.log")
+        try:
+            server = Raw(process)
+            with anyio.fail_after(30):
+                await server.initialize()
+                new = await server.call(1, "session/new", {"cwd": str(workdir), "mcpServers": []})
+                sid = new["sessionId"]
+                lock = sqlite3.connect(home / "sessions.db", isolation_level=None)
+                lock.execute("BEGIN EXCLUSIVE")
+                prompt = [{"type": "text", "text": "hello"}]
+                params = {"sessionId": sid, "prompt": prompt}
+                await server.send({"id": 2, "method": "session/prompt", "params": params})
+                await server.until(  # The answer streamed; its commit now waits on the lock.
+                    lambda m: (
+                        m.get("params", {}).get("update", {}).get("sessionUpdate")
+                        == "agent_message_chunk"
+                    )
+                )
+                await anyio.sleep(0.3)
+            try:
+                elapsed, code = await stop(server, "eof")
+            finally:
+                lock.close()
+        finally:
+            kill_group(process.pid)
+            await process.wait()
+    record_property("shutdown_seconds", round(elapsed, 3))
+    assert code == 0
+    assert elapsed < LIMIT, f"exited {elapsed:.2f} s after eof"

@@ -10,10 +10,12 @@ can reach stdout (see ``acp_server.stdio``). Then the connection serves the agen
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from acp_server.config import ConfigError, ServerConfig, load_config
 
@@ -69,10 +71,14 @@ def main(
     fds = stdio.claim_stdio()
     early_caps = None
     unread = b""
+    previous: dict[int, Any] = {}
     if build_handlers is None:
         from acp_server import startup
 
         # A signal while waiting for the first line is a clean shutdown, as it is later.
+        # After it, until the connection's own signal receiver is in place, a signal is
+        # only remembered (``_Signals``): raised then, it would escape as a traceback.
+        _signals.early = True
         previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
         try:
             logger.debug("waiting for the first message")
@@ -81,12 +87,11 @@ def main(
                 fds.stdout,
                 image=lambda: startup.supports_images(config.model, model_factory),
             )
+            _signals.early = False
         except (KeyboardInterrupt, _Stopped):
             logger.info("stopped before the first message")
+            _restore(previous)
             return 0
-        finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
         early_caps, unread = early.client_capabilities, early.unread
     import anyio
 
@@ -99,8 +104,58 @@ def main(
         agent = AcpAgent(conn, config, model_factory=model_factory, early_capabilities=early_caps)
         return AcpRouter(agent)
 
-    anyio.run(_serve, config, build, fds, unread)
+    try:
+        anyio.run(_serve, config, build, fds, unread)
+    finally:
+        _restore(previous)
     return 0
+
+
+def run(argv: Sequence[str] | None = None, *, prog: str = "agentica-acp") -> NoReturn:
+    """The command (``agentica-acp``, ``agentica acp``, ``python -m acp_server``):
+    ``main()``, then ``end_process``."""
+    end_process(main(argv, prog=prog))
+
+
+def end_process(code: int) -> NoReturn:
+    """Flush the logs and exit with ``code`` at once, without the interpreter's shutdown.
+
+    That shutdown first joins every non-daemon thread: the warm-up's imports and the
+    rehearsal of the model client's first request (seconds on a loaded machine), an
+    anyio worker thread blocked in a tool's file read; then it tears the modules down
+    (0.3 s with the model client loaded). Together they made stdin EOF or SIGTERM take
+    up to 5 s. Everything worth keeping is done when ``main()`` returns (answers
+    written, stored sessions committed by ``AcpAgent.aclose``), and ``os._exit`` also
+    spares a still-importing thread from interpreter finalisation.
+    """
+    lingering = [t.name for t in threading.enumerate() if t.is_alive() and not t.daemon]
+    if len(lingering) > 1:
+        logger.debug("exiting without waiting for threads: %s", ", ".join(lingering[1:]))
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)
+
+
+class _Signals:
+    """Whether a stop signal raises ``_Stopped`` (while waiting for the first line) or is
+    remembered until the connection's signal receiver takes over."""
+
+    def __init__(self) -> None:
+        self.early = False
+        self.pending: list[int] = []
+
+
+_signals = _Signals()
+
+
+def _restore(previous: dict[int, Any]) -> None:
+    for sig, handler in previous.items():
+        signal.signal(sig, handler)
+    _signals.pending.clear()
 
 
 class _Stopped(BaseException):
@@ -112,7 +167,9 @@ class _Stopped(BaseException):
 
 
 def _stop(signum: int, frame: object) -> None:
-    raise _Stopped(signum)
+    if _signals.early:
+        raise _Stopped(signum)
+    _signals.pending.append(signum)
 
 
 def _setup_logging(config: ServerConfig) -> None:
@@ -157,6 +214,10 @@ async def _close_on_signal(conn: Connection, *, task_status: TaskStatus[None]) -
 
     with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT, signal.SIGHUP) as signals:
         task_status.started()
+        if pending := _signals.pending:  # Came before the receiver was there.
+            logger.info("received %s; shutting down", signal.Signals(pending[0]).name)
+            conn.close()
+            return
         async for signum in signals:
             logger.info("received %s; shutting down", signal.Signals(signum).name)
             conn.close()
@@ -164,4 +225,4 @@ async def _close_on_signal(conn: Connection, *, task_status: TaskStatus[None]) -
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -50,6 +50,10 @@ logger = logging.getLogger(__name__)
 CLOSE_TIMEOUT = 5.0
 """Seconds a closed session's cancelled turn may take to end."""
 
+SHUTDOWN_TURN_TIMEOUT = 0.5
+"""Seconds the cancelled turns may take to end on shutdown (stdin EOF or SIGTERM must
+end the process within a second; a turn's finished steps are already stored)."""
+
 
 class AcpAgent:
     """The ACP agent of one connection.
@@ -119,9 +123,11 @@ class AcpAgent:
         from acp_server.mcp_tools import close_all
 
         self.sessions.cancel_all()
-        with anyio.move_on_after(CLOSE_TIMEOUT, shield=True):
+        with anyio.move_on_after(SHUTDOWN_TURN_TIMEOUT, shield=True):
             for session in self.sessions:
                 await session.wait_idle()
+        for session in self.sessions:  # Stuck on a locked database: closing the db commits.
+            session.stop_storing()
         await close_all(session.agent for session in self.sessions)
         await self.factory.aclose()
 

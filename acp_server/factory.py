@@ -342,8 +342,10 @@ class SessionFactory:
         if self._db is not None:
             import anyio
 
-            with anyio.CancelScope(shield=True):
-                await anyio.to_thread.run_sync(self._db.close)
+            # At most 0.3 s: a write stuck on another process's lock must not hold the exit
+            # (the writer thread is a daemon; an unfinished transaction rolls back).
+            with anyio.move_on_after(0.3, shield=True):
+                await anyio.to_thread.run_sync(self._db.close, abandon_on_cancel=True)
         if self._model is not None:
             await self._model.aclose()
         if self._http_client is not None:

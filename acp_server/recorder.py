@@ -64,9 +64,13 @@ def iso_time(when: float) -> str:
 
 
 async def wait(future: Future[Any]) -> None:
-    """Wait for a store write without blocking the event loop (errors are logged there)."""
+    """Wait for a store write without blocking the event loop (errors are logged there).
+
+    Cancellable: the write stays queued and commits when it can, but a turn cancelled
+    on shutdown must not wait on a database another process holds locked.
+    """
     if not future.done():
-        await anyio.to_thread.run_sync(future.exception)
+        await anyio.to_thread.run_sync(future.exception, abandon_on_cancel=True)
 
 
 

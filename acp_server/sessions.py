@@ -107,6 +107,7 @@ class Session:
     run_config: RunConfig | None = None
     """Every turn's ``RunConfig`` (the per-turn budgets of ``ServerConfig``)."""
     _scope: anyio.CancelScope | None = field(default=None, repr=False)
+    _storing: anyio.CancelScope | None = field(default=None, repr=False)
     _cancelled: bool = field(default=False, repr=False)
     _idle: anyio.Event | None = field(default=None, repr=False)
 
@@ -149,6 +150,11 @@ class Session:
         """Return once the call's ``tool_call`` has been written (see ``CallLedger``)."""
         await self.ledger.announced(call_id)
 
+    def stop_storing(self) -> None:
+        """Stop waiting on the ended turn's last writes (shutdown: they stay queued)."""
+        if self._storing is not None:
+            self._storing.cancel()
+
     async def wait_idle(self) -> None:
         """Return once no turn is running (after ``cancel()``: promptly)."""
         if self._scope is not None and self._idle is not None:
@@ -189,7 +195,7 @@ class Session:
                 await self.notify(text_chunk(turn_error_message(unwrap(exc))))
         finally:
             self._scope = None
-            with anyio.CancelScope(shield=True):
+            with anyio.CancelScope(shield=True) as self._storing:
                 if self.recorder is not None:
                     history = None if self.agent is None else self.agent.messages
                     await self.recorder.end_turn(history, self.approver)
@@ -241,7 +247,7 @@ class Session:
             result = "end_turn"
         finally:
             self._scope = None
-            with anyio.CancelScope(shield=True):
+            with anyio.CancelScope(shield=True) as self._storing:
                 await self._close_calls(open_calls, "Cancelled")
                 if self.recorder is not None:
                     self._store_usage(self.recorder)

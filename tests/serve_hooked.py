@@ -19,7 +19,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from acp_server.__main__ import main
+from acp_server.__main__ import end_process, main
 
 TEST_MODEL_ENV = "AGENTICA_TEST_MODEL"
 
@@ -52,4 +52,4 @@ def run(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(run(sys.argv[1:]))
+    end_process(run(sys.argv[1:]))  # As the real command ends (``acp_server.__main__.run``).

@@ -63,6 +63,10 @@ def gating_probe() -> Probe:
     )
 
 
+EOF_EXIT_LIMIT = 1.0
+"""Seconds an agent should take to exit once stdin is closed."""
+
+
 def version_probe() -> list[Probe]:
     """Version negotiation with an unsupported version, then shutdown on stdin EOF."""
 
@@ -92,10 +96,19 @@ def version_probe() -> list[Probe]:
     async def eof(run: CheckRun, cfg: CheckConfig, h: AcpHarness, cwd: str) -> None:
         pid, name = "transport.eof", "the agent exits when stdin closes"
         assert h.process is not None
+        start = anyio.current_time()
         await h.process.close_stdin()
         with anyio.move_on_after(5.0):
             code = await h.process.wait()
-            run.add("PASS", pid, name, f"exited with status {code} after stdin EOF")
+            took = anyio.current_time() - start
+            if took > EOF_EXIT_LIMIT:  # An editor closing the agent waits on it.
+                run.add(
+                    "FAIL", pid, name,
+                    f"exited with status {code} but {took:.2f} s after stdin EOF "
+                    f"(over {EOF_EXIT_LIMIT:g} s)",
+                )  # fmt: skip
+                return
+            run.add("PASS", pid, name, f"exited with status {code} {took:.2f} s after stdin EOF")
             return
         run.add("FAIL", pid, name, "still running 5s after stdin was closed")
 

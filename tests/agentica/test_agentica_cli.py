@@ -68,6 +68,6 @@ def test_the_acp_and_harness_commands_are_the_servers_entry_points() -> None:
     acp = cli.find_command("acp")
     harness = cli.find_command("harness")
     assert acp is not None and harness is not None
-    assert (acp.__module__, acp.__name__) == ("acp_server.__main__", "main")
+    assert (acp.__module__, acp.__name__) == ("acp_server.__main__", "run")
     assert (harness.__module__, harness.__name__) == ("acp_server.harness.cli", "main")
     assert cli.find_command("no-such-command") is None

@@ -104,3 +104,17 @@ def test_run_says_what_it_is_waiting_for(
     captured = capsys.readouterr()
     assert code == 1
     assert "… waiting for the agent's answer to session/prompt" in captured.out + captured.err
+
+
+def test_an_agent_slow_to_exit_after_stdin_eof_is_warned(
+    fake_agent: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The agent itself exits at EOF; the shell around it lingers 1.5 s more.
+    slow = ["sh", "-c", '"$@"; sleep 1.5', "agent", *fake_agent()]
+    assert main(["check", "--only", "transport.eof", "--", *slow]) == 0
+    out = capsys.readouterr().out.splitlines()
+    warn = next(line for line in out if line.startswith("WARN transport.eof"))
+    assert re.search(r"exited with status 0 but \d\.\d\d s after stdin EOF \(over 1 s\)", warn)
+    assert main(["check", "--only", "transport.eof", "--", *fake_agent()]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert re.match(r"PASS transport.eof .* exited with status 0 0\.\d\d s after stdin EOF", out[0])

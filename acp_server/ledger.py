@@ -76,6 +76,24 @@ class CallLedger:
             del self._open[call_id]
         return wire_id
 
+    def on_wire(self, event: Any) -> Any:
+        """``event`` (a ``RunEvent``) naming its call by the wire id: the first event of a
+        call opens its id, the last closes it; other events pass unchanged."""
+        from dataclasses import replace
+
+        from agentica.events import ToolCallFinished, ToolCallProgress, ToolCallStarted
+
+        match event:
+            case ToolCallStarted(call_id=call_id):
+                wire_id = self.open_call(call_id)
+            case ToolCallProgress(call_id=call_id):
+                wire_id = self.wire_id(call_id)
+            case ToolCallFinished(call_id=call_id):
+                wire_id = self.close_call(call_id)
+            case _:
+                return event
+        return event if wire_id == call_id else replace(event, call_id=wire_id)
+
     def _event(self, call_id: str) -> anyio.Event:
         event = self._announced.get(call_id)
         if event is None:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from acp_server.recorder import Recorder
     from acp_server.workspace import ClientWorkspace
     from agentica.agent import Agent
-    from agentica.events import RunEvent, Usage
+    from agentica.events import Usage
     from agentica.messages import Message
     from agentica.run import RunConfig
 
@@ -305,7 +305,7 @@ class Session:
                 # client has not seen, nor miss one it has.
                 if not self.ledger.claim(event):
                     continue  # Withdrawn by its emitter (see ``CallLedger.emit_written``).
-                shown = self._with_wire_id(event)
+                shown = self.ledger.on_wire(event)
                 with anyio.CancelScope(shield=True):
                     for update in event_to_updates(
                         shown, context_size=self.context_size, cost=self.cost
@@ -329,21 +329,6 @@ class Session:
         kept = to_store(self.tokens_used, self.cost)
         if self.tokens_used and recorder.record.config.get(STORED_KEY) != kept:
             recorder.save(config={**recorder.record.config, STORED_KEY: kept})
-
-    def _with_wire_id(self, event: RunEvent) -> RunEvent:
-        """``event`` naming its call by the wire id (unique in the session, see the ledger)."""
-        from agentica.events import ToolCallFinished, ToolCallProgress, ToolCallStarted
-
-        match event:
-            case ToolCallStarted(call_id=call_id):
-                wire_id = self.ledger.open_call(call_id)
-            case ToolCallProgress(call_id=call_id):
-                wire_id = self.ledger.wire_id(call_id)
-            case ToolCallFinished(call_id=call_id):
-                wire_id = self.ledger.close_call(call_id)
-            case _:
-                return event
-        return event if wire_id == call_id else replace(event, call_id=wire_id)
 
     async def _close_calls(self, open_calls: dict[str, None], reason: str) -> None:
         if not open_calls:

@@ -13,8 +13,8 @@
 - **jsonrpcserver** routes each request and binds its params (``jsonrpc.Router``);
   envelope checks, batches and responses to *our* requests are handled here.
 - **``$/cancel_request``** is handled as soon as it is read: the named request's cancel
-  scope is cancelled, and it answers -32800, or the result ``Handlers.cancelled_results``
-  gives its method (a prompt answers ``stopReason: cancelled``).
+  scope (registered as the request is read) is cancelled, and it answers -32800, or the
+  result ``Handlers.cancelled_results`` gives its method (a prompt: ``stopReason: cancelled``).
 - **Outgoing requests**: ``acp_server.outgoing``.
 - **Strict JSON** both ways: ``NaN``, ``Infinity`` and out-of-range numbers are a parse
   error on input (``jsonrpc.decode``) and never written (``jsonrpc.encode``).
@@ -27,6 +27,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import anyio
+from anyio import CancelScope
 from anyio.abc import ByteReceiveStream, ByteSendStream, TaskGroup
 
 from acp_server.errors import ConnectionClosed, RpcError
@@ -236,7 +237,8 @@ class Connection(BackgroundWork):
             if not message:
                 await self._send(error_response(None, RpcError.invalid_request("empty batch")))
             else:
-                work.start_soon(self._run_batch, message)
+                scopes = [self._admit(m) if classify(m)[0] == "request" else None for m in message]
+                work.start_soon(self._run_batch, message, scopes)
             return
         response = self._route(message, work)
         if response is not None:
@@ -258,7 +260,7 @@ class Connection(BackgroundWork):
         elif kind == "notification":
             work.start_soon(self._run_notification, message)
         else:
-            work.start_soon(self._run_request, message)
+            work.start_soon(self._run_request, message, self._admit(message))
         return None
 
     def _cancel_incoming(self, params: Any) -> None:
@@ -286,19 +288,22 @@ class Connection(BackgroundWork):
         except Exception:
             logger.exception("notification handler for %s failed", method)
 
-    async def _run_request(self, message: dict[str, Any]) -> None:
-        await self._send(await self._answer(message))
+    def _admit(self, message: dict[str, Any]) -> CancelScope:
+        """Register the request's cancel scope as it is read (a cancel in the same chunk)."""
+        if (key := id_key(message["id"])) in self._incoming:
+            logger.warning("request id %r reused while still running", message["id"])
+        scope = self._incoming[key] = anyio.CancelScope()
+        return scope
 
-    async def _answer(self, message: dict[str, Any]) -> dict[str, Any]:
-        """Dispatch one request under its own cancel scope and return the response."""
-        request_id = message["id"]
-        key = id_key(request_id)
-        if key in self._incoming:
-            logger.warning("request id %r reused while still running", request_id)
+    async def _run_request(self, message: dict[str, Any], scope: CancelScope) -> None:
+        await self._send(await self._answer(message, scope))
+
+    async def _answer(self, message: dict[str, Any], scope: CancelScope) -> dict[str, Any]:
+        """Dispatch one request under its cancel scope (``_admit``) and return the response."""
+        request_id, key = message["id"], id_key(message["id"])
         response: dict[str, Any] | None = None
         by_peer = False
-        with anyio.CancelScope() as scope:
-            self._incoming[key] = scope
+        with scope:
             try:
                 response = await self._dispatch(message)
             finally:
@@ -330,17 +335,16 @@ class Connection(BackgroundWork):
             return error_response(message["id"], error_from_exception(call.method, exc))
         return {"jsonrpc": "2.0", "id": message["id"], "result": result}
 
-    async def _run_batch(self, messages: list[Any]) -> None:
+    async def _run_batch(self, messages: list[Any], scopes: list[CancelScope | None]) -> None:
         responses: list[dict[str, Any] | None] = [None] * len(messages)
 
-        async def answer(index: int, message: dict[str, Any]) -> None:
-            responses[index] = await self._answer(message)
+        async def answer(index: int, message: dict[str, Any], scope: CancelScope) -> None:
+            responses[index] = await self._answer(message, scope)
 
         async with anyio.create_task_group() as batch:
-            for index, message in enumerate(messages):
-                kind, _ = classify(message)
-                if kind == "request":
-                    batch.start_soon(answer, index, message)
+            for index, (message, scope) in enumerate(zip(messages, scopes, strict=True)):
+                if scope is not None:  # A request (see ``_on_line``).
+                    batch.start_soon(answer, index, message, scope)
                 else:
                     responses[index] = self._route(message, batch)
         answered = [r for r in responses if r is not None]

@@ -163,6 +163,27 @@ async def test_every_cancel_request_of_a_running_prompt_ends_it_cancelled(workdi
     assert answers == ["cancelled"] * 12
 
 
+async def test_a_cancel_request_written_with_its_prompt_ends_the_turn_cancelled(workdir):
+    # Under load the server reads the prompt and its cancel in one chunk, before the
+    # prompt's task has started: the cancel must still find it (it used to be dropped,
+    # and the slow turn ran on to end_turn).
+    async with open_raw(workdir) as raw:
+        await raw.call(1, "initialize", {"protocolVersion": 1})
+        new = await raw.call(2, "session/new", {"cwd": str(workdir), "mcpServers": []})
+        prompt = {
+            "sessionId": new["result"]["sessionId"],
+            "prompt": [{"type": "text", "text": "slow"}],
+        }
+        both = [
+            {"jsonrpc": "2.0", "id": 3, "method": "session/prompt", "params": prompt},
+            {"jsonrpc": "2.0", "method": "$/cancel_request", "params": {"requestId": 3}},
+        ]
+        await raw.send("\n".join(json.dumps(m) for m in both))  # One write.
+        with anyio.fail_after(10):
+            msg = await raw.receive_response(3, "session/prompt")
+    assert msg == {"jsonrpc": "2.0", "id": 3, "result": {"stopReason": "cancelled"}}
+
+
 async def test_additional_directories_are_advertised_and_are_roots(workdir, tmp_path):
     extra = tmp_path / "extra"
     extra.mkdir()

@@ -10,14 +10,13 @@
 - **One task per request** (and per notification, started in arrival order), each
   request under its own cancel scope: the reader never awaits a handler, so cancels and
   answers to our requests are read while a ``session/prompt`` runs.
-- **jsonrpcserver** routes each request and binds its params (``jsonrpc.Router``);
-  envelope checks, batches and responses to *our* requests are handled here.
+- **jsonrpcserver** routes and binds (``jsonrpc.Router``); envelopes, batches, answers here.
 - **``$/cancel_request``** is handled as soon as it is read: the named request's cancel
   scope (registered as the request is read) is cancelled, and it answers -32800, or the
   result ``Handlers.cancelled_results`` gives its method (a prompt: ``stopReason: cancelled``).
-- **Outgoing requests**: ``acp_server.outgoing``.
-- **Strict JSON** both ways: ``NaN``, ``Infinity`` and out-of-range numbers are a parse
-  error on input (``jsonrpc.decode``) and never written (``jsonrpc.encode``).
+- **Outgoing requests**: ``acp_server.outgoing``. **Strict JSON** both ways: ``NaN``,
+  ``Infinity`` and out-of-range numbers are a parse error on input (``jsonrpc.decode``)
+  and never written (``jsonrpc.encode``).
 """
 
 from __future__ import annotations
@@ -317,11 +316,8 @@ class Connection(BackgroundWork):
             method = message["method"]
             # A prompt stopped by shutdown (EOF, SIGTERM) answers its marker too, not -32800.
             if (by_peer or self._input_closed) and method in self._cancelled_results:
-                return {
-                    "jsonrpc": "2.0",
-                    "id": request_id,
-                    "result": self._cancelled_results[method],
-                }
+                result = self._cancelled_results[method]
+                return {"jsonrpc": "2.0", "id": request_id, "result": result}
             return error_response(request_id, RpcError.request_cancelled())
         return response
 

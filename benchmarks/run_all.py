@@ -31,6 +31,7 @@ SCRIPTS = [
     "bench_load.py",
     "bench_sessions.py",
     "bench_harness_proxy.py",
+    "bench_mcp.py",
 ]
 QUICK = {
     "bench_acp_startup.py": ["--runs", "5"],

@@ -32,10 +32,6 @@ logger = logging.getLogger(__name__)
 STARTUP_TIMEOUT = 30.0
 """Seconds the first prompt waits for a session's MCP servers (``mcp_startup_timeout``)."""
 
-_tasks: set[Any] = set()
-"""Running asyncio system tasks (a reference keeps them from being collected)."""
-
-
 class McpConfigError(ValueError):
     """An MCP server entry cannot be used."""
 
@@ -158,18 +154,10 @@ def _spawn(tools: MCPTools, session_id: str) -> None:
         except BaseException:  # A system task must not raise (trio would crash the run).
             logger.exception("session %s: MCP servers stopped unexpectedly", session_id)
 
-    import sniffio
+    from agentica.hosting import host_task
 
-    if sniffio.current_async_library() == "trio":
-        import trio
-
-        trio.lowlevel.spawn_system_task(host)
-        return
-    import asyncio
-
-    task = asyncio.get_running_loop().create_task(host())
-    _tasks.add(task)
-    task.add_done_callback(_tasks.discard)
+    if host_task(host) is None:
+        raise RuntimeError("MCP servers need a running asyncio or trio event loop")
 
 
 async def before_turn(agent: Agent[Any] | None) -> list[str]:

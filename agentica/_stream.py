@@ -39,10 +39,10 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 
 from agentica import _sync
 from agentica._engine import Pump
-from agentica._hosting import Schedule, host_task
 from agentica._run_state import RunState
 from agentica.events import RunEvent
 from agentica.exceptions import RunTimeoutError, UserError
+from agentica.hosting import Schedule, host_task
 from agentica.run import OutputT, RunResponse
 
 logger = logging.getLogger(__name__)

@@ -27,7 +27,7 @@ from typing import Any, Generic, TypeVar
 
 import anyio
 
-from agentica._hosting import host_task
+from agentica.hosting import host_task
 
 logger = logging.getLogger(__name__)
 

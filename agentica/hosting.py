@@ -1,8 +1,9 @@
 """Start a task outside the caller's task tree, on asyncio or trio.
 
-Used where a bare ``async for`` gives no block to scope a task group in: a streamed run
-(``agentica._stream``) and a model stream's watchdog (``agentica.models._watch``). The
-owner of such a task is responsible for ending it.
+Used where no block exists to scope a task group in: a streamed run (``agentica._stream``,
+a bare ``async for``), a model stream's watchdog (``agentica.models._watch``) and the MCP
+servers of an ACP session (``acp_server.mcp_tools``). The owner of such a task is
+responsible for ending it.
 """
 
 from __future__ import annotations

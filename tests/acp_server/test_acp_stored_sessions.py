@@ -11,6 +11,7 @@ from typing import Any
 import anyio
 import pytest
 from fake_client import FakeClient
+from replay_util import replayable
 from schema_util import validate_def
 
 from acp_server.agent import AcpAgent
@@ -78,27 +79,6 @@ async def prompt(router: AcpRouter, sid: str, text: str) -> str:
 async def new(router: AcpRouter, cwd: Path) -> str:
     result = await router.requests["session/new"]({"cwd": str(cwd), "mcpServers": []})
     return result["sessionId"]
-
-
-def replayable(updates: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The updates a replay shows, text chunks of one message joined."""
-    out: list[dict[str, Any]] = []
-    for u in updates:
-        if u["sessionUpdate"] not in REPLAYED:
-            continue
-        last = out[-1] if out else None
-        if (
-            last is not None
-            and "content" in u
-            and last["sessionUpdate"] == u["sessionUpdate"]
-            and last.get("messageId") == u.get("messageId")
-            and u["sessionUpdate"].endswith("_chunk")
-        ):
-            text = last["content"]["text"] + u["content"]["text"]
-            out[-1] = {**last, "content": {**last["content"], "text": text}}
-        else:
-            out.append(u)
-    return out
 
 
 async def two_turns(project: Path) -> tuple[str, list[dict[str, Any]]]:

@@ -12,15 +12,9 @@ from typing import Any
 
 import anyio
 from e2e_util import open_server, wait_gone
+from replay_util import replayable
 
-REPLAYED = {
-    "user_message_chunk",
-    "agent_message_chunk",
-    "agent_thought_chunk",
-    "tool_call",
-    "tool_call_update",
-    "plan",
-}
+from acp_server.recorder import REPLAYED
 
 
 def chain(*calls: tuple[str, dict]) -> str:
@@ -29,26 +23,6 @@ def chain(*calls: tuple[str, dict]) -> str:
 
 def user(text: str) -> dict[str, Any]:
     return {"sessionUpdate": "user_message_chunk", "content": {"type": "text", "text": text}}
-
-
-def joined(updates: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Replayable updates, the text chunks of one message joined (as the store keeps them)."""
-    out: list[dict[str, Any]] = []
-    for u in updates:
-        if u["sessionUpdate"] not in REPLAYED:
-            continue
-        last = out[-1] if out else None
-        if (
-            last is not None
-            and u["sessionUpdate"].endswith("_chunk")
-            and last["sessionUpdate"] == u["sessionUpdate"]
-            and last.get("messageId") == u.get("messageId")
-        ):
-            text = last["content"]["text"] + u["content"]["text"]
-            out[-1] = {**last, "content": {**last["content"], "text": text}}
-        else:
-            out.append(u)
-    return out
 
 
 async def test_sigkill_mid_turn_then_load_replays_and_continues(workdir: Path, tmp_path: Path):
@@ -65,7 +39,7 @@ async def test_sigkill_mid_turn_then_load_replays_and_continues(workdir: Path, t
             sid = await first.new_session()
             assert await first.prompt(sid, prompts[0]) == "end_turn"
             assert await first.prompt(sid, prompts[1]) == "end_turn"
-            turns = [joined(first.updates(sid))]
+            turns = [replayable(first.updates(sid))]
             lost: list[BaseException] = []
 
             async def killed_turn() -> None:
@@ -77,7 +51,7 @@ async def test_sigkill_mid_turn_then_load_replays_and_continues(workdir: Path, t
             async with anyio.create_task_group() as tg:
                 tg.start_soon(killed_turn)
                 await first.client.permission_asked.wait()  # Step 2 of turn 3 is running.
-                streamed = joined(first.updates(sid))
+                streamed = replayable(first.updates(sid))
                 os.kill(first.process.pid, signal.SIGKILL)
                 assert await wait_gone(first.process.pid)
             assert lost

@@ -93,6 +93,9 @@ async def test_acp_agent_example_answers_through_the_harness(tmp_path: Path) -> 
     assert outcome.text == "Pirate here! AHOY, ARR!"
     [call] = outcome.tool_calls.values()
     assert call.status == "completed"
+    # The custom agent kept the server's approver: its tool asked the editor first.
+    asked = [r for r in outcome.requests if r.get("method") == "session/request_permission"]
+    assert len(asked) == 1
 
 
 def test_acp_agent_example_try_mode_drives_itself(tmp_path: Path) -> None:

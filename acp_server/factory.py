@@ -33,9 +33,11 @@ from acp_server.usage import stored as stored_usage
 
 if TYPE_CHECKING:
     from acp_server import wire
+    from agentica.agent import Agent
     from agentica.messages import Message
     from agentica.models.base import Model
     from agentica.sessions import SessionDB, SessionRecord
+    from agentica.skills import SkillTool
 
 logger = logging.getLogger(__name__)
 
@@ -49,16 +51,16 @@ INSTRUCTIONS = (
 )
 
 
-def instructions_for(cwd: str) -> Callable[[], str]:
-    """The system prompt of a session: ours, then the project's ``AGENTS.md`` files
-    (``agentica.commands.project_instructions``), read again at every run."""
+def instructions_for(cwd: str, skills: SkillTool | None = None) -> Callable[[], str]:
+    """The system prompt of a session, read again at every run: ours, the project's
+    ``AGENTS.md`` files (``agentica.commands.project_instructions``), the skills."""
     base = INSTRUCTIONS.format(cwd=cwd)
 
     def instructions() -> str:
         from agentica.commands import project_instructions
 
-        project = project_instructions(cwd)
-        return f"{base}\n\n{project}" if project else base
+        parts = (base, project_instructions(cwd), skills.prompt() if skills else "")
+        return "\n\n".join(p for p in parts if p)
 
     return instructions
 
@@ -92,6 +94,8 @@ class SessionFactory:
         self._model_loaded = False
         self._http_client: Any = None
         """The model's pooled HTTP client, built with it (its TLS setup is slow), ours to close."""
+        self.agent_factory: Callable[[dict[str, Any]], Agent[Any]] | None = None
+        """Builds each session's agent from ``Agent``'s keyword arguments (``acp_server.serve``)."""
 
     @property
     def model_spec(self) -> str:
@@ -268,6 +272,7 @@ class SessionFactory:
         from acp_server.workspace import KILL_GRACE, ClientWorkspace
         from agentica.agent import Agent
         from agentica.run import RunConfig
+        from agentica.skills import SkillTool
         from agentica.tools.builtin import WorkspaceTools
         from agentica.tools.subagent_types import agent_dirs, load_subagent_types
         from agentica.tools.task import TaskTool
@@ -296,24 +301,22 @@ class SessionFactory:
                 approver.remember(tool_name, kind, decision)
         # Subagents (``task``): the built-in types and the user's Markdown ones.
         task = TaskTool(types=load_subagent_types(agent_dirs(params.cwd)))
+        skills = SkillTool.for_project(params.cwd)  # Read from disk, also with the editor's fs.
         from acp_server.mcp_tools import session_mcp
 
         mcp = session_mcp(
             self.config.mcp_servers, params.mcp_servers, cwd=params.cwd, session_id=session_id,
             startup_timeout=self.config.mcp_startup_timeout,
         )
-        agent = Agent(
-            model=model,
-            name="agentica",
-            instructions=instructions_for(params.cwd),
-            tools=[WorkspaceTools(workspace), task],
-            approver=approver,
-            max_turns=self.config.max_turns or 50,
-            session_id=session_id,
-            work_dir=params.cwd,
-            mcp_servers=mcp or (),
-            history=history,
-        )
+        has_skills = bool(skills.skills)
+        options: dict[str, Any] = {
+            "model": model, "name": "agentica", "approver": approver, "session_id": session_id,
+            "instructions": instructions_for(params.cwd, skills if has_skills else None),
+            "tools": [WorkspaceTools(workspace), task, *([skills] if has_skills else [])],
+            "max_turns": self.config.max_turns or 50, "work_dir": params.cwd,
+            "mcp_servers": mcp or (), "history": history,
+        }
+        agent = self.agent_factory(options) if self.agent_factory else Agent(**options)
         task.bind(agent)
         used, cost = stored_usage(record.config)  # Known for a stored session.
         return Session(

@@ -21,7 +21,7 @@ LAYERS = [
     {"slash"},
     {"agent"},
     {"router"},
-    {"__init__", "__main__"},
+    {"__init__", "__main__", "serve"},
 ]
 """Lowest first; a module may import its own layer's and lower layers' modules."""
 

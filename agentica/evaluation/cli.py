@@ -70,13 +70,13 @@ class _Progress:
         self._rich: Any = None
         self._task: Any = None
         if self.tty:
-            try:
-                from rich.console import Console
-                from rich.progress import Progress
+            try:  # rich is optional: a bar of its own when it is missing
+                console = importlib.import_module("rich.console")
+                bars = importlib.import_module("rich.progress")
             except ImportError:
                 pass
             else:
-                self._rich = Progress(console=Console(file=stream), transient=True)
+                self._rich = bars.Progress(console=console.Console(file=stream), transient=True)
                 self._task = self._rich.add_task("eval", total=total, completed=done)
                 self._rich.start()
 

@@ -49,11 +49,12 @@ class CaseSpread:
 class Summary:
     """Figures over all results (see ``summarize()``).
 
-    ``tokens``/``cost`` are ``None`` when unknown for some result (shown as "unknown",
-    never as 0); ``judge_*`` are the LLM judges' own (``judge_tokens`` is ``None``
-    without a judge). ``score_mean`` ± ``score_stdev`` is over the repeats; with
-    ``repeat > 1`` also the range of the repeats' pass rates and each case's spread
-    (``flaky``: the ids of cases that both passed and failed).
+    ``tokens``/``cost`` are totals over the answered cases (failed runs' are unknowable),
+    ``None`` when unknown for one of them (shown as "unknown", never as 0); ``judge_*``
+    are the LLM judges' own (``judge_tokens`` is ``None`` without a judge).
+    ``score_mean`` ± ``score_stdev`` is over the repeats; with ``repeat > 1`` also the
+    range of the repeats' pass rates and each case's spread (``flaky``: the ids of cases
+    that both passed and failed).
     """
 
     cases: int
@@ -95,6 +96,7 @@ def summarize(results: Sequence[CaseResult]) -> Summary:
     latency["mean"] = statistics.fmean(latencies) if latencies else 0.0
     latency["max"] = max(latencies, default=0.0)
     judged = [r for r in results if r.judge_tokens is not None]
+    answered = [r for r in results if r.error is None]  # a failed run's usage is unknowable
     passed = sum(r.passed for r in results)
     summary = Summary(
         cases=len(ids),
@@ -104,10 +106,8 @@ def summarize(results: Sequence[CaseResult]) -> Summary:
         pass_rate=passed / len(results) if results else 0.0,
         scores=scores,
         latency=latency,
-        tokens=None if all(r.tokens is None for r in results) else _total(
-            [r.tokens for r in results]
-        ),
-        cost=_total([r.cost for r in results]) if results else None,
+        tokens=_total([r.tokens for r in answered]) if answered else None,
+        cost=_total([r.cost for r in answered]) if answered else None,
         judge_tokens=sum(r.judge_tokens or 0 for r in judged) if judged else None,
         judge_cost=_total([r.judge_cost for r in judged]) if judged else None,
         repeat=repeat,

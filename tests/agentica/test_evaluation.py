@@ -238,8 +238,8 @@ async def test_resume_after_an_interrupted_run_redoes_nothing_finished(tmp_path:
         await anyio.sleep(0.01)
         return f"answer: {_last_user(messages)}"
 
+    finished: list[str] = []
     with anyio.CancelScope() as scope:  # an interrupted run: cancelled after 4 results
-        finished: list[str] = []
 
         def on_result(result: Any) -> None:
             finished.append(result.case_id)

@@ -3,6 +3,7 @@ and ``--resume`` after the process was killed mid-run."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import signal
@@ -16,7 +17,8 @@ import pytest
 
 from agentica import cli
 from agentica.evaluation import Case, evaluate_sync
-from agentica.evaluation.cli import main
+from agentica.evaluation.case import CaseResult
+from agentica.evaluation.cli import _Progress, main
 from agentica.evaluation.progress import load_results
 from agentica.testing import FunctionModel
 
@@ -167,3 +169,17 @@ def test_resume_after_the_process_was_killed_mid_run(workdir: Path) -> None:
     assert sorted(redone) == sorted(c["input"] for c in cases if c["id"] not in finished)
     assert [r.case_id for r in report.results] == [c["id"] for c in cases]
     assert all(r.answer == "slow " + r.input for r in report.results)
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_terminal_gets_a_progress_bar_without_rich(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "rich.console", None)  # rich absent: our own bar
+    stream = _Terminal()
+    progress = _Progress(total=4, done=1, stream=stream, quiet=False)
+    progress(CaseResult(case_id="a", passed=True))
+    progress.close()
+    assert stream.getvalue() == "\r[" + "#" * 15 + "-" * 15 + "] 2/4\n"

@@ -125,8 +125,11 @@ async def run_case(
     result = CaseResult(case_id=case.id, repeat=repeat, input=case.input, expected=case.expected)
     start = time.perf_counter()
     try:
-        with anyio.fail_after(timeout):
+        if timeout is None:
             value = await _call(target, case)
+        else:
+            with anyio.fail_after(timeout):
+                value = await _call(target, case)
     except Exception as e:
         result.latency = time.perf_counter() - start
         result.error = f"{type(e).__name__}: {e}"

@@ -4,13 +4,12 @@ script, no fonts or styles fetched from anywhere)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from html import escape
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from agentica.evaluation.summary import format_summary
-
-if TYPE_CHECKING:
-    from agentica.evaluation.runner import EvalReport
+from agentica.evaluation.case import CaseResult
+from agentica.evaluation.summary import Summary, format_summary
 
 __all__ = ["histogram", "render_html"]
 
@@ -100,7 +99,7 @@ def _cell(value: Any) -> str:
     return f"<td><details><summary>{escape(text[:120])}…</summary>{escape(text)}</details></td>"
 
 
-def _row(r: Any) -> str:
+def _row(r: CaseResult) -> str:
     verdict = '<span class="pass">pass</span>' if r.passed else '<span class="fail">fail</span>'
     scores = "<br>".join(
         f'{escape(n)}: {s.score:.2f} <span class="reason">{escape(s.reason)}</span>'
@@ -116,9 +115,11 @@ def _row(r: Any) -> str:
     )
 
 
-def render_html(report: EvalReport) -> str:
-    """The HTML report of ``report``."""
-    s, results = report.summary, report.results
+def render_html(
+    results: Sequence[CaseResult], summary: Summary, metadata: dict[str, Any]
+) -> str:
+    """The HTML report of a run (``EvalReport.write_html()``)."""
+    s = summary
     labels = [f"{r.case_id}#{r.repeat + 1}" for r in results]
     charts = [
         ("Scores by scorer (mean)", hbars({**s.scores, "pass rate": s.pass_rate}, "scores")),
@@ -135,9 +136,9 @@ def render_html(report: EvalReport) -> str:
     blocks = "".join(
         f'<div class="chart"><h3>{escape(t)}</h3>{svg}</div>' for t, svg in charts
     )
-    meta = json.dumps(report.metadata, indent=1, ensure_ascii=False, default=str)
+    meta = json.dumps(metadata, indent=1, ensure_ascii=False, default=str)
     rows = "".join(_row(r) for r in results)
-    title = f"Evaluation: {report.metadata.get('dataset') or 'cases'}"
+    title = f"Evaluation: {metadata.get('dataset') or 'cases'}"
     return (
         f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>{escape(title)}</title><style>{_CSS}</style></head><body>"

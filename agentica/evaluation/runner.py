@@ -61,7 +61,8 @@ class EvalReport:
         """Write the self-contained HTML report (inline CSS and SVG charts)."""
         from agentica.evaluation.html import render_html
 
-        Path(path).write_text(render_html(self), encoding="utf-8")
+        html = render_html(self.results, self.summary, self.metadata)
+        Path(path).write_text(html, encoding="utf-8")
 
     def text(self) -> str:
         """The summary table."""

@@ -81,7 +81,7 @@ def vbars(labels: list[str], values: list[float], title: str, color: str = "#3b6
 
 
 def histogram(values: list[float], bins: int = 12) -> tuple[list[str], list[float]]:
-    """``(labels, counts)`` of ``values`` in ``bins`` equal bins."""
+    """``(labels, counts)`` of latencies (seconds) in ``bins`` equal bins, labelled in ms."""
     if not values:
         return [], []
     low, high = min(values), max(values)
@@ -89,7 +89,8 @@ def histogram(values: list[float], bins: int = 12) -> tuple[list[str], list[floa
     counts = [0.0] * bins
     for v in values:
         counts[min(int((v - low) / step), bins - 1)] += 1
-    return [f"{low + i * step:.3g}-{low + (i + 1) * step:.3g} s" for i in range(bins)], counts
+    edges = [(low + i * step) * 1000 for i in range(bins + 1)]
+    return [f"{edges[i]:.0f}-{edges[i + 1]:.0f} ms" for i in range(bins)], counts
 
 
 def _cell(value: Any) -> str:

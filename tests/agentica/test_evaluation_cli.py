@@ -138,37 +138,58 @@ def test_usage_and_dataset_errors_exit_with_status_2(
     assert exit_.value.code == 2
 
 
-def test_resume_after_the_process_was_killed_mid_run(workdir: Path) -> None:
-    cases = [{"id": f"c{i}", "input": str(i)} for i in range(30)]
-    (workdir / "many.jsonl").write_text("".join(json.dumps(c) + "\n" for c in cases))
-    progress = workdir / "progress.jsonl"
+def _start_slow_run(workdir: Path, progress: Path, cases: int) -> subprocess.Popen[str]:
+    """``agentica eval`` over ``cases`` slow cases in a subprocess, once it has finished
+    at least 4 (their lines are in ``progress``)."""
+    lines = [{"id": f"c{i}", "input": str(i)} for i in range(cases)]
+    (workdir / "many.jsonl").write_text("".join(json.dumps(c) + "\n" for c in lines))
     proc = subprocess.Popen(
         [sys.executable, "-m", "agentica.cli", "eval", "many.jsonl", "--agent",
          "evalagents:slow", "--concurrency", "2", "--resume", str(progress)],
-        cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         start_new_session=True,
     )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        if progress.exists() and len(progress.read_text().splitlines()) >= 4:
+            break
+        time.sleep(0.05)
+    return proc
+
+
+def test_resume_after_the_process_was_killed_mid_run(workdir: Path) -> None:
+    progress = workdir / "progress.jsonl"
+    proc = _start_slow_run(workdir, progress, 30)
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if progress.exists() and len(progress.read_text().splitlines()) >= 4:
-                break
-            time.sleep(0.05)
         os.killpg(proc.pid, signal.SIGKILL)
     finally:
-        proc.wait(timeout=10)
+        proc.communicate(timeout=10)
     finished = {r.case_id for r in load_results(progress)}
     assert 4 <= len(finished) < 30  # killed mid-run, the finished cases kept
 
     redone: list[str] = []
+    cases = [Case(id=f"c{i}", input=str(i)) for i in range(30)]
     report = evaluate_sync(
-        lambda text: redone.append(text) or "slow " + text,
-        [Case(id=c["id"], input=c["input"]) for c in cases],
-        resume=progress,
+        lambda text: redone.append(text) or "slow " + text, cases, resume=progress
     )
-    assert sorted(redone) == sorted(c["input"] for c in cases if c["id"] not in finished)
-    assert [r.case_id for r in report.results] == [c["id"] for c in cases]
+    assert sorted(redone) == sorted(c.input for c in cases if c.id not in finished)
+    assert [r.case_id for r in report.results] == [c.id for c in cases]
     assert all(r.answer == "slow " + r.input for r in report.results)
+
+
+def test_ctrl_c_stops_the_run_with_status_130_keeping_finished_cases(workdir: Path) -> None:
+    progress = workdir / "progress.jsonl"
+    proc = _start_slow_run(workdir, progress, 30)
+    try:
+        os.kill(proc.pid, signal.SIGINT)
+        _, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert proc.returncode == 130
+    assert f"interrupted; finished cases are in {progress}" in err
+    assert 4 <= len(load_results(progress)) < 30
 
 
 class _Terminal(io.StringIO):

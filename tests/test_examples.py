@@ -37,6 +37,7 @@ EXPECTED: dict[str, list[str]] = {
     "mcp_tools.py": ["mcp__example__add: 42", "The server says: 42; HELLO MCP!"],
     "guardrails.py": ["refused before the model", "answer withheld"],
     "skills.py": ["In the system prompt: - haiku:", "then it writes: spring"],
+    "evaluation.py": ["pass rate              75.0%", "HTML report: "],
 }
 HARNESS_DRIVEN = {"acp_agent.py"}
 

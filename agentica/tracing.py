@@ -98,16 +98,15 @@ def enable_otlp(*, lazy: bool = False) -> None:
     if lazy:
         _ready, _lazy_otlp = True, True
         return
-    import importlib
+    from importlib import import_module  # (pyright cannot resolve the SDK's stub package)
 
-    from opentelemetry.sdk.resources import Resource
-    from opentelemetry.sdk.trace import TracerProvider
-    from opentelemetry.sdk.trace.export import BatchSpanProcessor
-
+    sdk = import_module("opentelemetry.sdk.trace")
+    resources = import_module("opentelemetry.sdk.resources")
+    export = import_module("opentelemetry.sdk.trace.export")
     attributes = {} if os.environ.get("OTEL_SERVICE_NAME") else {"service.name": "agentica"}
-    provider = TracerProvider(resource=Resource.create(attributes))
-    exporter = importlib.import_module(module).OTLPSpanExporter()
-    provider.add_span_processor(BatchSpanProcessor(exporter))
+    provider = sdk.TracerProvider(resource=resources.Resource.create(attributes))
+    exporter = import_module(module).OTLPSpanExporter()
+    provider.add_span_processor(export.BatchSpanProcessor(exporter))
     _owned = provider
     enable(provider)
 

@@ -27,6 +27,8 @@ from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
+from agentica.models.pricing import provider_of
+
 if TYPE_CHECKING:
     from agentica._run_state import RunState
     from agentica.events import Usage
@@ -49,6 +51,8 @@ _lazy_otlp = False
 """``enable_otlp(lazy=True)``: set up the exporter at the first run."""
 _owned: Any = None
 """The SDK tracer provider ``enable_otlp`` made (``shutdown()`` flushes it)."""
+_api: Any = None
+"""``opentelemetry.trace`` once imported."""
 _nested: ContextVar[bool] = ContextVar("agentica_traced_tool", default=False)
 """Set while a traced tool runs: a run it starts (a subagent) is traced too."""
 
@@ -173,11 +177,15 @@ def _has_global_provider() -> bool:
 
 
 def _otel_trace() -> Any:
-    try:
-        from opentelemetry import trace
-    except ImportError:
-        raise TracingUnavailable(f"tracing needs OpenTelemetry: {INSTALL_HINT}") from None
-    return trace
+    """``opentelemetry.trace``, imported on first use."""
+    global _api
+    if _api is None:
+        try:
+            from opentelemetry import trace
+        except ImportError:
+            raise TracingUnavailable(f"tracing needs OpenTelemetry: {INSTALL_HINT}") from None
+        _api = trace
+    return _api
 
 
 def _exporter_module() -> str:
@@ -195,8 +203,6 @@ class RunTrace:
     __slots__ = ("_model", "_model_span", "_parent", "_span", "_tracer", "error")
 
     def __init__(self, tracer: Any, state: RunState) -> None:
-        from opentelemetry import trace
-
         name = state.agent_name
         attributes: dict[str, Any] = {
             "gen_ai.operation.name": "invoke_agent",
@@ -208,7 +214,7 @@ class RunTrace:
         self._span = tracer.start_span(
             f"invoke_agent {name}" if name else "invoke_agent", attributes=attributes
         )
-        self._parent = trace.set_span_in_context(self._span)
+        self._parent = _otel_trace().set_span_in_context(self._span)
         self._model_span: Any = None
         self._model = ""
         self.error: BaseException | None = None
@@ -216,10 +222,6 @@ class RunTrace:
 
     def model_start(self, state: RunState, model: Any) -> None:
         """A model call begins."""
-        from opentelemetry.trace import SpanKind
-
-        from agentica.models.pricing import provider_of
-
         model_id = getattr(model, "id", None) or model.name
         provider = provider_of(model) or type(model).__name__
         attributes: dict[str, Any] = {
@@ -232,7 +234,7 @@ class RunTrace:
             attributes["gen_ai.agent.name"] = state.agent_name
         self._model = model_id
         self._model_span = self._tracer.start_span(
-            f"chat {model_id}", context=self._parent, kind=SpanKind.CLIENT,
+            f"chat {model_id}", context=self._parent, kind=_otel_trace().SpanKind.CLIENT,
             attributes=attributes,
         )
 
@@ -241,9 +243,10 @@ class RunTrace:
         span, self._model_span = self._model_span, None
         if span is None:
             return
-        span.set_attribute("gen_ai.response.model", self._model)
-        span.set_attribute("gen_ai.response.finish_reasons", (finish,))
-        _set_usage(span, usage)
+        attributes = _usage(usage)
+        attributes["gen_ai.response.model"] = self._model
+        attributes["gen_ai.response.finish_reasons"] = (finish,)
+        span.set_attributes(attributes)
         span.end()
 
     def tool_runner(self, run_one: ToolRunner) -> ToolRunner:
@@ -252,7 +255,7 @@ class RunTrace:
 
         async def traced(index: int, call: FunctionCall) -> FunctionCallResult:
             import anyio
-            from opentelemetry import context, trace
+            from opentelemetry import context
 
             name = call.function.name
             span = tracer.start_span(
@@ -263,7 +266,7 @@ class RunTrace:
                     "gen_ai.tool.type": "function",
                 },
             )
-            token = context.attach(trace.set_span_in_context(span, parent))
+            token = context.attach(_otel_trace().set_span_in_context(span, parent))
             nested = _nested.set(True)
             try:
                 result = await run_one(index, call)
@@ -295,22 +298,27 @@ class RunTrace:
                 model_span.set_attribute("agentica.status", "cancelled")
             model_span.end()
         span = self._span
+        attributes = _usage(state.usage)
+        attributes["agentica.requests"] = state.usage.requests
         if failed:
             _fail(span, self.error, "the run failed", "run_failed")
         else:
-            span.set_attribute("agentica.stop_reason", str(state.stop_reason))
-        _set_usage(span, state.usage)
-        span.set_attribute("agentica.requests", state.usage.requests)
+            attributes["agentica.stop_reason"] = str(state.stop_reason)
+        span.set_attributes(attributes)
         span.end()
 
 
-def _set_usage(span: Any, usage: Usage) -> None:
-    span.set_attribute("gen_ai.usage.input_tokens", usage.input_tokens)
-    span.set_attribute("gen_ai.usage.output_tokens", usage.output_tokens)
+def _usage(usage: Usage) -> dict[str, Any]:
+    """The GenAI usage attributes (and the cost, when known)."""
+    out: dict[str, Any] = {
+        "gen_ai.usage.input_tokens": usage.input_tokens,
+        "gen_ai.usage.output_tokens": usage.output_tokens,
+    }
     if usage.cached_tokens:
-        span.set_attribute("gen_ai.usage.cache_read_input_tokens", usage.cached_tokens)
+        out["gen_ai.usage.cache_read_input_tokens"] = usage.cached_tokens
     if usage.cost is not None:
-        span.set_attribute(COST, usage.cost)
+        out[COST] = usage.cost
+    return out
 
 
 def _fail(

@@ -6,7 +6,7 @@ set by the standard ``OTEL_EXPORTER_OTLP_*`` variables) or the environment varia
 ``AGENTICA_TRACING`` (``1``: ``enable()``, or ``enable_otlp()`` when an
 ``OTEL_EXPORTER_OTLP_ENDPOINT`` is set and no provider is; ``otlp``: ``enable_otlp()``);
 per run with ``RunConfig(tracing=True)`` (or ``False`` to leave one run out). Needs
-``pip install 'agentica[otel]'`` (and ``opentelemetry-exporter-otlp`` for OTLP).
+``pip install 'agentica[otel]'`` (``'agentica[otlp]'`` for OTLP export).
 
 Each run is a span ``invoke_agent <agent>``; under it, one ``chat <model>`` span per
 model call (``gen_ai.request.model``, ``gen_ai.usage.input_tokens`` / ``output_tokens``,
@@ -41,7 +41,7 @@ ENV = "AGENTICA_TRACING"
 COST = "gen_ai.usage.cost"
 """Span attribute: US dollars of the call or run (set only when the cost is known)."""
 INSTALL_HINT = "pip install 'agentica[otel]'"
-OTLP_HINT = "pip install 'agentica[otel]' opentelemetry-exporter-otlp"
+OTLP_HINT = "pip install 'agentica[otlp]'"
 
 _tracer: Any = None
 """The process-wide tracer while tracing is on."""

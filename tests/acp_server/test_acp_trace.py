@@ -57,7 +57,7 @@ def test_asking_for_traces_without_the_exporter_stops_with_a_clear_error(
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert "agentica-acp: error: OTLP tracing needs" in err
-    assert "pip install 'agentica[otel]' opentelemetry-exporter-otlp" in err
+    assert "pip install 'agentica[otlp]'" in err
     assert not tracing.is_enabled()
 
 

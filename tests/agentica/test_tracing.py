@@ -188,6 +188,25 @@ async def test_a_subagent_run_nests_under_the_tool_call_that_started_it(spans) -
     assert inner_chat.attributes["gen_ai.agent.name"] == "inner"
 
 
+async def test_after_a_handoff_the_members_calls_stay_in_the_same_run_span(spans) -> None:
+    billing_model = ScriptedModel(["Refunded."], name="billing-model")
+    billing = Agent(model=billing_model, name="Billing", description="refunds")
+    triage_model = ScriptedModel(
+        [ScriptedModel.tool_calls(tool_call("transfer_to_billing", {"reason": "refund"}))],
+        name="triage-model",
+    )
+    result = await Agent(model=triage_model, name="triage", team=[billing]).run("refund")
+    assert result.text == "Refunded."
+    named = by_name(spans)
+    (run,) = named["invoke_agent triage"]
+    (first,) = named["chat triage-model"]
+    (second,) = named["chat billing-model"]
+    (handoff,) = named["execute_tool transfer_to_billing"]
+    assert {parent_of(first), parent_of(second), parent_of(handoff)} == {span_id(run)}
+    assert first.attributes["gen_ai.agent.name"] == "triage"
+    assert second.attributes["gen_ai.agent.name"] == "Billing"
+
+
 async def test_a_run_can_leave_tracing_out_and_spans_stop_when_disabled(spans) -> None:
     await Agent(model=ScriptedModel(["a"])).run("go", config=RunConfig(tracing=False))
     assert spans.get_finished_spans() == ()
@@ -217,9 +236,9 @@ SCRIPT_RUN = """
     from agentica import Agent, RunConfig
     from agentica.testing import ScriptedModel, tool_call
 
-    def greet(name: str) -> str:
-        \"\"\"Greet.\"\"\"
-        return "hi " + name
+    async def greet(name: str) -> str:
+        \"\"\"Greet (asks a subagent).\"\"\"
+        return (await Agent(model=ScriptedModel(["hi"]), name="sub").run(name)).text
 
     async def main(config=None):
         model = ScriptedModel([ScriptedModel.tool_calls(tool_call("greet", {"name": "x"})), "ok"])
@@ -252,7 +271,10 @@ def test_the_environment_and_run_config_turn_tracing_on_with_the_global_provider
     trace.set_tracer_provider(provider)
     """
     names = "print(json.dumps(sorted(s.name for s in exporter.get_finished_spans())))"
-    expected = ["chat scripted", "chat scripted", "execute_tool greet", "invoke_agent"]
+    expected = [  # The subagent is traced too, also when only the outer run asked.
+        "chat scripted", "chat scripted", "chat scripted", "execute_tool greet",
+        "invoke_agent", "invoke_agent sub",
+    ]
     by_env = run_script(SCRIPT_RUN, setup, "anyio.run(main)", names, env={ENV: "1"})
     assert by_env == expected
     by_config = run_script(SCRIPT_RUN, setup, "anyio.run(main, RunConfig(tracing=True))", names)
@@ -270,6 +292,6 @@ def test_otlp_without_the_exporter_package_fails_clearly(monkeypatch) -> None:
         return None if name.startswith("opentelemetry.exporter") else real(name, *args)
 
     monkeypatch.setattr(importlib.util, "find_spec", missing)
-    with pytest.raises(tracing.TracingUnavailable, match="opentelemetry-exporter-otlp"):
+    with pytest.raises(tracing.TracingUnavailable, match=r"agentica\[otlp\]"):
         tracing.enable_otlp(lazy=True)
     assert not tracing.is_enabled()

@@ -12,11 +12,7 @@ from pathlib import Path
 import anyio
 import pytest
 from e2e_util import SERVER, RawPipe, kill_group, server_env
-
-pytest.importorskip("opentelemetry.exporter.otlp.proto.http")
-from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (  # noqa: E402
-    ExportTraceServiceRequest,
-)
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
 
 @pytest.fixture

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-# Prices live in ``pricing`` (with the cost formula); named here too, as before.
-from agentica.models.pricing import PRICES, Prices, known_prices
+if TYPE_CHECKING:  # At run time through ``__getattr__`` (see there).
+    from agentica.models.pricing import PRICES, Prices, known_prices
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -185,6 +186,17 @@ def known_reasoning_effort(model: str) -> bool:
     if name.startswith(_NO_REASONING_EFFORT):
         return False
     return any(name == p or name.startswith(p + "-") for p in REASONING_EFFORT_PREFIXES)
+
+
+def __getattr__(name: str) -> Any:
+    """``PRICES``, ``Prices`` and ``known_prices``, which live in ``pricing`` (with the cost
+    formula): named here too, as before, but imported on use, since the ACP server loads
+    this module alone, with the standard library only, before it answers ``initialize``."""
+    if name in ("PRICES", "Prices", "known_prices"):
+        from agentica.models import pricing
+
+        return getattr(pricing, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def find_preset(prefix: str) -> Preset | None:

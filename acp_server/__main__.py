@@ -14,7 +14,7 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from acp_server.config import ConfigError, ServerConfig, load_config
@@ -53,9 +53,11 @@ def main(
     Returns:
         The exit status: 0 after a clean shutdown, 2 for unusable settings.
     """
+    trace, argv = trace_flag(sys.argv[1:] if argv is None else argv)
     try:
         config = load_config(argv, prog=prog)
-    except ConfigError as exc:
+        trace = start_tracing(trace, config, os.environ)
+    except (ConfigError, ImportError) as exc:
         sys.stderr.write(f"{prog}: error: {exc}\n")
         return 2
     try:
@@ -108,7 +110,36 @@ def main(
         anyio.run(_serve, config, build, fds, unread)
     finally:
         _restore(previous)
+        if trace:  # Send the last spans before ``end_process`` skips the exit hooks.
+            from agentica import tracing
+
+            tracing.shutdown()
     return 0
+
+
+def trace_flag(argv: Sequence[str]) -> tuple[bool, list[str]]:
+    """``--trace`` (OpenTelemetry spans over OTLP), taken out of ``argv``."""
+    rest = [a for a in argv if a != "--trace"]
+    return len(rest) != len(argv), rest
+
+
+def start_tracing(flag: bool, config: ServerConfig, environ: Mapping[str, str]) -> bool:
+    """Turn on OTLP tracing when ``--trace``, ``trace = true`` in the config file or
+    ``AGENTICA_TRACING`` ask for it; the exporter is imported at the first prompt (the
+    ``OTEL_EXPORTER_OTLP_*`` variables set its endpoint and headers).
+
+    Raises:
+        ImportError: Tracing is asked for and the OpenTelemetry packages are missing.
+    """
+    in_file = config.extra.pop("trace", None)
+    value = environ.get("AGENTICA_TRACING", "").strip().lower()
+    if not (flag or in_file is True or value not in ("", "0", "false", "no", "off")):
+        return False
+    from agentica import tracing
+
+    tracing.enable_otlp(lazy=True)
+    logger.info("tracing: OpenTelemetry spans go to the OTLP exporter")
+    return True
 
 
 def run(argv: Sequence[str] | None = None, *, prog: str = "agentica-acp") -> NoReturn:

@@ -280,13 +280,13 @@ class Session:
 
         for notice in await before_turn(self.agent):  # Waits for the MCP servers to start.
             await self.notify(text_chunk(f"*{notice}*\n\n"))
-        from acp_server.usage import cost_of, prices_of
+        from acp_server.usage import session_cost
 
         result: wire.AcpStopReason = "end_turn"
         recorder, agent, step = self.recorder, self.agent, None
         # Passed only when set: the default run needs none (and test doubles take none).
         budgets: dict[str, Any] = {} if self.run_config is None else {"config": self.run_config}
-        cost_before, prices = self.cost, prices_of(getattr(agent, "model", None))
+        cost_before, started = self.cost, self.tokens_used > 0
         async with self.agent.run_stream(message, **budgets) as stream:
             async for event in stream:
                 delta = isinstance(event, TextDelta | ThinkingDelta)
@@ -297,8 +297,8 @@ class Session:
                     result = stop_reason(event.stop_reason)
                 elif isinstance(event, UsageUpdated):
                     self.tokens_used, self.turn_usage = max(0, event.context_used), event.usage
-                    if prices is not None:  # ``event.usage`` is the run's so far.
-                        self.cost = (cost_before or 0.0) + cost_of(event.usage, prices)
+                    # ``event.usage`` is the run's so far, priced by the engine.
+                    self.cost = session_cost(cost_before, started, event.usage)
                 # Each update is queued whole or not at all (a cancel waits for the queue
                 # put), and a call counts as open only once its ``tool_call`` is queued, so
                 # the final "failed" updates of a cancelled turn never name a call the

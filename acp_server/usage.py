@@ -1,10 +1,11 @@
 """What a session tells the editor about its usage: context tokens, cost, a turn's tokens.
 
 - ``usage_update`` (stable): the context tokens of the latest model call, the window
-  size, and the session's cumulative ``cost`` in USD when the model's prices are known
-  (``agentica.models.presets.known_prices``; cached input is counted at the full input
-  price, so the cost is an upper bound). Sent after every model call, and on
-  ``session/load`` / ``session/resume`` from what the session stored (acp-spec §13).
+  size, and the session's cumulative ``cost`` in USD when it is known: the sum of its
+  runs' ``usage.cost``, which the engine computes per model call
+  (``agentica.models.pricing``; unknown once any call's cost is). Sent after every model
+  call, and on ``session/load`` / ``session/resume`` from what the session stored
+  (acp-spec §13).
 - ``PromptResponse.usage`` (unstable, acp-spec §14): the tokens of the turn's model calls.
   The schema defines no opt-in for it, so a client asks for it with a custom capability
   (acp-spec "Extensibility": custom capabilities live in ``_meta``)::
@@ -22,7 +23,6 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from acp_server import wire
     from agentica.events import Usage
-    from agentica.models.base import Model
 
 META_NAMESPACE = "agentica"
 """Our key in ``clientCapabilities._meta``."""
@@ -32,20 +32,15 @@ STORED_KEY = "usage"
 """Where a session's usage is kept in its stored config: ``{"used": int, "cost": float|None}``."""
 
 
-def prices_of(model: Model | None) -> tuple[float, float] | None:
-    """The model's ``(input, output)`` USD per million tokens, when its preset knows them."""
-    from agentica.models.presets import known_prices
+def session_cost(before: float | None, started: bool, run: Usage) -> float | None:
+    """The session's cost with a run whose usage so far is ``run``.
 
-    preset = getattr(model, "preset", None)
-    provider, name = getattr(preset, "name", None), getattr(model, "id", None)
-    if not isinstance(provider, str) or not isinstance(name, str):
+    ``before``: the cost of the earlier turns; ``started``: whether there were model
+    calls before (then ``before=None`` means unknown, not zero). Unknown stays unknown.
+    """
+    if run.cost is None or (before is None and started):
         return None
-    return known_prices(provider, name)
-
-
-def cost_of(usage: Usage, prices: tuple[float, float]) -> float:
-    """US dollars for ``usage`` at ``prices`` (per million input / output tokens)."""
-    return (usage.input_tokens * prices[0] + usage.output_tokens * prices[1]) / 1_000_000
+    return (before or 0.0) + run.cost
 
 
 def usage_update(used: int, size: int | None, cost: float | None) -> dict[str, Any] | None:
@@ -99,9 +94,8 @@ __all__ = [
     "META_NAMESPACE",
     "PROMPT_USAGE_FLAG",
     "STORED_KEY",
-    "cost_of",
-    "prices_of",
     "prompt_usage",
+    "session_cost",
     "stored",
     "to_store",
     "usage_update",

@@ -45,8 +45,10 @@ from agentica.exceptions import OutputValidationError, StopRun, ToolError
 from agentica.guardrails import check_guardrails
 from agentica.messages import Message, ToolCall
 from agentica.models.base import FinishReason, ModelDelta, close_stream
+from agentica.models.pricing import charge, prices_of
 from agentica.tools.call import FunctionCall, call_maybe_async
 from agentica.tools.function import Function
+from agentica.tracing import start as start_trace
 
 logger = logging.getLogger("agentica")
 
@@ -134,6 +136,7 @@ async def run_events(
     ctx = state.run_context
     limits = state.limits
     output = state.output_spec
+    trace = state.trace = start_trace(state)  # None unless tracing is on.
     await _hook(state, "on_run_start")
     if state.input_guardrails:
         await check_guardrails(
@@ -173,6 +176,8 @@ async def run_events(
         native: dict[str, Any] = (
             {"output_schema": output.schema} if output is not None and output.native else {}
         )
+        if trace is not None:
+            trace.model_start(state, model)
         stream: AsyncIterator[ModelDelta] = model.response_stream(
             messages, state.specs(), **native
         )
@@ -211,9 +216,10 @@ async def run_events(
         )
         state.new_messages.append(reply)
         state.content = content
-        used = usage or Usage()
-        if used.requests == 0:
-            used = used + Usage(requests=1)
+        # One request, priced at RunConfig.prices, else the model's (agentica.models.pricing).
+        used = charge(usage, prices_of(state) if state.prices is not None else prices_of(model))
+        if trace is not None:
+            trace.model_end(used, finish)
         state.usage = ctx.usage = state.usage + used
         ctx.turn = turn
         yield UsageUpdated(
@@ -334,6 +340,8 @@ class Pump:
                 self._tail = deque(self.state.finish("cancelled"))
             except Exception as e:
                 what = "stopped" if isinstance(e, StopRun) else "failed"
+                if self.state.trace is not None:
+                    self.state.trace.error = e
                 await _run_end_quietly(self.state, None, e)
                 self._tail = deque(self.state.finish(None, f"Run {what}: {e}"))
                 self._error = e

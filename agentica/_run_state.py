@@ -9,6 +9,7 @@ whatever the way the run was cancelled.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -32,6 +33,8 @@ if TYPE_CHECKING:
 Emit = Callable[[RunEvent], Awaitable[None]]
 """Hands an event to the run's consumer."""
 
+logger = logging.getLogger("agentica")
+
 CANCELLED_TEXT = "Cancelled: the run was cancelled before this tool call finished."
 REJECTED_TEXT = "The user rejected this tool call; do not retry it without asking."
 
@@ -40,15 +43,15 @@ class RunCancelled(Exception):
     """The run was cancelled cooperatively (flag or tool-phase scope)."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(kw_only=True)
 class Limits:
     """A run's budgets (see ``RunConfig``); ``None`` means no limit."""
 
     max_tokens: int | None = None
     max_cost: float | None = None
-    prices: tuple[float, float] = (0.0, 0.0)
-    """Dollars per million input and output tokens, for ``max_cost``."""
+    """US dollars, compared with ``usage.cost`` (an unknown cost never trips it)."""
     max_requests: int | None = None
+    warned: bool = False
 
     @classmethod
     def of(cls, config: RunConfig) -> Limits | None:
@@ -56,20 +59,25 @@ class Limits:
         if not (config.token_limit or config.cost_limit is not None or config.request_limit):
             return None
         return cls(
-            max_tokens=config.token_limit, max_cost=config.cost_limit, prices=config.prices,
+            max_tokens=config.token_limit, max_cost=config.cost_limit,
             max_requests=config.request_limit,
         )
-
-    def cost(self, usage: Usage) -> float:
-        return (usage.input_tokens * self.prices[0] + usage.output_tokens * self.prices[1]) / 1e6
 
     def exceeded(self, usage: Usage) -> str | None:
         """Why the usage is over budget (``None`` when it is not)."""
         tokens = usage.total_tokens or usage.input_tokens + usage.output_tokens
         if self.max_tokens is not None and tokens >= self.max_tokens:
             return f"the run's token budget ({self.max_tokens} tokens) is used up"
-        if self.max_cost is not None and self.cost(usage) >= self.max_cost:
-            return f"the run's cost budget (${self.max_cost:g}) is used up"
+        if self.max_cost is not None:
+            if usage.cost is None:
+                if not self.warned:
+                    self.warned = True
+                    logger.warning(
+                        "agentica: cost_limit is not enforced: the model's prices are "
+                        "unknown (give RunConfig(prices=...) or the model's prices=)"
+                    )
+            elif usage.cost >= self.max_cost:
+                return f"the run's cost budget (${self.max_cost:g}) is used up"
         return None
 
 
@@ -109,6 +117,12 @@ class RunState:
     """``agentica.compaction.Compaction`` settings (``None``: never compact)."""
     switch_agent: Callable[[RunState, Any], None] | None = None
     """Hands the run over to a team member (``agentica.team``)."""
+    prices: tuple[float, ...] | None = None
+    """``RunConfig.prices``: price the calls at these instead of the model's prices."""
+    tracing: bool | None = None
+    """``RunConfig.tracing`` (``None``: as set for the process, ``agentica.tracing``)."""
+    trace: Any = None
+    """The run's spans (``agentica.tracing.RunTrace``) while tracing, else ``None``."""
 
     usage: Usage = field(default_factory=Usage)
     content: str = ""
@@ -259,6 +273,8 @@ class RunState:
         if self.finished:
             return
         self.finished = True
+        if self.trace is not None:
+            self.trace.close(self)
         if self.on_finish is not None:
             self.on_finish(self)
 

@@ -109,7 +109,7 @@ async def run_tool_phase(state: RunState, calls: list[FunctionCall], live: Emit 
                 calls,
                 parallel=state.parallel,
                 max_concurrency=state.max_concurrency,
-                runner=run_one,
+                runner=run_one if state.trace is None else state.trace.tool_runner(run_one),
             )
         finally:
             state.detach(scope)

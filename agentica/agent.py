@@ -263,6 +263,7 @@ class Agent(Generic[OutputT]):
                 switch_agent=switch_to if self.team else None,
                 compaction=self.compaction,
                 call_prefix=cfg.call_id_prefix,
+                prices=cfg.prices, tracing=cfg.tracing,
             )
             self._active = state
         return state

@@ -42,9 +42,15 @@ class RunConfig:
 
     Budgets: ``timeout`` (seconds of wall-clock time; the run is stopped and raises
     ``RunTimeoutError``), ``token_limit`` and ``cost_limit`` (checked after each model
-    call; the run ends with ``stop_reason="max_tokens"``, ACP's ``max_tokens``; ``cost``
-    uses ``prices``, dollars per million input and output tokens) and ``request_limit``
-    (model calls; ``stop_reason="max_turns"``, ACP's ``max_turn_requests``).
+    call; the run ends with ``stop_reason="max_tokens"``, ACP's ``max_tokens``; the cost
+    is ``usage.cost``, see ``prices``) and ``request_limit`` (model calls;
+    ``stop_reason="max_turns"``, ACP's ``max_turn_requests``). A run whose cost is
+    unknown is not stopped by ``cost_limit`` (a warning is logged).
+
+    ``prices``: ``(input, output[, cached_input])`` US dollars per million tokens for
+    this run's calls (default: the model's, ``agentica.models.pricing``).
+    ``tracing``: OpenTelemetry spans for this run (``None``: as ``agentica.tracing``
+    is set for the process).
     """
 
     max_turns: int | None = None
@@ -54,7 +60,8 @@ class RunConfig:
     timeout: float | None = None
     token_limit: int | None = None
     cost_limit: float | None = None
-    prices: tuple[float, float] = (0.0, 0.0)
+    prices: tuple[float, ...] | None = None
+    tracing: bool | None = None
     request_limit: int | None = None
     call_id_prefix: str = ""
     """Put before the run's tool call ids in its events and approvals (not in the history),

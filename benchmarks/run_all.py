@@ -25,6 +25,7 @@ SCRIPTS = [
     "bench_tools_parallel.py",
     "bench_framework.py",
     "bench_engine_throughput.py",
+    "bench_tracing.py",
     "bench_acp_startup.py",
     "bench_acp_first_prompt.py",
     "bench_acp.py",

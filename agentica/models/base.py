@@ -123,6 +123,9 @@ class Model(ABC):
     supports_json_schema: bool = False
     """Whether ``response_stream()`` takes ``output_schema=`` (native JSON-schema output,
     used for ``response_model``); otherwise agents fall back to a ``final_result`` tool."""
+    prices: tuple[float, ...] | None = None
+    """US dollars per million input, output and cached input tokens, to price each call
+    (None: the list prices of the model's provider and name, ``agentica.models.pricing``)."""
 
     @abstractmethod
     def response_stream(

@@ -58,6 +58,7 @@ from agentica.models.presets import (
     known_reasoning_effort,
     known_supports_images,
 )
+from agentica.models.pricing import as_prices
 
 logger = logging.getLogger(__name__)
 
@@ -104,6 +105,8 @@ class OpenAIChat(Model):
             ``gpt-5``), sent as ``reasoning_effort`` when set.
         supports_reasoning_effort: Whether the model takes it (default: judged from the
             name, ``agentica.models.presets.known_reasoning_effort``).
+        prices: ``(input, output[, cached_input])`` US dollars per million tokens, to
+            price each call (default: known list prices, ``agentica.models.pricing``).
     """
 
     provider_name: str = "openai"
@@ -135,6 +138,7 @@ class OpenAIChat(Model):
         extra_headers: dict[str, str] | None = None,
         reasoning_effort: str | None = None,
         supports_reasoning_effort: bool | None = None,
+        prices: tuple[float, ...] | None = None,
     ) -> None:
         preset = find_preset(provider or self.provider_name)
         if preset is None:
@@ -174,6 +178,7 @@ class OpenAIChat(Model):
             self.base_url or "api.openai.com"
         )
         self.supports_json_schema = official or preset.name == "vllm"
+        self.prices = None if prices is None else as_prices(prices)
         self._given_http_client = http_client
         self._clients = LoopClients(self._make_client)
 

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # At run time through ``__getattr__`` (see there).
+    from agentica.models.pricing import PRICES, Prices, known_prices
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -151,22 +155,6 @@ CONTEXT_WINDOWS: dict[str, int] = {
 """Known context windows by model-name prefix (the longest matching prefix wins)."""
 
 
-PRICES: dict[str, tuple[float, float]] = {
-    "gpt-4o": (2.50, 10.00),
-    "gpt-4o-mini": (0.15, 0.60),
-    "gpt-4.1": (2.00, 8.00),
-    "gpt-4.1-mini": (0.40, 1.60),
-    "gpt-4.1-nano": (0.10, 0.40),
-    "gpt-5": (1.25, 10.00),
-    "gpt-5-mini": (0.25, 2.00),
-    "gpt-5-nano": (0.05, 0.40),
-    "o3": (2.00, 8.00),
-    "o4-mini": (1.10, 4.40),
-}
-"""US dollars per million input and output tokens of models of the ``openai`` preset, by
-exact name (dated snapshots and other providers' models are left out: their prices
-differ or change, and a wrong cost is worse than none)."""
-
 REASONING_EFFORT_PREFIXES: tuple[str, ...] = ("o1", "o3", "o4-mini", "gpt-5")
 """Model names (prefixes) that take ``reasoning_effort`` (low / medium / high)."""
 _NO_REASONING_EFFORT: tuple[str, ...] = ("o1-mini", "o1-preview", "gpt-5-chat")
@@ -191,11 +179,6 @@ def known_supports_images(model: str) -> bool:
     return any(hint in name for hint in VISION_HINTS)
 
 
-def known_prices(provider: str, model: str) -> tuple[float, float] | None:
-    """``(input, output)`` US dollars per million tokens, when known (see ``PRICES``)."""
-    return PRICES.get(model) if provider == "openai" else None
-
-
 def known_reasoning_effort(model: str) -> bool:
     """Whether a model takes ``reasoning_effort``, judged from its name (OpenAI's reasoning
     models, also through a router: ``openai/o3``); DeepSeek's reasoner and others don't."""
@@ -203,6 +186,17 @@ def known_reasoning_effort(model: str) -> bool:
     if name.startswith(_NO_REASONING_EFFORT):
         return False
     return any(name == p or name.startswith(p + "-") for p in REASONING_EFFORT_PREFIXES)
+
+
+def __getattr__(name: str) -> Any:
+    """``PRICES``, ``Prices`` and ``known_prices``, which live in ``pricing`` (with the cost
+    formula): named here too, as before, but imported on use, since the ACP server loads
+    this module alone, with the standard library only, before it answers ``initialize``."""
+    if name in ("PRICES", "Prices", "known_prices"):
+        from agentica.models import pricing
+
+        return getattr(pricing, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def find_preset(prefix: str) -> Preset | None:
@@ -229,6 +223,7 @@ __all__ = [
     "REASONING_EFFORT_PREFIXES",
     "VISION_HINTS",
     "Preset",
+    "Prices",
     "find_preset",
     "known_context_window",
     "known_prices",

@@ -32,6 +32,7 @@ SCRIPTS = [
     "bench_sessions.py",
     "bench_harness_proxy.py",
     "bench_mcp.py",
+    "bench_responses_stream.py",
 ]
 QUICK = {
     "bench_acp_startup.py": ["--runs", "5"],

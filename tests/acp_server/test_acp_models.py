@@ -135,3 +135,18 @@ async def test_a_responses_model_streams_a_turn_with_thoughts(tmp_path: Path) ->
     assert chat_text(client, "agent_message_chunk") == "Hello from responses"
     assert chat_text(client, "agent_thought_chunk") == "Thinking it over"
     assert mock.requests[0].url.path == "/v1/responses"
+
+
+def test_the_warm_up_imports_the_resources_of_the_configured_api() -> None:
+    import importlib
+
+    from acp_server.factory import SessionFactory
+
+    for spec, module in [
+        ("openai/gpt-5?api=responses", "openai.resources.responses.responses"),
+        ("openai/gpt-5", "openai.resources.chat.chat"),
+    ]:
+        modules = SessionFactory(FakeClient(), ServerConfig(model=spec)).warm_up_modules()
+        assert module in modules
+        for name in modules:
+            importlib.import_module(name)

@@ -193,3 +193,20 @@ async def test_the_reasoning_effort_set_on_the_fallback_model_reaches_its_member
 def test_a_fallback_model_needs_models():
     with pytest.raises(UserError, match="needs a list of models"):
         FallbackModel([])
+
+
+async def test_a_silent_primary_falls_back_after_its_timeout_and_waiting_notes():
+    async def silent(request: httpx.Request) -> httpx.Response:
+        await anyio.sleep(30)
+        raise AssertionError("not cancelled")
+
+    a, b = OpenAIMock([silent]), OpenAIMock([MockReply(text="backup here")])
+    model = FallbackModel([chat(a, "gpt-silent", timeout=0.6, notice_after=0.2), chat(b, "backup")])
+    with anyio.fail_after(5):
+        deltas = [d async for d in model.response_stream(HI)]
+    kinds = [d.type for d in deltas]
+    # "Waiting for the model" notes are no part of the reply: the call still falls back.
+    assert kinds.index("status") < kinds.index("fallback") < kinds.index("text")
+    switch = next(d for d in deltas if isinstance(d, ModelSwitched))
+    assert "no answer within 0.6s" in switch.reason
+    assert "".join(d.text for d in deltas if isinstance(d, ModelTextDelta)) == "backup here"

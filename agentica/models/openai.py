@@ -159,16 +159,14 @@ class OpenAIChat(Model):
         self.supports_images = (
             known_supports_images(self.id) if supports_images is None else supports_images
         )
-        self.send_reasoning = send_reasoning
-        self.reasoning_effort = reasoning_effort
+        self.send_reasoning, self.reasoning_effort = send_reasoning, reasoning_effort
         self.supports_reasoning_effort = (
             known_reasoning_effort(self.id)
             if supports_reasoning_effort is None
             else supports_reasoning_effort
         )
         self.stream_usage = preset.stream_usage if stream_usage is None else stream_usage
-        self.extra_body = dict(extra_body or {})
-        self.extra_headers = dict(extra_headers or {})
+        self.extra_body, self.extra_headers = dict(extra_body or {}), dict(extra_headers or {})
         # JSON-schema output (``response_format``): OpenAI's own API and vLLM take it.
         official = preset.name == "openai" and "api.openai.com" in (
             self.base_url or "api.openai.com"
@@ -246,7 +244,9 @@ class OpenAIChat(Model):
         ``output_schema`` asks for a final answer matching it (``response_format``).
         """
 
-        logger.debug("%s: model=%s messages=%d", self.api, self.id, len(messages))
+        logger.debug(
+            "%s: model=%s messages=%d tools=%d", self.api, self.id, len(messages), len(tools)
+        )
         client = await self._get_client_mapped()
         if self.api == "responses":
             async for item in stream_responses(self, client, messages, tools, output_schema):

@@ -84,7 +84,7 @@ class ServerConfig:
     """Settings of one ACP server process."""
 
     model: str = "demo"
-    """Model spec for ``agentica.models.registry.get_model`` ("demo", "provider/model", …)."""
+    """Spec for ``get_model`` ("demo", "provider/model"; "a,b": a with b as fallback)."""
     log_level: str = "WARNING"
     """Logging level name for the server's logs (stderr or ``log_file``)."""
     log_file: str | None = None
@@ -373,6 +373,8 @@ def _coerce(key: str, value: Any) -> Any:
         if not isinstance(items, list) or not all(isinstance(m, str) for m in items):
             raise ConfigError(f"models must be a list of model names, got {value!r}")
         return [m.strip() for m in items if m.strip()]
+    if key == "model" and isinstance(value, list):  # Fallbacks, as one spec: "a,b".
+        return ",".join(_coerce("models", value))
     if key == "context_window":
         try:
             tokens = int(value)

@@ -140,8 +140,9 @@ class SessionFactory:
             return ()
         if is_demo_spec(self.model_spec):
             return ("agentica.models.demo",)
-        # ``client.chat`` imports its resources on first use: hundreds of ms.
-        return ("agentica.models.openai", "openai", "openai.resources.chat.chat")
+        # ``client.chat`` (``.responses``) imports its resources on first use: hundreds of ms.
+        api = "responses.responses" if "api=responses" in self.model_spec else "chat.chat"
+        return ("agentica.models.openai", "openai", f"openai.resources.{api}")
 
     def shared_model(self) -> Model:
         """The configured model, created once (raises its setup error every time)."""

@@ -17,6 +17,7 @@ ToolCallFinished          ``tool_call_update`` (completed / failed; content, raw
                           (a terminal is never re-sent: see ``finished_content``)
 PlanUpdated               ``plan`` (the complete list)
 UsageUpdated              ``usage_update`` (only when the context size is known)
+ModelFallback             ``agent_thought_chunk``: a one-line note of the switch
 RunFinished               nothing: it becomes the ``session/prompt`` result
 ========================  ===============================================================
 """
@@ -31,6 +32,7 @@ from agentica.events import (
     DiffContent,
     ImageContent,
     Location,
+    ModelFallback,
     PlanUpdated,
     RunEvent,
     RunFinished,
@@ -193,6 +195,9 @@ def event_to_updates(
             used = max(0, event.context_used)
             priced = None if cost is None else wire.Cost(amount=round(cost, 6), currency="USD")
             return [wire.dump(wire.UsageUpdate(used=used, size=max(size, 0), cost=priced))]
+        case ModelFallback(from_model=failed, to_model=now, reason=reason):
+            note = f"[{failed} failed ({reason}); {now} answers instead]\n"
+            return [text_chunk(note, thought=True)]
         case RunFinished():
             return []
         case _:

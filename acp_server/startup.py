@@ -161,9 +161,9 @@ def spec_supports_images(spec: str) -> bool:
     Mirrors ``agentica.models.registry.get_model``: the demo model is text-only, and an
     OpenAI-compatible model takes images when its name says so
     (``agentica.models.presets.known_supports_images``, a light module). A test keeps the
-    two in step.
+    two in step. Of a model with fallbacks (``"a,b"``) the primary decides.
     """
-    spec = spec.strip()
+    spec = next((s for s in spec.split(",") if s.strip()), "").partition("?")[0].strip()
     if not spec or is_demo_spec(spec):
         return False
     presets = _presets()

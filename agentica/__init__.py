@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from agentica.events import DiffContent as DiffContent
 from agentica.events import Location as Location
+from agentica.events import ModelFallback as ModelFallback
 from agentica.events import PlanEntry as PlanEntry
 from agentica.events import PlanUpdated as PlanUpdated
 from agentica.events import RunEvent as RunEvent
@@ -62,6 +63,7 @@ if TYPE_CHECKING:
     from agentica.messages import Message as Message
     from agentica.messages import TextPart as TextPart
     from agentica.models.base import Model as Model
+    from agentica.models.fallback import FallbackModel as FallbackModel
     from agentica.models.openai import DeepSeekChat as DeepSeekChat
     from agentica.models.openai import LMStudioChat as LMStudioChat
     from agentica.models.openai import MoonshotChat as MoonshotChat
@@ -71,6 +73,7 @@ if TYPE_CHECKING:
     from agentica.models.openai import QwenChat as QwenChat
     from agentica.models.openai import VLLMChat as VLLMChat
     from agentica.models.openai import ZhipuAIChat as ZhipuAIChat
+    from agentica.models.openai_responses import OpenAIResponses as OpenAIResponses
     from agentica.models.registry import get_model as get_model
     from agentica.printer import print_response as print_response
     from agentica.printer import print_response_sync as print_response_sync
@@ -102,6 +105,7 @@ _LAZY = {
     "CallDescription": "agentica.tools.base",
     "DeepAgent": "agentica.deep_agent",
     "DeepSeekChat": "agentica.models.openai",
+    "FallbackModel": "agentica.models.fallback",
     "Function": "agentica.tools.function",
     "FunctionCall": "agentica.tools.call",
     "Hooks": "agentica.tools.call",
@@ -113,6 +117,7 @@ _LAZY = {
     "MoonshotChat": "agentica.models.openai",
     "OllamaChat": "agentica.models.openai",
     "OpenAIChat": "agentica.models.openai",
+    "OpenAIResponses": "agentica.models.openai_responses",
     "OpenRouterChat": "agentica.models.openai",
     "QwenChat": "agentica.models.openai",
     "RunConfig": "agentica.run",
@@ -160,6 +165,7 @@ __all__ = [
     "DeepAgent",
     "DeepSeekChat",
     "DiffContent",
+    "FallbackModel",
     "Function",
     "FunctionCall",
     "GuardrailTripped",
@@ -174,12 +180,14 @@ __all__ = [
     "Model",
     "ModelConnectionError",
     "ModelError",
+    "ModelFallback",
     "ModelNotFoundError",
     "ModelResponseError",
     "ModelTimeoutError",
     "MoonshotChat",
     "OllamaChat",
     "OpenAIChat",
+    "OpenAIResponses",
     "OpenRouterChat",
     "OutputGuardrailTripped",
     "OutputValidationError",

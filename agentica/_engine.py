@@ -33,6 +33,7 @@ from agentica._run_state import Emit, RunCancelled, RunState
 from agentica._tool_phase import parse_args, run_tool_phase
 from agentica.compaction import compact_if_needed
 from agentica.events import (
+    ModelFallback,
     RunEvent,
     StopReason,
     TextDelta,
@@ -200,6 +201,11 @@ async def run_events(
                         usage = delta.usage if usage is None else usage + delta.usage
                     case "finish":
                         finish = delta.reason
+                    case "fallback":  # The model failed before answering; the next one will.
+                        yield ModelFallback(
+                            from_model=delta.from_model, to_model=delta.to_model,
+                            reason=delta.reason, agent=name,
+                        )  # fmt: skip
                     case _:
                         assert_never(delta)
                 if state.cancel_requested:

@@ -46,7 +46,8 @@ class Agent(Generic[OutputT]):
 
     Args:
         model: A ``Model`` or a model string for ``agentica.models.registry.get_model``
-            (``"demo"``, ``"deepseek/deepseek-chat"``, ...); ``None`` picks the default
+            (``"demo"``, ``"deepseek/deepseek-chat"``, ...), or a list of them: the first
+            with the others as fallbacks (``agentica.models.fallback``); ``None`` picks the default
             as the ACP server does (``$AGENTICA_MODEL``, else OpenAI with
             ``$OPENAI_API_KEY``, else the offline demo, with a logged warning).
         name: The agent's name (also the tool name of ``as_tool()``).
@@ -79,7 +80,7 @@ class Agent(Generic[OutputT]):
     def __init__(
         self,
         *,
-        model: Model | str | None = None,
+        model: Model | str | Sequence[Model | str] | None = None,
         name: str | None = None,
         instructions: str | list[str] | Callable[..., Any] | None = None,
         description: str | None = None,

@@ -313,6 +313,30 @@ class UsageUpdated:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ModelFallback:
+    """The model failed before answering; the next of its fallbacks answers the same request.
+
+    Only a model given as a list (``Agent(model=[primary, fallback])``) falls back, and only
+    on provider trouble (5xx, rate limit, connection, timeout) before any of its reply
+    was streamed.
+    """
+
+    from_model: str
+    """The model that failed."""
+    to_model: str
+    """The model asked next."""
+    reason: str
+    """The error of the model that failed."""
+    type: Literal["model_fallback"] = "model_fallback"
+    agent: str | None = None
+    """Name of the agent that emitted it (set for named agents, subagents, handoffs)."""
+    step: str | None = None
+    """The ``Workflow`` step it belongs to (set on a workflow's stream)."""
+
+    __getattr__ = _no_content
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RunFinished:
     """The run ended. The last event of every run that did not raise.
 
@@ -340,6 +364,7 @@ RunEvent: TypeAlias = (
     | ToolCallFinished
     | PlanUpdated
     | UsageUpdated
+    | ModelFallback
     | RunFinished
 )
 """Everything a run emits."""
@@ -370,6 +395,7 @@ __all__ = [
     "DiffContent",
     "ImageContent",
     "Location",
+    "ModelFallback",
     "PlanEntry",
     "PlanEntryPriority",
     "PlanEntryStatus",

@@ -14,6 +14,7 @@ from agentica import _sync
 from agentica.events import (
     DiffContent,
     ImageContent,
+    ModelFallback,
     PlanUpdated,
     RunEvent,
     RunFinished,
@@ -135,6 +136,8 @@ class Printer:
                     self._line(f"  {mark} {entry.content}")
             case UsageUpdated():
                 pass
+            case ModelFallback(from_model=failed, to_model=now):
+                self._line(self._c(_YELLOW, f"[{failed} failed; {now} answers instead]"))
             case RunFinished(stop_reason=reason):
                 if self._mode in ("text", "thinking"):
                     self.file.write("\n")

@@ -16,6 +16,9 @@ always streamed as given; a ``dict`` is returned as a JSON body; an ``httpx.Resp
 returned as is; an exception is raised by the transport; a callable gets the
 ``httpx.Request`` and returns any of these. Requests are recorded in ``.requests`` and
 their JSON bodies in ``.bodies``.
+
+``POST /responses`` is served too, as the Responses API streams: a ``MockReply`` as its
+events (``agentica.testing_responses.reply_events``), a list as the event dicts given.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from typing import Any
 import httpx
 
 from agentica._chunks import split_words
+from agentica.testing_responses import reply_events
 
 
 def chunk(
@@ -169,6 +173,14 @@ class MockReply:
             out.append(chunk(usage=usage, choices=False, model=self.model))
         return out
 
+    def events(self) -> list[dict[str, Any]]:
+        """The Responses API server events of this reply."""
+        return reply_events(
+            text=self.text, reasoning=self.reasoning, refusal=self.refusal,
+            calls=self._calls(), usage=self.usage, finish_reason=self.finish_reason,
+            split=self.split, model=self.model,
+        )  # fmt: skip
+
     def completion(self) -> dict[str, Any]:
         """The non-streaming ``chat.completion`` body of this reply."""
         message: dict[str, Any] = {"role": "assistant", "content": self.text or None}
@@ -215,12 +227,13 @@ def openai_error(
 
 
 def sse_response(
-    chunks: Iterable[dict[str, Any]], *, cut_after: int | None = None
+    chunks: Iterable[dict[str, Any]], *, cut_after: int | None = None, named: bool = False
 ) -> httpx.Response:
     """A streaming response: ``data: {...}`` events then ``data: [DONE]``.
 
     With ``cut_after`` the connection drops (``httpx.RemoteProtocolError``) after that
-    many events, without ``[DONE]``.
+    many events, without ``[DONE]``. ``named``: Responses API events, each with an
+    ``event:`` line and a ``sequence_number``, and no ``[DONE]``.
     """
     items = list(chunks)
 
@@ -228,10 +241,15 @@ def sse_response(
         for n, item in enumerate(items):
             if cut_after is not None and n >= cut_after:
                 raise httpx.RemoteProtocolError("peer closed connection mid-stream")
-            yield f"data: {json.dumps(item)}\n\n".encode()
+            if named:
+                item = {**item, "sequence_number": n}
+                yield f"event: {item['type']}\ndata: {json.dumps(item)}\n\n".encode()
+            else:
+                yield f"data: {json.dumps(item)}\n\n".encode()
         if cut_after is not None and cut_after <= len(items):
             raise httpx.RemoteProtocolError("peer closed connection mid-stream")
-        yield b"data: [DONE]\n\n"
+        if not named:
+            yield b"data: [DONE]\n\n"
 
     return httpx.Response(200, headers={"content-type": "text/event-stream"}, content=body())
 
@@ -265,7 +283,8 @@ class OpenAIMock:
         self.requests.append(request)
         body = json.loads(request.content or b"{}") if request.method == "POST" else {}
         self.bodies.append(body)
-        if not request.url.path.endswith("/chat/completions"):
+        responses = request.url.path.endswith("/responses")
+        if not responses and not request.url.path.endswith("/chat/completions"):
             return openai_error(404, f"OpenAIMock does not serve {request.url.path}")
         if not self._replies:
             return openai_error(
@@ -276,10 +295,10 @@ class OpenAIMock:
             item = item(request)
             if inspect.isawaitable(item):
                 item = await item
-        return self._render(item, stream=bool(body.get("stream")))
+        return self._render(item, stream=bool(body.get("stream")), responses=responses)
 
     @staticmethod
-    def _render(item: Any, *, stream: bool) -> httpx.Response:
+    def _render(item: Any, *, stream: bool, responses: bool = False) -> httpx.Response:
         match item:
             case BaseException():
                 raise item
@@ -288,11 +307,13 @@ class OpenAIMock:
             case MockReply():
                 if item.status != 200:
                     return httpx.Response(item.status, json=item.completion())
+                if responses:  # Always streamed: the Responses model only streams.
+                    return sse_response(item.events(), cut_after=item.cut_after, named=True)
                 if stream:
                     return sse_response(item.chunks(), cut_after=item.cut_after)
                 return httpx.Response(200, json=item.completion())
             case list() | tuple():
-                return sse_response(item)
+                return sse_response(item, named=responses)
             case dict():
                 return httpx.Response(200, json=item)
         raise TypeError(f"OpenAIMock cannot serve {item!r}")

@@ -34,6 +34,7 @@ SCRIPTS = [
     "bench_harness_proxy.py",
     "bench_mcp.py",
     "bench_eval.py",
+    "bench_responses_stream.py",
 ]
 QUICK = {
     "bench_acp_startup.py": ["--runs", "5"],

@@ -18,8 +18,9 @@ from agentica.messages import Message
 from agentica.models._openai_parts import to_chat_messages
 from agentica.models.base import ToolSpec
 
-_PRESERIALISED = ("messages", "tools")
-"""The parameters given through ``extra_body``: plain JSON the client need not walk."""
+_PRESERIALISED = ("messages", "input", "tools")
+"""The parameters given through ``extra_body``: plain JSON the client need not walk
+(``input`` is the history of a Responses API request)."""
 
 
 def request_body(
@@ -69,7 +70,7 @@ def tool_param(spec: ToolSpec) -> dict[str, Any]:
 
 
 def create_arguments(request: dict[str, Any]) -> dict[str, Any]:
-    """``request`` with ``messages`` and ``tools`` moved into ``extra_body`` (same JSON).
+    """``request`` with ``messages`` (or ``input``) and ``tools`` moved into ``extra_body``.
 
     Each moved parameter stays as an empty list, so it keeps its place in the body the
     client builds, and ``extra_body`` then fills that place. Extra fields the caller

@@ -70,6 +70,16 @@ class ModelUsage:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ModelSwitched:
+    """A model with fallbacks moves on to the next one (``agentica.models.fallback``)."""
+
+    from_model: str
+    to_model: str
+    reason: str
+    type: Literal["fallback"] = "fallback"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ModelFinish:
     """The last delta of a reply."""
 
@@ -78,7 +88,13 @@ class ModelFinish:
 
 
 ModelDelta: TypeAlias = (
-    ModelTextDelta | ModelThinkingDelta | ModelStatus | ModelToolCall | ModelUsage | ModelFinish
+    ModelTextDelta
+    | ModelThinkingDelta
+    | ModelStatus
+    | ModelToolCall
+    | ModelUsage
+    | ModelSwitched
+    | ModelFinish
 )
 
 
@@ -175,6 +191,7 @@ __all__ = [
     "ModelFinish",
     "ModelResponse",
     "ModelStatus",
+    "ModelSwitched",
     "ModelTextDelta",
     "ModelThinkingDelta",
     "ModelToolCall",

@@ -12,15 +12,15 @@ Design notes:
   they are assembled here and each call is yielded complete when the next one starts or
   the stream ends. ``reasoning_content`` (DeepSeek, Qwen, vLLM) or ``reasoning``
   (OpenRouter, Ollama) deltas become thinking.
-* Vendor errors are translated in one place, ``_openai_errors.map_error``, with
-  ``raise ... from e``.
-  The client's own retries (``max_retries``) handle 429 and 5xx before we see them.
+* Vendor errors are translated in one place, ``_openai_errors.map_error``; the client's
+  own retries (``max_retries``) handle 429 and 5xx before we see them.
 * A silent endpoint is caught by a watchdog (``_watch``), not by the HTTP client's read
   timeout, which the client would retry (three silent waits in a row). The first chunk
   must come within ``timeout`` of the request (retries included), then no gap between
   chunks may exceed ``stall_timeout``; either ends the call with ``ModelTimeoutError``,
   never retried. After ``notice_after`` seconds of silence the stream yields a
   ``ModelStatus`` ("waiting for the model"), which the user sees as thinking.
+* ``api="responses"``: the Responses API (``_responses_call``), same client and errors.
 """
 
 from __future__ import annotations
@@ -37,6 +37,8 @@ from agentica.models._openai_client import make_client
 from agentica.models._openai_errors import close_stream, map_error, stalled_error, waiting_text
 from agentica.models._openai_parts import ToolCallAssembler, reasoning_text, usage_from
 from agentica.models._openai_request import create_arguments, request_body
+from agentica.models._responses_call import check_api, responses_request, stream_responses
+from agentica.models._responses_parts import ReasoningMemo
 from agentica.models._watch import Stalled, Waiting, watch
 from agentica.models.base import (
     FinishReason,
@@ -107,6 +109,8 @@ class OpenAIChat(Model):
             name, ``agentica.models.presets.known_reasoning_effort``).
         prices: ``(input, output[, cached_input])`` US dollars per million tokens, to
             price each call (default: known list prices, ``agentica.models.pricing``).
+        api: ``"chat"`` (Chat Completions) or ``"responses"`` (the Responses API,
+            ``responses.create``; see ``agentica.models.openai_responses``).
     """
 
     provider_name: str = "openai"
@@ -139,6 +143,7 @@ class OpenAIChat(Model):
         reasoning_effort: str | None = None,
         supports_reasoning_effort: bool | None = None,
         prices: tuple[float, ...] | None = None,
+        api: str = "chat",
     ) -> None:
         preset = find_preset(provider or self.provider_name)
         if preset is None:
@@ -146,39 +151,31 @@ class OpenAIChat(Model):
                 f"unknown provider {provider!r}; known providers: {', '.join(sorted(PRESETS))}"
             )
         self.preset: Preset = preset
-        self.id = id or model or preset.default_model
-        self.name = self.id
-        self.api_key = api_key
-        self.base_url = preset.resolve_base_url(base_url)
-        self.timeout = timeout
+        self.name = self.id = id or model or preset.default_model
+        self.api_key, self.base_url = api_key, preset.resolve_base_url(base_url)
+        self.timeout, self.notice_after = timeout, notice_after
         self.stall_timeout = min(timeout, 60.0) if stall_timeout is None else stall_timeout
-        self.notice_after = notice_after
-        self.connect_timeout = connect_timeout
-        self.max_retries = max_retries
+        self.connect_timeout, self.max_retries = connect_timeout, max_retries
         self.max_connections = max_connections
-        self.temperature = temperature
-        self.top_p = top_p
-        self.max_tokens = max_tokens
+        self.temperature, self.top_p, self.max_tokens = temperature, top_p, max_tokens
         self.context_window = context_window or known_context_window(self.id)
         self.supports_images = (
             known_supports_images(self.id) if supports_images is None else supports_images
         )
-        self.send_reasoning = send_reasoning
-        self.reasoning_effort = reasoning_effort
+        self.send_reasoning, self.reasoning_effort = send_reasoning, reasoning_effort
         self.supports_reasoning_effort = (
-            known_reasoning_effort(self.id)
-            if supports_reasoning_effort is None
+            known_reasoning_effort(self.id) if supports_reasoning_effort is None
             else supports_reasoning_effort
-        )
+        )  # fmt: skip
         self.stream_usage = preset.stream_usage if stream_usage is None else stream_usage
-        self.extra_body = dict(extra_body or {})
-        self.extra_headers = dict(extra_headers or {})
+        self.extra_body, self.extra_headers = dict(extra_body or {}), dict(extra_headers or {})
         # JSON-schema output (``response_format``): OpenAI's own API and vLLM take it.
-        official = preset.name == "openai" and "api.openai.com" in (
-            self.base_url or "api.openai.com"
-        )
+        url = self.base_url or "api.openai.com"
+        official = preset.name == "openai" and "api.openai.com" in url
         self.supports_json_schema = official or preset.name == "vllm"
-        self.prices = None if prices is None else as_prices(prices)
+        self.prices, self.api = None if prices is None else as_prices(prices), check_api(api)
+        self.reasoning_summary: str | None = "auto"  # Responses API: thoughts to show.
+        self.reasoning_memo = ReasoningMemo()  # Responses API: reasoning to send back.
         self._given_http_client = http_client
         self._clients = LoopClients(self._make_client)
 
@@ -221,7 +218,9 @@ class OpenAIChat(Model):
     def build_request(
         self, messages: Sequence[Message], tools: Sequence[ToolSpec] = ()
     ) -> dict[str, Any]:
-        """The keyword arguments of ``chat.completions.create`` for one streamed call."""
+        """The keyword arguments of ``chat.completions.create`` (or ``responses.create``)."""
+        if self.api == "responses":
+            return responses_request(self, messages, tools)
         return request_body(
             self.id, messages, tools, images=self.supports_images,
             reasoning=self.send_reasoning, stream_usage=bool(self.stream_usage),
@@ -247,9 +246,13 @@ class OpenAIChat(Model):
         """
 
         logger.debug(
-            "chat.completions: model=%s messages=%d tools=%d", self.id, len(messages), len(tools)
+            "%s: model=%s messages=%d tools=%d", self.api, self.id, len(messages), len(tools)
         )
         client = await self._get_client_mapped()
+        if self.api == "responses":
+            async for item in stream_responses(self, client, messages, tools, output_schema):
+                yield item
+            return
         request = self.build_request(messages, tools)
         if output_schema is not None:
             request["response_format"] = {

@@ -10,6 +10,10 @@ Accepted specs:
   ``OPENAI_API_KEY``; so is a name with a slash whose prefix is no provider
   (``"Qwen/Qwen2.5-7B-Instruct"`` served by vLLM) when ``OPENAI_BASE_URL`` is set.
 * a ``Model`` instance: returned as is.
+* ``"...?api=responses"`` after any OpenAI-compatible spec: the Responses API
+  (``openai/gpt-5?api=responses``; same as ``get_model("openai/gpt-5", api="responses")``).
+* a list of specs or models, or specs joined by commas (``"openai/gpt-5,deepseek"``): the
+  first with the others as fallbacks (``agentica.models.fallback``).
 
 Nothing here imports ``openai``; it is loaded when an OpenAI model is first called.
 """
@@ -18,7 +22,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from agentica.exceptions import UserError
@@ -66,7 +70,7 @@ def is_demo_spec(spec: str) -> bool:
 
 
 def get_model(
-    spec: str | Model | None = None,
+    spec: str | Model | Sequence[str | Model] | None = None,
     *,
     env_overrides: Mapping[str, str] | None = None,
     **options: Any,
@@ -74,12 +78,14 @@ def get_model(
     """Resolve a model spec (see the module docstring) to a ``Model``.
 
     Args:
-        spec: ``None``, ``"demo"``, ``"provider/model"``, a bare model name or a ``Model``.
+        spec: ``None``, ``"demo"``, ``"provider/model"``, a bare model name or a ``Model``;
+            a list of them (or specs joined by commas) for a model with fallbacks.
         env_overrides: Values of the preset's key and base-URL variables
             (``OPENAI_API_KEY``, ``DEEPSEEK_BASE_URL``, ...) that take precedence over
             ``os.environ``, passed to the model as ``api_key`` / ``base_url``. Unlike
             exporting them, child processes (a tool's commands) never see them.
         **options: Extra keyword arguments for ``OpenAIChat`` (``api_key``, ``base_url``,
+            ``api="responses"`` for an ``OpenAIResponses``,
             ``temperature``, ...); ignored for a ``Model`` instance.
 
     Raises:
@@ -87,9 +93,18 @@ def get_model(
     """
     if isinstance(spec, Model):
         return spec
+    if isinstance(spec, str) and "," in spec:
+        spec = [s for s in spec.split(",") if s.strip()]
+    if isinstance(spec, Sequence) and not isinstance(spec, str):
+        from agentica.models.fallback import FallbackModel
+
+        models = [get_model(s, env_overrides=env_overrides, **options) for s in spec]
+        return models[0] if len(models) == 1 else FallbackModel(models)
     if spec is not None and not isinstance(spec, str):
         raise UserError(f"a model must be a Model, a string or None, got {spec!r}")
     spec = (spec or "demo").strip()
+    if "?" in spec:
+        spec, options = _query_options(spec, options)
     if not spec:
         raise UserError("the model name is empty; use e.g. 'demo' or 'deepseek/deepseek-chat'")
     if is_demo_spec(spec):
@@ -98,19 +113,24 @@ def get_model(
         return DemoModel()
     from agentica.models.openai import OpenAIChat
 
+    cls: type[OpenAIChat] = OpenAIChat
+    if options.get("api") == "responses":
+        from agentica.models.openai_responses import OpenAIResponses
+
+        cls = OpenAIResponses
     if "/" not in spec:
         preset = find_preset(spec)
         if preset is not None:
             options = _with_overrides(preset, options, env_overrides)
-            return OpenAIChat(preset.default_model, provider=preset.name, **options)
+            return cls(preset.default_model, provider=preset.name, **options)
         options = _with_overrides(PRESETS["openai"], options, env_overrides)
-        return OpenAIChat(spec, provider="openai", **options)
+        return cls(spec, provider="openai", **options)
     prefix, name = spec.split("/", 1)
     preset = find_preset(prefix)
     if preset is None and _custom_endpoint(options, env_overrides):
         # A Hugging Face style id ("Qwen/Qwen2.5-7B-Instruct") on a custom endpoint.
         options = _with_overrides(PRESETS["openai"], options, env_overrides)
-        return OpenAIChat(spec, provider="openai", **options)
+        return cls(spec, provider="openai", **options)
     if preset is None:
         raise UserError(
             f"unknown model provider {prefix!r} in {spec!r}; known providers: "
@@ -122,7 +142,19 @@ def get_model(
             f"model spec {spec!r} names no model; e.g. '{prefix}/{preset.default_model}'"
         )
     options = _with_overrides(preset, options, env_overrides)
-    return OpenAIChat(name, provider=preset.name, **options)
+    return cls(name, provider=preset.name, **options)
+
+
+def _query_options(spec: str, options: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """``"name?api=responses"`` -> ``("name", options + {"api": "responses"})``."""
+    spec, _, query = spec.partition("?")
+    options = dict(options)
+    for pair in filter(None, query.split("&")):
+        key, _, value = pair.partition("=")
+        if key != "api" or not value:
+            raise UserError(f"unknown option {pair!r} in model spec {spec + '?' + query!r}")
+        options.setdefault("api", value)
+    return spec.strip(), options
 
 
 def _custom_endpoint(options: Mapping[str, Any], env: Mapping[str, str] | None) -> bool:

@@ -243,6 +243,10 @@ def test_unusual_initialize_params_are_left_to_the_wire_model(params: Any) -> No
         "nosuchprovider/model",
         "deepseek/",
         "  ",
+        "gpt-4o,deepseek/deepseek-chat",
+        "deepseek/deepseek-chat, gpt-4o",
+        "openai/gpt-5?api=responses",
+        ",ollama/llava",
     ],
 )
 def test_image_support_is_known_without_creating_the_model(spec: str) -> None:

@@ -23,6 +23,8 @@ EXPECTED = [
     "compact", "current_call", "get_model", "print_response", "print_response_sync",
     "run_function_calls", "text_stream", "tool",
 ]
+# The Responses API model and model fallbacks.
+EXPECTED = sorted([*EXPECTED, "FallbackModel", "ModelFallback", "OpenAIResponses"])
 
 
 def test_exports_all_is_sorted_and_pinned():

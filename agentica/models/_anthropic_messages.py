@@ -169,8 +169,7 @@ def _tool_result(msg: Message, images: bool) -> dict[str, Any]:
 def tool_params(tools: Sequence[ToolSpec]) -> list[dict[str, Any]]:
     """The tools in Messages API form; the last one is a prompt-cache breakpoint."""
     out: list[dict[str, Any]] = [
-        {"name": t.name, "description": t.description, "input_schema": t.parameters}
-        for t in tools
+        {"name": t.name, "description": t.description, "input_schema": t.parameters} for t in tools
     ]
     if out:
         out[-1]["cache_control"] = dict(EPHEMERAL)

@@ -94,9 +94,11 @@ class AnthropicChat(Model):
         self.name = self.id
         self.api_key = api_key
         self.base_url = self.preset.resolve_base_url(base_url)
-        if isinstance(thinking, int) and not isinstance(thinking, bool):
-            thinking = {"type": "enabled", "budget_tokens": thinking}
-        self.thinking: dict[str, Any] | None = dict(thinking) if thinking else None
+        self.thinking: dict[str, Any] | None = None
+        if isinstance(thinking, dict):
+            self.thinking = dict(thinking)
+        elif thinking:  # A budget alone.
+            self.thinking = {"type": "enabled", "budget_tokens": int(thinking)}
         budget = int((self.thinking or {}).get("budget_tokens") or 0)
         self.max_tokens = max_tokens or DEFAULT_MAX_TOKENS + budget
         if budget and self.max_tokens <= budget:

@@ -136,6 +136,8 @@ class SessionFactory:
             return ()
         if is_demo_spec(self.model_spec):
             return ("agentica.models.demo",)
+        if self.model_spec.strip().split("/", 1)[0] == "anthropic":  # Seconds to import.
+            return ("agentica.models.anthropic", "anthropic")
         # ``client.chat`` imports its resources on first use: hundreds of ms.
         return ("agentica.models.openai", "openai", "openai.resources.chat.chat")
 

@@ -101,8 +101,8 @@ def to_anthropic(
                 {"type": "tool_use", "id": c.id, "name": c.name, "input": _input(c.arguments)}
                 for c in msg.tool_calls
             ]
-            if msg.tool_calls:
-                complete = bool(kept)
+            # Only the last assistant turn counts: a tool loop under way needs its blocks.
+            complete = bool(kept) or not msg.tool_calls
             if blocks:
                 _append(out, "assistant", blocks)
             continue

@@ -3,10 +3,12 @@
 The stream is ``message_start``, then per content block ``content_block_start``,
 ``content_block_delta``\\ s and ``content_block_stop``, then ``message_delta`` (stop
 reason, final usage) and ``message_stop``. ``StreamReader.feed`` takes one event (an
-``anthropic`` type or anything with the same attributes) and returns at most one delta:
-text and thinking as they come, a tool call once its block stops (its ``input_json_delta``
-pieces joined), so parallel calls are handed on one by one. Thinking blocks are kept
-whole, with their ``signature``, to be sent back on the next turn.
+``anthropic`` type or anything with the same attributes; fields newer than the client
+are read with ``getattr``, as an old client keeps unknown fields as extra attributes)
+and returns at most one delta: text and thinking as they come, a tool call once its
+block stops (its ``input_json_delta`` pieces joined), so parallel calls are handed on
+one by one. Thinking blocks are kept whole, with their ``signature``, to be sent back
+on the next turn.
 """
 
 from __future__ import annotations
@@ -92,7 +94,7 @@ class StreamReader:
             return ModelTextDelta(text=text)
         block = self._open.get(event.index)
         if kind == "thinking_delta":
-            text = delta.thinking
+            text = getattr(delta, "thinking", "") or ""
             if block is not None:
                 block.parts.append(text)
             if not text:
@@ -102,9 +104,9 @@ class StreamReader:
         if block is None:
             return None
         if kind == "input_json_delta":
-            block.parts.append(delta.partial_json)
+            block.parts.append(getattr(delta, "partial_json", "") or "")
         elif kind == "signature_delta":
-            block.signature += delta.signature
+            block.signature += getattr(delta, "signature", "") or ""
         return None
 
     def _start(self, event: Any) -> ModelDelta | None:
@@ -118,16 +120,18 @@ class StreamReader:
         elif kind == "thinking":
             block = self._open[event.index] = _Block("thinking")
             block.signature = getattr(content, "signature", "") or ""
-            if content.thinking:
-                block.parts.append(content.thinking)
-                self.thinking.append(content.thinking)
-                return ModelThinkingDelta(text=content.thinking)
+            text = getattr(content, "thinking", "") or ""
+            if text:
+                block.parts.append(text)
+                self.thinking.append(text)
+                return ModelThinkingDelta(text=text)
         elif kind == "redacted_thinking":
-            self.kept.append({"type": "redacted_thinking", "data": content.data})
+            self.kept.append({"type": "redacted_thinking", "data": getattr(content, "data", "")})
         elif kind == "tool_use":
             block = self._open[event.index] = _Block("tool_use", content.id, content.name)
-            if content.input:  # Sent whole (some proxies do), not as deltas.
-                block.parts.append(json.dumps(content.input))
+            given = getattr(content, "input", None)
+            if given:  # Sent whole (some proxies do), not as deltas.
+                block.parts.append(json.dumps(given))
         return None
 
     def _stop(self, event: Any) -> ModelDelta | None:

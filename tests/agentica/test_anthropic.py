@@ -216,6 +216,19 @@ async def test_a_tool_turn_whose_thinking_is_unknown_is_sent_without_thinking():
     assert mock.bodies[0]["messages"][1]["content"][0]["type"] == "tool_use"
 
 
+async def test_an_old_tool_turn_with_unknown_thinking_does_not_turn_thinking_off():
+    mock = AnthropicMock([AnthropicReply(text="ok")])
+    history = [
+        Message.user("list"),
+        Message.assistant(None, tool_calls=[ToolCall(id="old", name="ls")], reasoning_content="x"),
+        Message.tool("old", "ls", "a"),
+        Message.assistant("Two files."),
+        Message.user("thanks; and now?"),
+    ]
+    await collect(make(mock, thinking=1024), history)
+    assert mock.bodies[0]["thinking"] == {"type": "enabled", "budget_tokens": 1024}
+
+
 @pytest.mark.parametrize(
     ("status", "kind", "message", "error", "expected_status"),
     [

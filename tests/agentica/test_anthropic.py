@@ -6,8 +6,11 @@ import json
 
 import anyio
 import pytest
+from pydantic import TypeAdapter
 
 pytest.importorskip("anthropic")
+
+import anthropic
 
 from agentica.events import Usage
 from agentica.exceptions import (
@@ -22,6 +25,7 @@ from agentica.exceptions import (
     UserError,
 )
 from agentica.messages import ImagePart, Message, TextPart, ToolCall
+from agentica.models._anthropic_stream import StreamReader
 from agentica.models.anthropic import AnthropicChat
 from agentica.models.base import (
     ModelFinish,
@@ -32,7 +36,13 @@ from agentica.models.base import (
     ModelUsage,
     ToolSpec,
 )
-from agentica.testing_anthropic import AnthropicMock, AnthropicReply, anthropic_error, http_module
+from agentica.testing_anthropic import (
+    AnthropicMock,
+    AnthropicReply,
+    anthropic_error,
+    http_module,
+    sse,
+)
 
 PNG = "iVBORw0KGgo="
 
@@ -299,6 +309,29 @@ async def test_a_silent_endpoint_is_a_timeout_after_waiting_notices():
             async for delta in model.response_stream([Message.user("hi")]):
                 seen.append(delta)
     assert seen and all(isinstance(d, ModelStatus) for d in seen)
+
+
+async def test_a_stream_pausing_too_long_mid_answer_is_a_stall_timeout():
+    mock = AnthropicMock([AnthropicReply(text="slow words here", delay=0.5)])
+    model = make(mock, timeout=5, stall_timeout=0.2)
+    with pytest.raises(ModelTimeoutError, match="stalled"):
+        await collect(model, [Message.user("hi")])
+
+
+def test_a_tool_input_sent_whole_at_the_block_start_is_kept():
+    events = [
+        ("content_block_start", {"type": "content_block_start", "index": 0, "content_block": {
+            "type": "tool_use", "id": "t", "name": "ls", "input": {"path": "."}}}),
+        ("content_block_stop", {"type": "content_block_stop", "index": 0}),
+    ]  # fmt: skip
+    assert sse(*events[1]).startswith(b"event: content_block_stop\ndata: ")
+    # The client's own event types, as its stream hands them over.
+    adapter = TypeAdapter(anthropic.types.RawMessageStreamEvent)
+    reader = StreamReader()
+    deltas = [reader.feed(adapter.validate_python(data)) for _, data in events]
+    assert deltas[0] is None
+    assert isinstance(deltas[1], ModelToolCall)
+    assert json.loads(deltas[1].call.arguments) == {"path": "."}
 
 
 async def test_no_key_is_an_authentication_error(monkeypatch):

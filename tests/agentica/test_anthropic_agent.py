@@ -14,7 +14,7 @@ pytest.importorskip("anthropic")
 
 from agentica.agent import Agent
 from agentica.events import TextDelta, ThinkingDelta, ToolCallFinished
-from agentica.exceptions import UserError
+from agentica.exceptions import ModelResponseError, UserError
 from agentica.messages import Message
 from agentica.models.anthropic import AnthropicChat
 from agentica.models.openai import OpenAIChat
@@ -150,3 +150,27 @@ def test_importing_agentica_and_other_models_never_loads_anthropic():
         check=True,
     )
     assert json.loads(out.stdout) == [False, "AnthropicChat"]
+
+
+async def test_a_connection_dropped_mid_stream_on_loopback_is_a_readable_error():
+    reply = AnthropicReply(text="one two three four", cut_after=5)
+    with AnthropicServer([reply, AnthropicReply(text="Fine again.")]) as server:
+        model = AnthropicChat("claude-test", api_key="k", base_url=server.url, max_retries=0)
+        with anyio.fail_after(10):
+            with pytest.raises(ModelResponseError, match="stream was cut mid-answer"):
+                await model.response([Message.user("hi")])
+            assert (await model.response([Message.user("hi")])).content == "Fine again."
+        await model.aclose()
+
+
+def test_the_model_runs_on_trio_too():
+    mock = AnthropicMock([AnthropicReply(thinking="hm", text="On trio.", tool_calls=[("a", {})])])
+
+    async def main():
+        model = make(mock)
+        with anyio.fail_after(10):
+            return await model.response([Message.user("hi")])
+
+    reply = anyio.run(main, backend="trio")
+    assert (reply.content, reply.reasoning_content) == ("On trio.", "hm")
+    assert [c.name for c in reply.tool_calls] == ["a"]

@@ -27,7 +27,7 @@ from acp_server.config import ServerConfig
 from acp_server.model_settings import credential_overrides, model_options, with_reasoning_effort
 from acp_server.protocol import ClientConnection
 from acp_server.sessions import CallLedger, Session
-from acp_server.startup import is_demo_spec, spec_supports_images
+from acp_server.startup import model_modules, spec_supports_images
 from acp_server.turn_errors import describe_setup_error
 from acp_server.usage import stored as stored_usage
 
@@ -136,13 +136,7 @@ class SessionFactory:
 
     def warm_up_modules(self) -> tuple[str, ...]:
         """The model's own modules, for the warm-up to import (none with a factory)."""
-        if self.model_factory is not None:
-            return ()
-        if is_demo_spec(self.model_spec):
-            return ("agentica.models.demo",)
-        # ``client.chat`` (``.responses``) imports its resources on first use: hundreds of ms.
-        api = "responses.responses" if "api=responses" in self.model_spec else "chat.chat"
-        return ("agentica.models.openai", "openai", f"openai.resources.{api}")
+        return () if self.model_factory is not None else model_modules(self.model_spec)
 
     def shared_model(self) -> Model:
         """The configured model, created once (raises its setup error every time)."""

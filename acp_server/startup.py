@@ -216,6 +216,17 @@ def is_demo_spec(spec: str) -> bool:
     return spec.lower() in ("demo", "offline", "demo/demo") or spec.startswith("demo/")
 
 
+def model_modules(spec: str) -> tuple[str, ...]:
+    """The modules a model spec's first call imports, for the warm-up to import early."""
+    if is_demo_spec(spec):
+        return ("agentica.models.demo",)
+    if spec.strip().split("/", 1)[0] == "anthropic":  # Seconds to import.
+        return ("agentica.models.anthropic", "anthropic")
+    # ``client.chat`` (``.responses``) imports its resources on first use: hundreds of ms.
+    api = "responses.responses" if "api=responses" in spec else "chat.chat"
+    return ("agentica.models.openai", "openai", f"openai.resources.{api}")
+
+
 def supports_images(spec: str, model_factory: Callable[[], Model] | None = None) -> bool:
     """Whether prompts may carry images: the factory's model says, else the spec does."""
     if model_factory is not None:

@@ -35,6 +35,7 @@ SCRIPTS = [
     "bench_mcp.py",
     "bench_eval.py",
     "bench_responses_stream.py",
+    "bench_anthropic_stream.py",
 ]
 QUICK = {
     "bench_acp_startup.py": ["--runs", "5"],
@@ -42,6 +43,7 @@ QUICK = {
     "bench_acp.py": ["--quick"],
     "bench_load.py": ["--quick"],
     "bench_sessions.py": ["--quick"],
+    "bench_anthropic_stream.py": ["--rounds", "2"],
 }
 
 

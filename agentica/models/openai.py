@@ -150,6 +150,8 @@ class OpenAIChat(Model):
             raise UserError(
                 f"unknown provider {provider!r}; known providers: {', '.join(sorted(PRESETS))}"
             )
+        if preset.name == "anthropic":
+            raise UserError("Anthropic's API is not OpenAI-compatible here: use AnthropicChat")
         self.preset: Preset = preset
         self.name = self.id = id or model or preset.default_model
         self.api_key, self.base_url = api_key, preset.resolve_base_url(base_url)

@@ -105,6 +105,15 @@ PRESETS: dict[str, Preset] = {
             base_url_env="OPENROUTER_BASE_URL",
             default_model="openai/gpt-4o-mini",
         ),
+        # Anthropic's own Messages API: ``AnthropicChat`` (agentica.models.anthropic), not
+        # an OpenAI-compatible endpoint; ``get_model("anthropic/...")`` routes there.
+        Preset(
+            name="anthropic",
+            base_url=None,
+            key_envs=("ANTHROPIC_API_KEY",),
+            base_url_env="ANTHROPIC_BASE_URL",
+            default_model="claude-sonnet-4-5",
+        ),
         Preset(
             name="ollama",
             base_url="http://localhost:11434/v1",
@@ -151,6 +160,7 @@ CONTEXT_WINDOWS: dict[str, int] = {
     "qwen3": 131_072,
     "glm-4.6": 200_000,
     "glm-4.5": 131_072,
+    "claude": 200_000,
 }
 """Known context windows by model-name prefix (the longest matching prefix wins)."""
 

@@ -9,13 +9,16 @@ Accepted specs:
 * a bare name (``"gpt-4o-mini"``): ``OpenAIChat`` with ``OPENAI_BASE_URL`` and
   ``OPENAI_API_KEY``; so is a name with a slash whose prefix is no provider
   (``"Qwen/Qwen2.5-7B-Instruct"`` served by vLLM) when ``OPENAI_BASE_URL`` is set.
+* ``"anthropic/<model>"`` (``anthropic/claude-sonnet-4-5``): ``AnthropicChat`` on
+  Anthropic's own Messages API (``ANTHROPIC_API_KEY``, ``ANTHROPIC_BASE_URL``).
 * a ``Model`` instance: returned as is.
 * ``"...?api=responses"`` after any OpenAI-compatible spec: the Responses API
   (``openai/gpt-5?api=responses``; same as ``get_model("openai/gpt-5", api="responses")``).
 * a list of specs or models, or specs joined by commas (``"openai/gpt-5,deepseek"``): the
   first with the others as fallbacks (``agentica.models.fallback``).
 
-Nothing here imports ``openai``; it is loaded when an OpenAI model is first called.
+Nothing here imports ``openai`` or ``anthropic``; each is loaded when one of its models
+is first called.
 """
 
 from __future__ import annotations
@@ -111,6 +114,8 @@ def get_model(
         from agentica.models.demo import DemoModel
 
         return DemoModel()
+    if spec.split("/", 1)[0] == "anthropic":  # Anthropic's own API, not OpenAI-compatible.
+        return _anthropic(spec, options, env_overrides)
     from agentica.models.openai import OpenAIChat
 
     cls: type[OpenAIChat] = OpenAIChat
@@ -155,6 +160,17 @@ def _query_options(spec: str, options: dict[str, Any]) -> tuple[str, dict[str, A
             raise UserError(f"unknown option {pair!r} in model spec {spec + '?' + query!r}")
         options.setdefault("api", value)
     return spec.strip(), options
+
+
+def _anthropic(
+    spec: str, options: dict[str, Any], env_overrides: Mapping[str, str] | None
+) -> Model:
+    """``AnthropicChat`` for ``anthropic/<model>`` (``anthropic`` alone: its default)."""
+    from agentica.models.anthropic import AnthropicChat
+
+    name = spec.partition("/")[2]
+    options = _with_overrides(PRESETS["anthropic"], options, env_overrides)
+    return AnthropicChat(name or None, **options)
 
 
 def _custom_endpoint(options: Mapping[str, Any], env: Mapping[str, str] | None) -> bool:

@@ -114,7 +114,11 @@ def provider_of(model: Any) -> str | None:
 
 
 def prices_of(model: Any) -> Prices | None:
-    """A model's prices: its own ``prices`` when set, else the list prices of its name."""
+    """A model's prices: its own ``prices`` when set, else the list prices of its name.
+
+    A ``FallbackModel`` is priced as the model that answered its last call.
+    """
+    model = getattr(model, "answered_by", None) or model
     own = getattr(model, "prices", None)
     if own is not None:
         return as_prices(own)

@@ -164,3 +164,13 @@ async def test_an_unknown_cost_does_not_stop_the_run_and_says_so(
     assert result.stop_reason == "end_turn" and result.usage.cost is None
     warnings = [r for r in caplog.records if "cost_limit is not enforced" in r.getMessage()]
     assert len(warnings) == 1  # Once per run, not per call.
+
+
+def test_a_fallback_model_is_priced_as_the_model_that_answered() -> None:
+    from agentica.models.fallback import FallbackModel
+
+    primary, fallback = OpenAIChat("gpt-4o"), OpenAIChat("gpt-4o-mini")
+    both = FallbackModel([primary, fallback])
+    assert prices_of(both) == known_prices("openai", "gpt-4o")
+    both.answered_by = fallback
+    assert prices_of(both) == known_prices("openai", "gpt-4o-mini")

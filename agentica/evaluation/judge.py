@@ -113,7 +113,7 @@ class LLMJudge(Scorer):
         if not isinstance(verdict, Verdict):  # the run stopped early (max_turns...)
             raise ValueError(f"the judge gave no verdict ({response.stop_reason})")
         usage = response.usage
-        cost = getattr(usage, "cost", None)  # Usage.cost lands with the tracecost branch
+        cost = usage.cost
         value = min(1.0, max(0.0, verdict.score))
         return Score(
             value, value >= self.threshold, verdict.reason, tokens=usage.total_tokens, cost=cost

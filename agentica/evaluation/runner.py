@@ -84,7 +84,7 @@ def _answer(value: Any) -> tuple[str, Any, int | None, float | None]:
 
     if isinstance(value, RunResponse):
         usage = value.usage
-        cost = getattr(usage, "cost", None)  # Usage.cost lands with the tracecost branch
+        cost = usage.cost
         return value.text or str(value.content), value.content, usage.total_tokens, cost
     if isinstance(value, str):
         return value, value, None, None

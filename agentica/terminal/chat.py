@@ -31,6 +31,7 @@ from agentica.terminal.inputs import InputSource, PlainInput
 if TYPE_CHECKING:
     import argparse
 
+    from agentica.models.base import Model
     from agentica.sessions import SessionRecord
     from agentica.terminal.render import View
     from agentica.terminal.settings import Settings
@@ -63,10 +64,17 @@ class Chat:
         source: Where lines come from (``agentica.terminal.inputs``).
         view: How runs are shown (``agentica.terminal.render``).
         store: Where chats are kept.
+        model: The model to start with (default: ``settings.make_model()``).
     """
 
     def __init__(
-        self, settings: Settings, *, source: InputSource, view: View, store: ChatStore
+        self,
+        settings: Settings,
+        *,
+        source: InputSource,
+        view: View,
+        store: ChatStore,
+        model: Model | None = None,
     ) -> None:
         from agentica.terminal.settings import build_agent
 
@@ -77,7 +85,8 @@ class Chat:
         self.approver = TerminalApprover(
             mode=settings.mode, roots=[settings.cwd], view=view, source=source
         )
-        self.agent = build_agent(settings, model=settings.make_model(), approver=self.approver)
+        model = model or settings.make_model()
+        self.agent = build_agent(settings, model=model, approver=self.approver)
         self.host = ChatHost(settings, self.agent, self.approver, store, settings.model)
         self._last_interrupt = 0.0
         self.store.start(settings.cwd, mode=settings.mode, model=settings.model)

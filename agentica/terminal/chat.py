@@ -150,6 +150,7 @@ class Chat:
                         break
                     self.view.note("(Ctrl-C again or Ctrl-D to quit)")
                     continue
+                self._last_interrupt = 0.0  # A line was sent: the next Ctrl-C starts anew.
                 try:
                     self.handle(text)
                 except Quit:

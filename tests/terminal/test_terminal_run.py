@@ -183,3 +183,27 @@ def test_ctrl_c_cancels_the_run_and_exits_130(tmp_path: Path) -> None:
         for stream in (proc.stdout, proc.stderr):
             if stream is not None:
                 stream.close()
+
+
+def chat(tmp: Path, *args: str, stdin: str) -> subprocess.CompletedProcess[str]:
+    env = {**env_for(tmp, "e2e_models:model"), "AGENTICA_HOME": str(tmp / "home")}
+    return subprocess.run(
+        [sys.executable, str(HOOKED), "chat", *args], input=stdin, capture_output=True,
+        text=True, timeout=60, cwd=tmp, env=env, check=False,
+    )
+
+
+def test_chat_continue_and_resume_pick_up_a_stored_chat(tmp_path: Path) -> None:
+    first = chat(tmp_path, stdin="say remember me\n")
+    assert first.returncode == 0, first.stderr
+    assert "remember me" in first.stdout
+    resumed = chat(tmp_path, "--continue", stdin="/sessions\n")
+    assert "Resumed sess_" in resumed.stdout and "(say remember me): 2 messages" in resumed.stdout
+    session_id = resumed.stdout.split("Resumed ", 1)[1].split()[0]
+    assert f"{session_id}" in resumed.stdout.split("Chats of this directory", 1)[1]
+    by_id = chat(tmp_path, "--resume", session_id[:10], stdin="")
+    assert f"Resumed {session_id}" in by_id.stdout
+    unknown = chat(tmp_path, "--resume", "sess_nope", stdin="")
+    assert unknown.returncode == 64 and "no stored chat 'sess_nope'" in unknown.stderr
+    fresh = chat(tmp_path, "--continue", "--cwd", str(tmp_path / "home"), stdin="")
+    assert "No earlier chat in this directory" in fresh.stdout

@@ -32,6 +32,7 @@ SCRIPTS = [
     "bench_sessions.py",
     "bench_harness_proxy.py",
     "bench_mcp.py",
+    "bench_cli.py",
 ]
 QUICK = {
     "bench_acp_startup.py": ["--runs", "5"],
@@ -39,6 +40,7 @@ QUICK = {
     "bench_acp.py": ["--quick"],
     "bench_load.py": ["--quick"],
     "bench_sessions.py": ["--quick"],
+    "bench_cli.py": ["--runs", "3"],
 }
 
 

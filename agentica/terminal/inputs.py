@@ -116,7 +116,9 @@ class ToolkitInput:
             else:
                 event.app.exit(exception=KeyboardInterrupt())
 
-        self.session: Any = PromptSession(history=kept, key_bindings=keys, multiline=True)
+        self.session: Any = PromptSession(
+            history=kept, key_bindings=keys, multiline=True, reserve_space_for_menu=0
+        )
 
     def read(self, prompt: str) -> str:
         return self.session.prompt(prompt)

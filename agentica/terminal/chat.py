@@ -241,6 +241,8 @@ class Chat:
         previous = self._trap_interrupts()
         quit_now = False
         try:
+            with self.view.lock:
+                self.view.waiting()
             for event in self.agent.run_stream_sync(prompt):
                 with self.view.lock:
                     self.view.render(event)

@@ -113,6 +113,9 @@ class View:
     def pause(self) -> None:
         """Stop any live part of the screen (before asking the user)."""
 
+    def waiting(self) -> None:
+        """A turn started: show that the model is awaited (until the first event)."""
+
     def thinking_summary(self, thought: str) -> str:
         """The collapsed form of a thought: one line."""
         return f"Thought for {len(thought.split())} words (/thinking to show)"
@@ -234,8 +237,17 @@ class RichView(View):
         super().__init__()
         self.console = console
         self._live: Any = None
+        self._spinning = False
         self._streaming: _Streaming | None = None
         self._message: str | None = None
+
+    def waiting(self) -> None:
+        """A transient spinner until the first event (on a terminal only)."""
+        from rich.spinner import Spinner
+
+        self.pause()
+        self._start_live(Spinner("dots", "Waiting for the model…", style="dim"), transient=True)
+        self._spinning = self._live is not None
 
     def _start_live(self, renderable: Any, *, transient: bool = False) -> None:
         """Redraw ``renderable`` as it changes (on a terminal; elsewhere it is printed
@@ -252,6 +264,7 @@ class RichView(View):
 
     def pause(self) -> None:
         """End the live text (its last frame stays) and print a pending thought."""
+        self._spinning = False
         if self._live is not None:
             self._live.stop()
             self._live = None
@@ -271,6 +284,10 @@ class RichView(View):
     def render(self, event: RunEvent) -> None:
         from rich.text import Text
 
+        if self._spinning:
+            self._spinning = False
+            self._live.stop()
+            self._live = None
         match event:
             case TextDelta(text=text, message_id=message_id):
                 if self._thinking or (self._message and self._message != message_id):
@@ -279,9 +296,7 @@ class RichView(View):
                     self._streaming = _Streaming()
                     self._start_live(self._streaming)
                 self._message = message_id
-                self._streaming.text += text
-                if self._live is not None:
-                    self._live.refresh()
+                self._streaming.text += text  # Live redraws it 10 times a second.
             case ThinkingDelta(text=text):
                 if self._streaming is not None:
                     self.pause()

@@ -14,29 +14,40 @@ here, without pydantic, and validated against the official schema in the tests.
 =================  ====================================================================
 
 The vocabulary and the decision (how a mode combines with remembered "always" answers)
-are ``agentica.modes``, shared with the ``agentica`` command; re-exported here.
+are ``agentica.modes``, shared with the ``agentica`` command, and re-exported here on
+first use: the server reads its settings and answers ``initialize`` before it imports
+agentica (``acp_server.startup``), so only the mode ids are spelled out here, for the
+config (a test keeps them equal to agentica's).
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from agentica.modes import (
-    ACCEPT_EDITS,
-    ASK,
-    DEFAULT_MODE,
-    FULL_ACCESS,
-    MODE_IDS,
-    MODES,
-    READ_ONLY,
-    Mode,
-    check_mode_id,
-    mode_name,
-    read_only_refusal,
-)
+if TYPE_CHECKING:
+    from agentica.modes import MODES, Mode, check_mode_id, mode_name, read_only_refusal
 
 logger = logging.getLogger(__name__)
+
+ASK = "ask"
+ACCEPT_EDITS = "accept_edits"
+READ_ONLY = "read_only"
+FULL_ACCESS = "full_access"
+MODE_IDS: tuple[str, ...] = (ASK, ACCEPT_EDITS, READ_ONLY, FULL_ACCESS)
+DEFAULT_MODE = ASK
+
+_FROM_AGENTICA = frozenset({"MODES", "Mode", "check_mode_id", "mode_name", "read_only_refusal"})
+
+
+def __getattr__(name: str) -> Any:
+    """``MODES``, ``Mode``, ``check_mode_id``, ``mode_name``, ``read_only_refusal``:
+    ``agentica.modes``' (imported on first use, see the module doc)."""
+    if name in _FROM_AGENTICA:
+        import agentica.modes
+
+        return getattr(agentica.modes, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 MODE_CONFIG_ID = "mode"
 """The ``configId`` of the mode option."""
@@ -56,16 +67,21 @@ def default_mode(configured: str | None) -> str:
 
 def mode_state(current: str) -> dict[str, Any]:
     """The ``SessionModeState`` (``modes`` of ``session/new``)."""
+    from agentica.modes import MODES
+
     return {
         "currentModeId": current,
         "availableModes": [
-            {"id": m.id, "name": m.name, "description": m.description} for m in MODES
+            {"id": m.id, "name": m.name, "description": m.description}
+            for m in MODES
         ],
     }
 
 
 def config_options(current: str) -> list[dict[str, Any]]:
     """The complete ``SessionConfigOption`` list: the mode as a ``select``."""
+    from agentica.modes import MODES
+
     return [
         {
             "id": MODE_CONFIG_ID,
@@ -75,7 +91,8 @@ def config_options(current: str) -> list[dict[str, Any]]:
             "type": "select",
             "currentValue": current,
             "options": [
-                {"value": m.id, "name": m.name, "description": m.description} for m in MODES
+                {"value": m.id, "name": m.name, "description": m.description}
+                for m in MODES
             ],
         }
     ]

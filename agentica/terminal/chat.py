@@ -33,9 +33,9 @@ if TYPE_CHECKING:
 
     from agentica.models.base import Model
     from agentica.sessions import SessionRecord
-    from agentica.terminal.render import View
     from agentica.terminal.settings import Settings
     from agentica.terminal.store import ChatStore
+    from agentica.terminal.view import View
 
 QUIT_WINDOW = 2.0
 """Seconds within which a second Ctrl-C quits."""

@@ -13,9 +13,9 @@ if TYPE_CHECKING:
     from agentica.deep_agent import DeepAgent
     from agentica.messages import Message
     from agentica.models.base import Model
-    from agentica.terminal.render import View
     from agentica.terminal.settings import Settings
     from agentica.terminal.store import ChatStore
+    from agentica.terminal.view import View
     from agentica.tools.base import ApprovalDecision, ApprovalRequest
 
 

@@ -240,3 +240,17 @@ def test_a_trailing_backslash_continues_the_message(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr("builtins.input", lambda prompt="": next(lines))
     assert PlainInput().read("> ") == "first \nsecond \nthird"
     assert join_continued(["a\\", "b"]) == "a\nb"
+
+
+def test_the_run_spinner_draws_on_a_terminal_and_clears_its_line() -> None:
+    from agentica.terminal.run import Spinner
+
+    stream = io.StringIO()
+    spinner = Spinner(stream).start()
+    import time
+
+    time.sleep(0.4)
+    spinner.stop()
+    drawn = stream.getvalue()
+    assert "\r| waiting for the model…" in drawn
+    assert drawn.endswith("\r" + " " * len("waiting for the model") + "   \r")

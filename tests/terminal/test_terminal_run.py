@@ -148,7 +148,8 @@ def test_the_demo_model_answers_in_plain_text(tmp_path: Path) -> None:
                       model=None)
     assert result.returncode == 0, result.stderr
     assert "offline demo model" in result.stdout
-    assert "\x1b[" not in result.stdout + result.stderr  # Not a terminal: no escapes.
+    assert "\x1b[" not in result.stdout + result.stderr  # Not a terminal: no escapes,
+    assert "\r" not in result.stderr  # and no spinner.
 
 
 def test_cwd_and_the_config_files_model_are_used(tmp_path: Path) -> None:

@@ -13,14 +13,20 @@ here, without pydantic, and validated against the official schema in the tests.
 ``full_access``    nothing asks, except paths outside the roots
 =================  ====================================================================
 
-How a mode combines with remembered "always" answers is in ``acp_server.permissions``.
+The vocabulary and the decision (how a mode combines with remembered "always" answers)
+are ``agentica.modes``, shared with the ``agentica`` command, and re-exported here on
+first use: the server reads its settings and answers ``initialize`` before it imports
+agentica (``acp_server.startup``), so only the mode ids are spelled out here, for the
+config (a test keeps them equal to agentica's).
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from agentica.modes import MODES, Mode, check_mode_id, mode_name, read_only_refusal
 
 logger = logging.getLogger(__name__)
 
@@ -28,42 +34,23 @@ ASK = "ask"
 ACCEPT_EDITS = "accept_edits"
 READ_ONLY = "read_only"
 FULL_ACCESS = "full_access"
+MODE_IDS: tuple[str, ...] = (ASK, ACCEPT_EDITS, READ_ONLY, FULL_ACCESS)
+DEFAULT_MODE = ASK
+
+_FROM_AGENTICA = frozenset({"MODES", "Mode", "check_mode_id", "mode_name", "read_only_refusal"})
+
+
+def __getattr__(name: str) -> Any:
+    """``MODES``, ``Mode``, ``check_mode_id``, ``mode_name``, ``read_only_refusal``:
+    ``agentica.modes``' (imported on first use, see the module doc)."""
+    if name in _FROM_AGENTICA:
+        import agentica.modes
+
+        return getattr(agentica.modes, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 MODE_CONFIG_ID = "mode"
 """The ``configId`` of the mode option."""
-
-
-@dataclass(frozen=True, slots=True)
-class Mode:
-    """One permission mode as the editor shows it."""
-
-    id: str
-    name: str
-    description: str
-
-
-MODES: tuple[Mode, ...] = (
-    Mode(ASK, "Ask", "Ask before editing files or running commands"),
-    Mode(ACCEPT_EDITS, "Accept edits", "Edit project files without asking; ask before commands"),
-    Mode(READ_ONLY, "Read only", "Read and search only: no file changes, no commands"),
-    Mode(FULL_ACCESS, "Full access", "Edit and run without asking; paths outside the project ask"),
-)
-"""Every mode, in the order the editor lists them."""
-
-MODE_IDS: tuple[str, ...] = tuple(m.id for m in MODES)
-DEFAULT_MODE = ASK
-
-
-def mode_name(mode_id: str) -> str:
-    """The display name of a mode (the id itself when unknown)."""
-    return next((m.name for m in MODES if m.id == mode_id), mode_id)
-
-
-def check_mode_id(mode_id: Any) -> str:
-    """``mode_id`` if it names a mode; else ``ValueError`` listing the valid ids."""
-    if isinstance(mode_id, str) and mode_id in MODE_IDS:
-        return mode_id
-    raise ValueError(f"unknown mode {mode_id!r}; available modes: {', '.join(MODE_IDS)}")
 
 
 def default_mode(configured: str | None) -> str:
@@ -80,16 +67,21 @@ def default_mode(configured: str | None) -> str:
 
 def mode_state(current: str) -> dict[str, Any]:
     """The ``SessionModeState`` (``modes`` of ``session/new``)."""
+    from agentica.modes import MODES
+
     return {
         "currentModeId": current,
         "availableModes": [
-            {"id": m.id, "name": m.name, "description": m.description} for m in MODES
+            {"id": m.id, "name": m.name, "description": m.description}
+            for m in MODES
         ],
     }
 
 
 def config_options(current: str) -> list[dict[str, Any]]:
     """The complete ``SessionConfigOption`` list: the mode as a ``select``."""
+    from agentica.modes import MODES
+
     return [
         {
             "id": MODE_CONFIG_ID,
@@ -99,7 +91,8 @@ def config_options(current: str) -> list[dict[str, Any]]:
             "type": "select",
             "currentValue": current,
             "options": [
-                {"value": m.id, "name": m.name, "description": m.description} for m in MODES
+                {"value": m.id, "name": m.name, "description": m.description}
+                for m in MODES
             ],
         }
     ]
@@ -113,16 +106,6 @@ def current_mode_update(current: str) -> dict[str, Any]:
 def config_option_update(current: str) -> dict[str, Any]:
     """The ``config_option_update`` ``session/update`` payload (the full set)."""
     return {"sessionUpdate": "config_option_update", "configOptions": config_options(current)}
-
-
-def read_only_refusal(tool_name: str) -> str:
-    """What the model reads when a call was refused because the session is read-only."""
-    others = ", ".join(m.name for m in MODES if m.id != READ_ONLY)
-    return (
-        f"Not run: this session is in {mode_name(READ_ONLY)} mode, which does not allow "
-        f"{tool_name} (no file changes, no commands). Do not retry it; tell the user, who "
-        f"can switch the session to another mode ({others}) to allow it."
-    )
 
 
 __all__ = [

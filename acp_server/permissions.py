@@ -28,24 +28,11 @@ If the awaiting task is cancelled (``session/cancel`` cancelled the turn), the
 connection sends ``$/cancel_request`` for the outstanding request and the cancellation
 propagates: the tool never runs.
 
-Modes (``acp_server.modes``) are a session-wide policy on top of the remembered answers.
-The approver reads its ``mode`` at each decision, so a mode change mid-turn applies to the
-next call decided. Precedence, first match wins:
-
-1. ``read_only``: refused without asking, whatever was remembered; the model is told the
-   session is read-only and that the user can switch modes (``ModeRefusal``).
-2. A remembered "always reject" for the tool (for a file change: for any tool changing
-   files): ``"deny"``, in every mode (an explicit "never" beats a permissive mode).
-3. A remembered "always allow" for the tool: ``"allow"`` when every location of the
-   call is inside a root (see ``inside_roots``); outside, it asks.
-4. ``full_access``: ``"allow"`` when the call stays inside the session's roots (every
-   location inside a root; a path tool without a resolvable location does not qualify).
-5. ``accept_edits``: ``"allow"`` for file changes (kinds edit/delete/move) whose every
-   location is inside a root; commands and everything else fall through.
-6. Ask the client (``ask``, and whatever the steps above did not decide).
-
-So a path outside the roots is never allowed by a mode alone: it asks, as in ``ask``
-(and the workspace still refuses it unless the server allows paths outside).
+Modes are a session-wide policy on top of the remembered answers: the decision
+(``mode_decision``, precedence in ``agentica.modes``) is ``agentica.modes.ModePolicy``,
+which this approver extends with asking the editor. A path outside the roots is never
+allowed by a mode alone: it asks, as in ``ask`` (and the workspace still refuses it
+unless the server allows paths outside).
 """
 
 from __future__ import annotations
@@ -53,14 +40,13 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Awaitable, Callable, Iterable
-from pathlib import Path
 from typing import Any, Protocol
 
 from acp_server import wire
 from acp_server.errors import REQUEST_CANCELLED, ConnectionClosed, RequestTimeout, RpcError
 from acp_server.mapping import call_content, locations, safe_title
-from acp_server.modes import ACCEPT_EDITS, DEFAULT_MODE, FULL_ACCESS, READ_ONLY, read_only_refusal
-from agentica.exceptions import ToolError
+from acp_server.modes import DEFAULT_MODE
+from agentica.modes import FILE_CHANGE_KINDS, PATH_KINDS, ModePolicy, ModeRefusal
 from agentica.tools.base import ApprovalDecision, ApprovalRequest
 
 logger = logging.getLogger(__name__)
@@ -78,29 +64,13 @@ OPTIONS: tuple[wire.PermissionOption, ...] = (
 )
 """The options offered with every permission request."""
 
-FILE_CHANGE_KINDS = frozenset({"edit", "delete", "move"})
-"""Tool kinds ``accept_edits`` allows inside the roots."""
-
-PATH_KINDS = FILE_CHANGE_KINDS | {"read", "search"}
-"""Tool kinds that act on paths: allowed by a mode only with every location inside a root."""
-
-
-class ModeRefusal(ToolError):
-    """Raised by the approver for a call the session's mode refuses (``read_only``).
-
-    The engine turns an approver's exception into a failed call (never run) whose text,
-    shown to the model and the user, includes this message. A ``ToolError``: its message
-    is meant for the model verbatim.
-    """
-
-
 class Requester(Protocol):
     """What the approver needs of the connection."""
 
     async def request(self, method: str, params: dict[str, Any]) -> Any: ...
 
 
-class PermissionApprover:
+class PermissionApprover(ModePolicy):
     """An agentica ``Approver`` that asks the ACP client, remembering "always" answers.
 
     Args:
@@ -122,73 +92,11 @@ class PermissionApprover:
         mode: str = DEFAULT_MODE,
         roots: Iterable[str | os.PathLike[str]] = (),
     ) -> None:
+        super().__init__(mode=mode, roots=roots)
         self._conn = conn
         self._session_id = session_id
         self._announced = announced
         self._wire_id = wire_id or str
-        self._remembered: dict[tuple[str, str], ApprovalDecision] = {}
-        self.mode = mode
-        """The session's permission mode (``acp_server.modes``), read at each decision."""
-        self._roots = tuple(Path(r) for r in roots)
-
-    def inside_roots(self, request: ApprovalRequest) -> bool:
-        """Whether every location of the call is inside a root (see the module doc)."""
-        if not request.locations:
-            return request.kind not in PATH_KINDS
-        for loc in request.locations:
-            path = Path(os.path.normpath(loc.path))
-            if not path.is_absolute() or not any(
-                path == root or path.is_relative_to(root) for root in self._roots
-            ):
-                return False
-        return True
-
-    def mode_decision(self, request: ApprovalRequest) -> ApprovalDecision | None:
-        """The decision the mode and remembered answers make, or None: ask the client.
-
-        Raises:
-            ModeRefusal: The session is read-only.
-        """
-        if self.mode == READ_ONLY:
-            raise ModeRefusal(read_only_refusal(request.tool_name))
-        remembered = self.remembered_decision(request)
-        if remembered is not None:
-            return remembered
-        if self.mode == FULL_ACCESS and self.inside_roots(request):
-            return "allow"
-        if (
-            self.mode == ACCEPT_EDITS
-            and request.kind in FILE_CHANGE_KINDS
-            and request.locations
-            and self.inside_roots(request)
-        ):
-            return "allow"
-        return None
-
-    def remembered_decision(self, request: ApprovalRequest) -> ApprovalDecision | None:
-        """What a remembered "always" answer decides for the call (module doc), or None."""
-        if request.kind in FILE_CHANGE_KINDS and any(
-            decision == "deny" and kind in FILE_CHANGE_KINDS
-            for (_, kind), decision in self._remembered.items()
-        ):
-            return "deny"
-        remembered = self._remembered.get((request.tool_name, request.kind))
-        if remembered == "allow" and not self.inside_roots(request):
-            return None  # "Always allow" never reaches outside the roots.
-        return remembered
-
-    @property
-    def remembered(self) -> dict[tuple[str, str], ApprovalDecision]:
-        """The "always" answers so far, keyed by ``(tool name, kind)``."""
-        return dict(self._remembered)
-
-    def remember(self, tool_name: str, kind: str, decision: ApprovalDecision) -> None:
-        """Remember an "always" answer (one given earlier, e.g. in a stored session)."""
-        self._remembered[(tool_name, kind)] = decision
-
-    def forget(self) -> None:
-        """Drop every remembered answer."""
-        self._remembered.clear()
 
     async def __call__(self, request: ApprovalRequest) -> ApprovalDecision:
         """Decide one call: by mode or remembered answer, or ask the client."""
@@ -237,10 +145,10 @@ class PermissionApprover:
             case "allow_once":
                 return "allow"
             case "allow_always":
-                self._remembered[key] = "allow"
+                self.remember(*key, "allow")
                 return "allow"
             case "reject_always":
-                self._remembered[key] = "deny"
+                self.remember(*key, "deny")
                 return "deny"
             case "reject_once":
                 return "deny"
@@ -249,4 +157,11 @@ class PermissionApprover:
                 return "deny"
 
 
-__all__ = ["FILE_CHANGE_KINDS", "OPTIONS", "ModeRefusal", "PermissionApprover", "Requester"]
+__all__ = [
+    "FILE_CHANGE_KINDS",
+    "OPTIONS",
+    "PATH_KINDS",
+    "ModeRefusal",
+    "PermissionApprover",
+    "Requester",
+]

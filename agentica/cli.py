@@ -1,4 +1,9 @@
-"""The ``agentica`` command: dispatches to subcommands registered as entry points.
+"""The ``agentica`` command: ``chat``, ``run`` and subcommands registered as entry points.
+
+``agentica`` alone on a terminal opens ``agentica chat``; ``agentica --query "..."``
+(agentica 1.5's spelling) is ``agentica run "..."``, and other leading flags
+(``agentica --model x``) go to ``chat``. ``chat`` and ``run`` are agentica's own
+(``agentica.terminal``); the others are found as below.
 
 A subcommand is an entry point in the ``agentica.commands`` group, so packages built on
 agentica add commands without agentica importing them: ``agentica acp`` (the editor
@@ -24,10 +29,17 @@ __all__ = ["COMMAND_GROUP", "available_commands", "find_command", "main"]
 COMMAND_GROUP = "agentica.commands"
 """The entry-point group the ``agentica`` command reads its subcommands from."""
 
-USAGE = """\
-usage: agentica <command> [options]
+BUILTIN_COMMANDS = {
+    "chat": "agentica.terminal.chat:main",
+    "run": "agentica.terminal.run:main",
+}
+"""agentica's own subcommands (no metadata scan needed to find them)."""
 
-An async-first Python agent framework.
+USAGE = """\
+usage: agentica [<command>] [options]
+
+An async-first Python agent framework. `agentica` alone opens a chat on a terminal;
+`agentica --query "..."` is `agentica run "..."`.
 
 commands:
 {commands}
@@ -89,13 +101,13 @@ def _entry_points(group: str) -> dict[str, str]:
 
 
 def available_commands() -> list[str]:
-    """The names of the registered subcommands, sorted."""
-    return sorted(_entry_points(COMMAND_GROUP))
+    """The names of the registered subcommands (agentica's own too), sorted."""
+    return sorted({*BUILTIN_COMMANDS, *_entry_points(COMMAND_GROUP)})
 
 
 def find_command(name: str) -> Callable[..., Any] | None:
     """Load the subcommand ``name`` (only that one); ``None`` when none is registered."""
-    target = _entry_points(COMMAND_GROUP).get(name)
+    target = BUILTIN_COMMANDS.get(name) or _entry_points(COMMAND_GROUP).get(name)
     if target is None:
         return None
     import importlib
@@ -143,6 +155,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             found = "unknown"
         sys.stdout.write(f"agentica {found}\n")
         return 0
+    if command is None and sys.stdin.isatty() and sys.stdout.isatty():
+        command, args = "chat", ["chat"]
+    elif command is not None and command.startswith("-"):  # 1.5's flags, no subcommand.
+        query = any(a in ("--query", "-q") or a.startswith("--query=") for a in args)
+        command, args = ("run" if query else "chat"), ["run" if query else "chat", *args]
     if command is not None and not command.startswith("-"):
         target = find_command(command)
         if target is not None:

@@ -36,6 +36,7 @@ SCRIPTS = [
     "bench_eval.py",
     "bench_responses_stream.py",
     "bench_anthropic_stream.py",
+    "bench_cli.py",
 ]
 QUICK = {
     "bench_acp_startup.py": ["--runs", "5"],
@@ -44,6 +45,7 @@ QUICK = {
     "bench_load.py": ["--quick"],
     "bench_sessions.py": ["--quick"],
     "bench_anthropic_stream.py": ["--rounds", "2"],
+    "bench_cli.py": ["--runs", "3"],
 }
 
 

@@ -52,7 +52,7 @@ def test_an_unknown_command_is_an_error_listing_the_available_ones(
     assert cli.main(["bogus"]) == 2
     err = capsys.readouterr().err
     assert "unknown command 'bogus'" in err
-    assert "available: acp, broken, eval, harness, hello" in err
+    assert "available: acp, broken, chat, eval, harness, hello, run" in err
 
 
 def test_help_lists_the_registered_commands(
@@ -71,3 +71,52 @@ def test_the_acp_and_harness_commands_are_the_servers_entry_points() -> None:
     assert (acp.__module__, acp.__name__) == ("acp_server.__main__", "run")
     assert (harness.__module__, harness.__name__) == ("acp_server.harness.cli", "main")
     assert cli.find_command("no-such-command") is None
+
+
+@pytest.fixture
+def chosen(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, list[str]]]:
+    """The subcommand ``main`` dispatches to, and its arguments (nothing runs)."""
+    seen: list[tuple[str, list[str]]] = []
+
+    def find(name: str) -> object:
+        def command(argv: list[str], prog: str = "") -> int:
+            seen.append((name, list(argv)))
+            return 0
+
+        return command
+
+    monkeypatch.setattr(cli, "find_command", find)
+    return seen
+
+
+def test_agentica_alone_on_a_terminal_opens_the_chat(
+    chosen: list[tuple[str, list[str]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    assert cli.main([]) == 0
+    assert chosen == [("chat", [])]
+
+
+def test_agentica_alone_off_a_terminal_is_still_a_usage_error(
+    chosen: list[tuple[str, list[str]]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main([]) == 2  # pytest's stdin is no terminal
+    assert chosen == [] and "a command is required" in capsys.readouterr().err
+
+
+def test_1_5s_query_flag_runs_and_other_leading_flags_chat(
+    chosen: list[tuple[str, list[str]]],
+) -> None:
+    cli.main(["--query", "hi", "--model", "demo"])
+    cli.main(["--model_provider", "deepseek", "--model_name", "deepseek-chat"])
+    assert chosen == [
+        ("run", ["--query", "hi", "--model", "demo"]),
+        ("chat", ["--model_provider", "deepseek", "--model_name", "deepseek-chat"]),
+    ]
+
+
+def test_chat_and_run_are_agenticas_own_commands() -> None:
+    run, chat = cli.find_command("run"), cli.find_command("chat")
+    assert run is not None and chat is not None
+    assert (run.__module__, chat.__module__) == ("agentica.terminal.run", "agentica.terminal.chat")

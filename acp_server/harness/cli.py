@@ -364,6 +364,10 @@ class _Interrupts:
     async def watch(self, h: AcpHarness, scope: anyio.CancelScope, out: Renderer) -> None:
         import anyio
 
+        from agentica import procs
+
+        if procs.is_windows():  # No signal receiver there: Ctrl-C interrupts at once.
+            return
         with anyio.open_signal_receiver(signal.SIGINT) as signals:
             async for _ in signals:
                 if h.running_sessions and not self.cancelled:

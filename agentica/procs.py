@@ -156,7 +156,7 @@ def snapshot() -> dict[int, tuple[int, int]]:
     The start time is only compared with itself (it tells a reused pid from the process
     seen before). Empty where no source is available (macOS without ``psutil``).
     """
-    if os.path.isdir("/proc/self"):
+    if _proc_available():
         return _proc_snapshot()
     psutil = _psutil()
     if psutil is None:
@@ -194,7 +194,7 @@ def has_env(pid: int, needle: bytes) -> bool:
         with open(f"/proc/{pid}/environ", "rb") as f:
             return needle in f.read().split(b"\0")
     except FileNotFoundError:
-        if os.path.isdir("/proc/self"):
+        if _proc_available():
             return False  # Gone.
     except OSError:  # Another user's.
         return False
@@ -218,7 +218,7 @@ def children(pid: int | None = None) -> set[int]:
                 found.update(int(p) for p in f.read().split())
         return found
     except OSError:
-        if os.path.isdir("/proc/self"):
+        if _proc_available():
             return found
     psutil = _psutil()
     if psutil is None:
@@ -227,6 +227,11 @@ def children(pid: int | None = None) -> set[int]:
         return {c.pid for c in psutil.Process(pid).children()}
     except psutil.Error:
         return found
+
+
+def _proc_available() -> bool:
+    """Whether ``/proc`` lists processes (Linux)."""
+    return os.path.isdir("/proc/self")
 
 
 def _psutil() -> Any:

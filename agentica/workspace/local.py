@@ -355,7 +355,7 @@ def _check_length(raw: str) -> None:
             f"path is too long ({len(raw)} characters; the limit is {MAX_PATH_CHARS}): "
             f"{_clip(raw)!r}"
         )
-    for name in raw.split("/"):
+    for name in raw.replace(os.sep, "/").split("/"):  # Windows: "\\" separates too.
         if len(name.encode("utf-8", errors="surrogateescape")) > MAX_NAME_BYTES:
             raise ToolError(
                 f"path {_clip(raw)!r} has a name longer than {MAX_NAME_BYTES} bytes "

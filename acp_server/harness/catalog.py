@@ -8,8 +8,7 @@ checklist that each check covers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 # The prompts of a conformance run (here, not in checkbase: `acp-harness --help` shows
 # them without importing the driver).
@@ -26,8 +25,7 @@ DEFAULT_TERMINAL_PROMPT = (
 Level = Literal["MUST", "SHOULD"]
 
 
-@dataclass(frozen=True, slots=True)
-class CheckInfo:
+class CheckInfo(NamedTuple):  # Not a dataclass: `acp-harness --help` imports this module.
     """One check as listed by ``--list``."""
 
     id: str

@@ -15,9 +15,7 @@ import json
 import os
 import signal
 import sys
-import tomllib
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .cli_check import add_check_parser, print_list, run_check_command
@@ -58,6 +56,9 @@ def split_argv(argv: Sequence[str]) -> tuple[list[str], list[str]]:
 
 def load_script(path: str) -> list[str]:
     """Prompts from a script file (see SCRIPT_HELP)."""
+    import tomllib  # Here, not at the top: `acp-harness --help` stays fast.
+    from pathlib import Path
+
     text = Path(path).read_text(encoding="utf-8")
     if path.endswith(".json"):
         items = json.loads(text)
@@ -197,7 +198,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.cwd = os.path.abspath(args.cwd or os.getcwd())
         try:
             prompts = load_script(args.script) if args.script else args.prompt
-        except (OSError, ValueError, tomllib.TOMLDecodeError) as exc:
+        except (OSError, ValueError) as exc:  # tomllib.TOMLDecodeError is a ValueError.
             print_error(f"cannot read --script: {exc}")
             return 2
     import anyio

@@ -81,7 +81,7 @@ def main(
         # After it, until the connection's own signal receiver is in place, a signal is
         # only remembered (``_Signals``): raised then, it would escape as a traceback.
         _signals.early = True
-        previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
+        previous = {sig: signal.signal(sig, _stop) for sig in _named("SIGTERM", "SIGHUP")}
         try:
             logger.debug("waiting for the first message")
             early = startup.answer_initialize_early(
@@ -203,6 +203,12 @@ def _stop(signum: int, frame: object) -> None:
     _signals.pending.append(signum)
 
 
+def _named(*names: str) -> tuple[signal.Signals, ...]:
+    """The signals among ``names`` this platform has (Windows: no SIGHUP). Like
+    ``agentica.procs.named_signals``, without importing agentica before ``initialize``."""
+    return tuple(getattr(signal, n) for n in names if hasattr(signal, n))
+
+
 def _setup_logging(config: ServerConfig) -> None:
     handler: logging.Handler
     if config.log_file:
@@ -243,7 +249,10 @@ async def _serve(
 async def _close_on_signal(conn: Connection, *, task_status: TaskStatus[None]) -> None:
     import anyio
 
-    with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT, signal.SIGHUP) as signals:
+    if sys.platform == "win32":  # asyncio cannot receive signals there: stdin EOF stops us.
+        task_status.started()
+        return
+    with anyio.open_signal_receiver(*_named("SIGTERM", "SIGINT", "SIGHUP")) as signals:
         task_status.started()
         if pending := _signals.pending:  # Came before the receiver was there.
             logger.info("received %s; shutting down", signal.Signals(pending[0]).name)

@@ -152,13 +152,9 @@ def build_parser(prog: str = "agentica-acp") -> argparse.ArgumentParser:
             super().__init__(option_strings, dest, nargs=0, help="show the version and exit")
 
         def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
-            from importlib.metadata import PackageNotFoundError, version
+            from acp_server.version import installed_version
 
-            try:
-                found = version("agentica")
-            except PackageNotFoundError:
-                found = "unknown"
-            sys.stdout.write(f"{parser.prog} {found}\n")
+            sys.stdout.write(f"{parser.prog} {installed_version()}\n")
             parser.exit()
 
     parser = argparse.ArgumentParser(

@@ -45,6 +45,7 @@ import anyio
 from acp_server import wire
 from acp_server.errors import RESOURCE_NOT_FOUND, RequestTimeout, RpcError
 from acp_server.permissions import Requester
+from agentica import procs
 from agentica.events import TerminalContent, ToolCallProgress
 from agentica.exceptions import ToolError
 from agentica.tools.base import ToolCallContext, current_call
@@ -60,7 +61,6 @@ from agentica.workspace.local import LocalWorkspace
 
 logger = logging.getLogger(__name__)
 
-SHELL = "/bin/sh"
 CREATE_TIMEOUT = 30.0
 """Seconds to wait for ``terminal/create`` before the call fails."""
 RELEASE_TIMEOUT = 5.0
@@ -236,10 +236,12 @@ class ClientWorkspace(LocalWorkspace):
         workdir = self.resolve(cwd) if cwd else self.root
         if not await self._blocking(workdir.is_dir):
             raise WorkspaceFileNotFound(f"directory not found: {cwd or '.'}")
+        # The editor runs on this machine: its terminal gets our platform's shell.
+        shell, *args = procs.shell_argv(command)
         create = wire.CreateTerminalParams(
             session_id=self.session_id,
-            command=SHELL,
-            args=["-c", command],
+            command=shell,
+            args=args,
             cwd=str(workdir),
             output_byte_limit=max(output_limit, 0),
         )

@@ -24,7 +24,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-__all__ = ["COMMAND_GROUP", "available_commands", "find_command", "main"]
+__all__ = ["COMMAND_GROUP", "available_commands", "find_command", "installed_version", "main"]
 
 COMMAND_GROUP = "agentica.commands"
 """The entry-point group the ``agentica`` command reads its subcommands from."""
@@ -100,6 +100,27 @@ def _entry_points(group: str) -> dict[str, str]:
     return {ep.name: ep.value for ep in entry_points(group=group)}
 
 
+def installed_version() -> str:
+    """The installed ``agentica`` version (``METADATA`` read directly: fast), or "unknown"."""
+    for directory in _metadata_dirs():
+        if not os.path.basename(directory).lower().startswith("agentica-"):
+            continue
+        meta = "METADATA" if directory.endswith(".dist-info") else "PKG-INFO"
+        try:
+            with open(os.path.join(directory, meta), encoding="utf-8") as f:
+                for line in f:
+                    if line.startswith("Version:"):
+                        return line.partition(":")[2].strip()
+        except OSError:
+            pass
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("agentica")
+    except PackageNotFoundError:
+        return "unknown"
+
+
 def available_commands() -> list[str]:
     """The names of the registered subcommands (agentica's own too), sorted."""
     return sorted({*BUILTIN_COMMANDS, *_entry_points(COMMAND_GROUP)})
@@ -147,13 +168,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.write(_usage(available_commands()))
         return 0
     if command == "--version":
-        from importlib.metadata import PackageNotFoundError, version
-
-        try:
-            found = version("agentica")
-        except PackageNotFoundError:
-            found = "unknown"
-        sys.stdout.write(f"agentica {found}\n")
+        sys.stdout.write(f"agentica {installed_version()}\n")
         return 0
     if command is None and sys.stdin.isatty() and sys.stdout.isatty():
         command, args = "chat", ["chat"]

@@ -77,16 +77,10 @@ def transport(config: MCPServer) -> Any:
 
 
 def children() -> set[int]:
-    """Our direct child processes (Linux ``/proc``; empty elsewhere)."""
-    from pathlib import Path
+    """Our direct child processes (``/proc`` on Linux, ``psutil`` where installed)."""
+    from agentica import procs
 
-    pids: set[int] = set()
-    try:
-        for task in Path("/proc/self/task").iterdir():
-            pids.update(int(p) for p in (task / "children").read_text().split())
-    except OSError:
-        pass
-    return pids
+    return procs.children()
 
 
 def new_group(before: set[int], config: MCPServer) -> int | None:
@@ -115,13 +109,9 @@ def kill_group(pgid: int | None) -> None:
     server itself does not exit)."""
     if pgid is None:
         return
-    import os
-    import signal
+    from agentica import procs
 
-    try:
-        os.killpg(pgid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
+    procs.signal_group(pgid, procs.KILL)
 
 
 def _has_fileno(stream: Any) -> bool:

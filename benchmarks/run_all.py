@@ -22,6 +22,7 @@ from report import FIGURES_ENV, Figure, table
 HERE = Path(__file__).resolve().parent
 SCRIPTS = [
     "bench_import.py",
+    "bench_cli_start.py",
     "bench_tools_parallel.py",
     "bench_framework.py",
     "bench_engine_throughput.py",

@@ -62,3 +62,52 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
     monkeypatch.setattr(socket.socket, "connect_ex", _guarded_connect_ex)
     yield
+
+
+# --- the ``posix`` marker ------------------------------------------------------------------
+# Tests that need POSIX processes (signals, process groups, /bin/sh scripts, /proc) carry
+# the ``posix`` marker and are skipped on Windows. Whole modules are listed here (one
+# place, rather than a line in each of them); a single test may also be marked directly.
+POSIX_DIRS = ("e2e", "faults", "fuzz", "load")
+"""Suites that drive server processes with the POSIX helpers (process groups, signals)."""
+POSIX_MODULES = frozenset(
+    {
+        "acp_server/test_acp_workspace.py",
+        "acp_server/test_connection.py",
+        "acp_server/test_connection_background.py",
+        "acp_server/test_sessions_cancel_races.py",
+        "acp_server/test_stdio.py",
+        "agentica/test_agent_examples.py",
+        "agentica/test_builtin_parallel.py",
+        "agentica/test_builtin_tools.py",
+        "agentica/test_cancel_races.py",
+        "agentica/test_stream.py",
+        "agentica/test_workspace_hardening.py",
+        "agentica/test_workspace_local.py",
+        "agentica/test_workspace_process.py",
+        "agentica/test_workspace_survivors.py",
+        "harness/test_harness_certify_cli.py",
+        "harness/test_harness_client.py",
+        "harness/test_harness_driver.py",
+        "harness/test_harness_loopback.py",
+        "harness/test_harness_proxy.py",
+        "mcp/test_mcp_agent.py",
+        "mcp/test_mcp_http.py",
+    }
+)
+
+
+def needs_posix(relative: str) -> bool:
+    """Whether the test module at ``relative`` (to tests/, with '/') needs POSIX."""
+    return relative.split("/", 1)[0] in POSIX_DIRS or relative in POSIX_MODULES
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    here = os.path.dirname(os.path.abspath(__file__))
+    skip = pytest.mark.skip(reason="needs POSIX processes (signals, process groups, /bin/sh)")
+    for item in items:
+        relative = os.path.relpath(str(item.path), here).replace(os.sep, "/")
+        if needs_posix(relative):
+            item.add_marker(pytest.mark.posix)
+        if os.name == "nt" and item.get_closest_marker("posix") is not None:
+            item.add_marker(skip)

@@ -8,14 +8,24 @@ checklist that each check covers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
+
+# The prompts of a conformance run (here, not in checkbase: `acp-harness --help` shows
+# them without importing the driver).
+DEFAULT_PROMPT = "Say hello in one short sentence."
+DEFAULT_SLOW_PROMPT = (
+    "Take your time: list every file in this directory, read each one, and summarise them "
+    "in detail."
+)
+
+DEFAULT_TERMINAL_PROMPT = (
+    "Run the shell command `sleep 30` in a terminal and tell me when it finishes."
+)
 
 Level = Literal["MUST", "SHOULD"]
 
 
-@dataclass(frozen=True, slots=True)
-class CheckInfo:
+class CheckInfo(NamedTuple):  # Not a dataclass: `acp-harness --help` imports this module.
     """One check as listed by ``--list``."""
 
     id: str

@@ -13,6 +13,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from .catalog import DEFAULT_PROMPT as DEFAULT_PROMPT
+from .catalog import DEFAULT_SLOW_PROMPT as DEFAULT_SLOW_PROMPT
+from .catalog import DEFAULT_TERMINAL_PROMPT as DEFAULT_TERMINAL_PROMPT
 from .catalog import Level, level_of, rule_of
 from .driver import AcpHarness
 from .errors import AgentRpcError
@@ -22,16 +25,6 @@ from .schema import SchemaValidator
 Status = Literal["PASS", "FAIL", "SKIP"]
 Verdict = tuple[Status, str, str, str]
 """``(status, check id, name, reason)``."""
-
-DEFAULT_PROMPT = "Say hello in one short sentence."
-DEFAULT_SLOW_PROMPT = (
-    "Take your time: list every file in this directory, read each one, and summarise them "
-    "in detail."
-)
-
-DEFAULT_TERMINAL_PROMPT = (
-    "Run the shell command `sleep 30` in a terminal and tell me when it finishes."
-)
 
 RACED = "it may have finished first"
 """Marks an inconclusive SKIP: the turn ended before the cancel under test reached the agent."""

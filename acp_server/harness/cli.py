@@ -15,20 +15,20 @@ import json
 import os
 import signal
 import sys
-import tomllib
 from collections.abc import Sequence
-from pathlib import Path
-from typing import Any
-
-import anyio
-import anyio.abc
+from typing import TYPE_CHECKING, Any
 
 from .cli_check import add_check_parser, print_list, run_check_command
-from .client import PermissionPolicy
-from .driver import AcpHarness
-from .errors import HarnessError, HarnessTimeout
-from .render import Renderer
-from .schema import SchemaValidator
+
+if TYPE_CHECKING:
+    import anyio
+
+    from .client import PermissionPolicy
+    from .driver import AcpHarness
+    from .render import Renderer
+
+# The driver, the renderer and anyio are imported by the commands that use them, so
+# `acp-harness --help` (and a usage error) answer without loading them.
 
 DEFAULT_RUN_PROMPT = "Show me what you can do in this directory"
 
@@ -56,6 +56,9 @@ def split_argv(argv: Sequence[str]) -> tuple[list[str], list[str]]:
 
 def load_script(path: str) -> list[str]:
     """Prompts from a script file (see SCRIPT_HELP)."""
+    import tomllib  # Here, not at the top: `acp-harness --help` stays fast.
+    from pathlib import Path
+
     text = Path(path).read_text(encoding="utf-8")
     if path.endswith(".json"):
         items = json.loads(text)
@@ -77,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Put the agent command after '--'. `run` without one (or with --demo) runs our "
         "own server with its offline demo model.",
     )
+    parser.add_argument("--version", action=_Version)
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser(
         "run",
@@ -143,7 +147,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Version(argparse.Action):
+    """``--version``: the installed package's version, looked up only when asked."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="show the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
+        from acp_server.version import installed_version
+
+        sys.stdout.write(f"{parser.prog} {installed_version()}\n")
+        parser.exit()
+
+
 def _renderer(choice: str, out: Any = None) -> Renderer:
+    from .render import Renderer
+
     color = {"always": True, "never": False}.get(choice)
     return Renderer(out, color=color)
 
@@ -179,9 +198,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.cwd = os.path.abspath(args.cwd or os.getcwd())
         try:
             prompts = load_script(args.script) if args.script else args.prompt
-        except (OSError, ValueError, tomllib.TOMLDecodeError) as exc:
+        except (OSError, ValueError) as exc:  # tomllib.TOMLDecodeError is a ValueError.
             print_error(f"cannot read --script: {exc}")
             return 2
+    import anyio
+
     code = 0
     try:
         if args.command == "check":
@@ -196,6 +217,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _proxy(args: argparse.Namespace, agent: list[str]) -> int:
     from .proxy import run_proxy  # only the proxy needs its threads and subprocess
+    from .schema import SchemaValidator
 
     if not agent:
         print_error("proxy needs the agent command after '--'")
@@ -211,6 +233,8 @@ def _proxy(args: argparse.Namespace, agent: list[str]) -> int:
 
 def print_error(text: str) -> None:
     """An error on stderr."""
+    from .render import Renderer
+
     Renderer(sys.stderr, color=False).error(text)
 
 
@@ -219,6 +243,10 @@ async def _check(args: argparse.Namespace, agent: list[str]) -> int:
 
 
 async def _run(args: argparse.Namespace, agent: list[str], prompts: list[str]) -> int:
+    import anyio
+
+    from .driver import AcpHarness
+
     out = _renderer(args.color, sys.stderr if args.json else None)
     if args.json:
         stream = _renderer("never")
@@ -285,6 +313,8 @@ async def _session(
     cwd: str,
     prompts: list[str],
 ) -> int:
+    from .errors import HarnessError, HarnessTimeout
+
     try:
         init = await h.initialize()
         sid = await h.new_session(cwd)
@@ -311,6 +341,8 @@ async def _session(
 
 async def _report_waiting(h: AcpHarness, out: Renderer, every: float) -> None:
     """While a request goes unanswered and the agent sends nothing, say what we wait for."""
+    import anyio
+
     while True:
         await anyio.sleep(every)
         silent = h.now() - h.last_received
@@ -331,6 +363,12 @@ class _Interrupts:
         self.quit = False
 
     async def watch(self, h: AcpHarness, scope: anyio.CancelScope, out: Renderer) -> None:
+        import anyio
+
+        from agentica import procs
+
+        if procs.is_windows():  # No signal receiver there: Ctrl-C interrupts at once.
+            return
         with anyio.open_signal_receiver(signal.SIGINT) as signals:
             async for _ in signals:
                 if h.running_sessions and not self.cancelled:

@@ -6,23 +6,23 @@ import argparse
 import json
 import os
 import sys
-import xml.etree.ElementTree as ET
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .catalog import GROUPS, listing, rule_of
-from .checkbase import DEFAULT_TERMINAL_PROMPT
-from .checks import (
+# Only what the parser needs is imported here (`acp-harness --help` stays fast); the
+# runner, the loopback model and the reports load when a check runs.
+from .catalog import (
     DEFAULT_PROMPT,
     DEFAULT_SLOW_PROMPT,
-    AgentNotStartable,
-    CheckConfig,
-    CheckRun,
-    run_checks,
+    DEFAULT_TERMINAL_PROMPT,
+    GROUPS,
+    listing,
+    rule_of,
 )
-from .loopback import LoopbackServer
-from .render import Renderer
-from .schema import SchemaValidator
+
+if TYPE_CHECKING:
+    from .checks import CheckRun
+    from .render import Renderer
 
 CHECK_EPILOG = """\
 Levels: a failed MUST check prints FAIL and makes the exit status 1; a failed SHOULD
@@ -108,6 +108,9 @@ def parse_env(pairs: Sequence[str]) -> dict[str, str] | None:
 
 async def run_check_command(args: argparse.Namespace, agent: list[str], out: Renderer) -> int:
     """Run ``check``; returns the exit status."""
+    from .loopback import LoopbackServer
+    from .render import Renderer
+
     errors = Renderer(sys.stderr, color=False)
     try:
         env = parse_env(args.env)
@@ -140,6 +143,9 @@ async def _check(
     out: Renderer,
     errors: Renderer,
 ) -> int:
+    from .checks import AgentNotStartable, CheckConfig, run_checks
+    from .schema import SchemaValidator
+
     only = None
     if args.only:
         only = frozenset(g.strip() for item in args.only for g in item.split(",") if g.strip())
@@ -210,6 +216,8 @@ def write_json(run: CheckRun, agent: list[str], path: str) -> None:
 
 def write_junit(run: CheckRun, path: str) -> None:
     """A JUnit XML report: one testcase per check; WARN is a failure of type SHOULD."""
+    import xml.etree.ElementTree as ET
+
     suite = ET.Element(
         "testsuite",
         name="acp-harness check",

@@ -1,8 +1,9 @@
 """Spawning an ACP agent and owning its process group.
 
-The agent runs in a new session (``start_new_session=True``), so it leads its own process
-group: whatever it starts (shells, language servers, grandchildren) is killed with it by
-``os.killpg`` when the harness is done. Nothing is ever killed by name.
+The agent runs in a new process group (``agentica.procs.new_group_kwargs``: a new session
+on POSIX), so whatever it starts (shells, language servers, grandchildren) is killed with
+it (``os.killpg``; the process tree on Windows) when the harness is done. Nothing is ever
+killed by name.
 
 Stdout is read in chunks and split into lines here, not with a stream reader that has a
 fixed line limit: a line longer than ``max_line_bytes`` is skipped up to its newline and
@@ -15,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
 import subprocess
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
@@ -23,6 +23,8 @@ from dataclasses import dataclass
 
 import anyio
 import anyio.abc
+
+from agentica import procs
 
 logger = logging.getLogger(__name__)
 
@@ -90,7 +92,7 @@ class AgentProcess:
             stderr=subprocess.PIPE,
             cwd=cwd,
             env=dict(env) if env is not None else None,
-            start_new_session=True,
+            **procs.new_group_kwargs(),
         )
         logger.debug("started agent pid %s: %s", proc.pid, argv)
         return cls(proc, argv, **kwargs)  # type: ignore[arg-type]
@@ -186,12 +188,9 @@ class AgentProcess:
         """Wait for the agent to exit and return its exit status."""
         return await self.process.wait()
 
-    def kill_group(self, sig: int = signal.SIGKILL) -> None:
+    def kill_group(self, sig: int = procs.KILL) -> None:
         """Send ``sig`` to the agent's whole process group (ignored if it is gone)."""
-        try:
-            os.killpg(self.pid, sig)
-        except (ProcessLookupError, PermissionError):
-            pass
+        procs.signal_group(self.pid, sig)
 
     async def aclose(self, *, grace: float = 2.0) -> int | None:
         """Stop the agent: close stdin, wait ``grace`` s, SIGTERM, then SIGKILL the group.
@@ -208,10 +207,10 @@ class AgentProcess:
                 with anyio.move_on_after(grace):
                     await self.process.wait()
             if self.returncode is None:
-                self.kill_group(signal.SIGTERM)
+                self.kill_group(procs.TERM)
                 with anyio.move_on_after(1.0):
                     await self.process.wait()
-            self.kill_group(signal.SIGKILL)
+            self.kill_group(procs.KILL)
             if self.returncode is None:
                 with anyio.move_on_after(5.0):
                     await self.process.wait()

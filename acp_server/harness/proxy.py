@@ -19,11 +19,13 @@ import time
 from collections.abc import Sequence
 from typing import TextIO
 
+from agentica import procs
+
 from .proxy_check import FROM_AGENT, TO_AGENT, LiveValidator
 from .schema import SchemaValidator
 
 CHUNK = 1 << 16
-FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+FORWARDED = procs.named_signals("SIGINT", "SIGTERM", "SIGHUP")  # No SIGHUP on Windows.
 Item = tuple[str, bytes, float] | None
 
 

@@ -17,6 +17,8 @@ from typing import Any
 import anyio
 import anyio.abc
 
+from agentica import procs
+
 from .errors import RpcFault
 
 DEFAULT_OUTPUT_LIMIT = 1024 * 1024
@@ -65,10 +67,7 @@ class Terminal:
 
     def kill(self) -> None:
         """SIGKILL the command's process group."""
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+        procs.signal_group(self.process.pid, procs.KILL)
 
 
 class TerminalManager:
@@ -104,7 +103,7 @@ class TerminalManager:
             if isinstance(var, dict) and "name" in var:
                 env[str(var["name"])] = str(var.get("value", ""))
         # A command with no args is run by the shell (agents send whole command lines).
-        argv = [command, *map(str, args)] if args else ["/bin/sh", "-c", command]
+        argv = [command, *map(str, args)] if args else procs.shell_command(command)
         limit = params.get("outputByteLimit")
         limit = int(limit) if isinstance(limit, int) and limit >= 0 else DEFAULT_OUTPUT_LIMIT
         try:
@@ -115,7 +114,7 @@ class TerminalManager:
                 stderr=subprocess.STDOUT,
                 cwd=cwd,
                 env=env,
-                start_new_session=True,
+                **procs.new_group_kwargs(),
             )
         except OSError as exc:
             raise RpcFault.internal_error(f"cannot start {command!r}: {exc}") from exc

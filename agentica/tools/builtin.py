@@ -201,7 +201,7 @@ class WorkspaceTools(Tool):
     # Each command runs in its own process group, so commands of one turn run in parallel.
     @tool(kind="execute", is_destructive=True, describe=_describe_execute)
     async def execute(self, command: str, timeout: float = 120) -> ToolResult:
-        """Run a shell command (`/bin/sh -c`) in the workspace root.
+        """Run a shell command (`/bin/sh -c`; on Windows `cmd.exe /c`) in the workspace root.
 
         Standard output and error are merged; the result ends with the exit code. Input
         is not available (stdin is empty), so use non-interactive flags. On timeout the

@@ -4,20 +4,21 @@ See ``agentica.workspace.local`` for the behaviour (timeouts, cancellation, back
 children); this module holds the mechanics.
 
 Which processes are stopped: the process group, plus every process we can tie to the
-command, found in ``/proc`` (Linux) while it runs (every ``SCAN_INTERVAL`` seconds) and
-again when it is stopped: the descendants of the shell and of every process seen
-before (by parent pid, checked against each process's start time so a reused pid is
-never signalled), and any process carrying the command's ``AGENTICA_RUN_ID``
-environment mark. So a ``setsid`` daemon, which leaves the group, is stopped too.
-On a cancel the group is signalled at once and that final sweep runs in a thread
+command, found by ``agentica.procs.snapshot`` (``/proc`` on Linux) while it runs (every
+``SCAN_INTERVAL`` seconds) and again when it is stopped: the descendants of the shell
+and of every process seen before (by parent pid, checked against each process's start
+time so a reused pid is never signalled), and any process carrying the command's
+``AGENTICA_RUN_ID`` environment mark. So a ``setsid`` daemon, which leaves the group, is
+stopped too. On a cancel the group is signalled at once and that final sweep runs in a thread
 (``_sweep``), so the cancel does not wait for it: survivors die up to ``kill_grace``
 (plus two scans) after the call returned.
 
 What cannot be caught: a process that leaves the family between two scans (it
 double-forks or is orphaned, so its parent chain no longer leads to the shell) *and*
-clears its environment (``env -i``), or one that changes user. Without ``/proc`` only the
-process group is stopped. A command that finishes normally keeps what it deliberately
-left running (``server > log 2>&1 &``).
+clears its environment (``env -i``), or one that changes user. Without a process listing
+(macOS without ``psutil``) only the process group is stopped. The platform specifics
+(shell, group, signals) are in ``agentica.procs``. A command that finishes normally
+keeps what it deliberately left running (``server > log 2>&1 &``).
 """
 
 from __future__ import annotations
@@ -34,11 +35,11 @@ from pathlib import Path
 import anyio
 import anyio.abc
 
+from agentica import procs
 from agentica.workspace.base import CommandResult
 
 logger = logging.getLogger(__name__)
 
-_SHELL = "/bin/sh"
 MARK = "AGENTICA_RUN_ID"
 """Environment variable carrying a per-command id, inherited by its processes."""
 SCAN_INTERVAL = 0.2
@@ -53,13 +54,13 @@ async def _spawn(command: str, workdir: Path, mark: str) -> anyio.abc.Process:
     """
     with anyio.CancelScope(shield=True):
         return await anyio.open_process(
-            [_SHELL, "-c", command],
+            procs.shell_command(command),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             cwd=workdir,
-            start_new_session=True,
             env={**os.environ, MARK: mark},
+            **procs.new_group_kwargs(),
         )
     raise AssertionError("unreachable: a shielded scope is never cancelled")
 
@@ -73,7 +74,7 @@ async def run_shell(
     kill_grace: float,
     background_grace: float,
 ) -> CommandResult:
-    """Run ``command`` under ``/bin/sh -c`` in a new session (its own process group)."""
+    """Run ``command`` under the shell (``/bin/sh -c``) in its own process group."""
     mark = uuid.uuid4().hex
     process = await _spawn(command, workdir, mark)
     logger.debug("started pid %s in %s", process.pid, workdir)
@@ -127,7 +128,7 @@ async def _stop_group(
     lives, so it cannot name an unrelated group).
     """
     pgid = process.pid
-    for sig in (signal.SIGTERM, signal.SIGKILL):
+    for sig in (procs.TERM, procs.KILL):
         family.scan(environ=True)
         _signal_group(pgid, sig)
         family.signal(sig)
@@ -150,12 +151,12 @@ async def _stop_cancelled(process: anyio.abc.Process, kill_grace: float, family:
     two scans. Only the shell and the pipe are awaited here, as long as ``kill_grace``.
     """
     pgid = process.pid
-    _signal_group(pgid, signal.SIGTERM)
+    _signal_group(pgid, procs.TERM)
     sweeper = threading.Thread(
         target=_sweep, args=(family, pgid, kill_grace), name=f"agentica-sweep-{pgid}"
     )
     sweeper.start()  # Not a daemon: a shutdown still lets it SIGKILL the survivors.
-    for sig in (None, signal.SIGKILL):
+    for sig in (None, procs.KILL):
         if sig is not None:
             _signal_group(pgid, sig)
         with anyio.move_on_after(kill_grace) as scope:
@@ -171,7 +172,7 @@ def _sweep(family: Family, pgid: int, kill_grace: float) -> None:
     Runs in a thread: blocking ``/proc`` reads and sleeps only. ``family`` is no longer
     touched by anything else (its watcher stopped with the command).
     """
-    for sig in (signal.SIGTERM, signal.SIGKILL):
+    for sig in (procs.TERM, procs.KILL):
         family.scan(environ=True)
         _signal_group(pgid, sig)
         family.signal(sig)
@@ -189,34 +190,6 @@ async def _watch(family: Family) -> None:
         await anyio.sleep(SCAN_INTERVAL)
 
 
-def _snapshot() -> dict[int, tuple[int, int]]:
-    """``pid -> (parent pid, start time)`` of every process, from ``/proc``."""
-    procs: dict[int, tuple[int, int]] = {}
-    try:
-        names = os.listdir("/proc")
-    except OSError:
-        return procs
-    for name in names:
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/stat", "rb") as f:
-                fields = f.read().rsplit(b")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if fields[0] != b"Z":  # A zombie is already dead.
-            procs[int(name)] = (int(fields[1]), int(fields[19]))
-    return procs
-
-
-def _has_mark(pid: int, needle: bytes) -> bool:
-    try:
-        with open(f"/proc/{pid}/environ", "rb") as f:
-            return needle in f.read().split(b"\0")
-    except OSError:  # Gone, or another user's.
-        return False
-
-
 class Family:
     """The processes of one command: see the module docstring."""
 
@@ -228,12 +201,12 @@ class Family:
 
     def scan(self, *, environ: bool = False) -> None:
         """Add the descendants of known processes (and marked ones when ``environ``)."""
-        procs = _snapshot()
-        family = {p for p, start in self.seen.items() if procs.get(p, (0, -1))[1] == start}
-        if self.root in procs and self.root not in self.seen:
+        live = procs.snapshot()
+        family = {p for p, start in self.seen.items() if live.get(p, (0, -1))[1] == start}
+        if self.root in live and self.root not in self.seen:
             family.add(self.root)
         children: dict[int, list[int]] = {}
-        for pid, (ppid, _) in procs.items():
+        for pid, (ppid, _) in live.items():
             children.setdefault(ppid, []).append(pid)
         stack = list(family)
         while stack:
@@ -244,26 +217,23 @@ class Family:
         if environ:
             me = os.getpid()
             family.update(
-                p for p in procs if p not in family and p != me and _has_mark(p, self.needle)
+                p for p in live if p not in family and p != me and procs.has_env(p, self.needle)
             )
         for pid in family:
-            self.seen[pid] = procs[pid][1]
+            self.seen[pid] = live[pid][1]
 
     def _live(self) -> list[int]:
-        procs = _snapshot()
-        return [p for p, start in self.seen.items() if procs.get(p, (0, -1))[1] == start]
+        live = procs.snapshot()
+        return [p for p, start in self.seen.items() if live.get(p, (0, -1))[1] == start]
 
     def alive(self) -> bool:
         """Whether a process of the family still runs (zombies do not count)."""
         return bool(self._live())
 
-    def signal(self, sig: signal.Signals) -> None:
+    def signal(self, sig: int) -> None:
         """Send ``sig`` to every live member (checked against its start time)."""
         for pid in self._live():
-            try:
-                os.kill(pid, sig)
-            except (ProcessLookupError, PermissionError):
-                pass
+            procs.send_signal(pid, sig)
 
 
 _LINGERING_NOTE = (
@@ -316,11 +286,8 @@ async def _drain(process: anyio.abc.Process) -> None:
         pass
 
 
-def _signal_group(pgid: int, sig: signal.Signals) -> None:
-    try:
-        os.killpg(pgid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass  # The group is gone (PermissionError: only zombies left, on some systems).
+def _signal_group(pgid: int, sig: int) -> None:
+    procs.signal_group(pgid, sig)
 
 
 def _signal_name(number: int) -> str:

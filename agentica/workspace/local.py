@@ -25,7 +25,8 @@ Design notes:
 * Every path returned (``glob``, ``grep``) is inside the roots: a glob's literal prefix
   (``../x/*``, ``/etc/*``, ``link/*``) goes through ``resolve()``, walks do not follow
   directory symlinks and drop file symlinks pointing outside.
-* Commands run under ``/bin/sh -c`` in a new session, hence their own process group.
+* Commands run under ``/bin/sh -c`` (Windows: ``cmd.exe /c``) in their own process
+  group (``agentica.procs``).
   On timeout or cancellation the whole group gets SIGTERM and, after a short grace,
   SIGKILL, so background children (``cmd &``) do not outlive the call, even when the
   shell itself already exited. Output is stdout and stderr merged; only the last
@@ -317,7 +318,7 @@ class LocalWorkspace(Workspace):
         timeout: float = 120.0,
         output_limit: int = 64_000,
     ) -> CommandResult:
-        """Run ``command`` with ``/bin/sh -c`` in its own process group.
+        """Run ``command`` with ``/bin/sh -c`` (Windows: ``cmd.exe /c``) in its own group.
 
         Args:
             command: The shell command line.
@@ -354,7 +355,7 @@ def _check_length(raw: str) -> None:
             f"path is too long ({len(raw)} characters; the limit is {MAX_PATH_CHARS}): "
             f"{_clip(raw)!r}"
         )
-    for name in raw.split("/"):
+    for name in raw.replace(os.sep, "/").split("/"):  # Windows: "\\" separates too.
         if len(name.encode("utf-8", errors="surrogateescape")) > MAX_NAME_BYTES:
             raise ToolError(
                 f"path {_clip(raw)!r} has a name longer than {MAX_NAME_BYTES} bytes "

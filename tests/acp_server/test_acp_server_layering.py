@@ -12,7 +12,8 @@ import acp_server
 ROOT = Path(acp_server.__file__).resolve().parent
 
 LAYERS = [
-    {"protocol", "errors", "modes", "quickflags", "turn_errors", "config", "stdio", "mcp_tools"},
+    {"protocol", "errors", "modes", "quickflags", "turn_errors", "config", "stdio", "mcp_tools"}
+    | {"version"},
     {"jsonrpc", "model_settings", "wire", "wire.base", "wire.methods", "wire.client", "fdstreams"},
     {"outgoing", "startup", "mapping", "ledger", "usage"},
     {"connection", "permissions", "workspace", "recorder"},

@@ -41,7 +41,8 @@ def format_args(event: ToolCallStarted | ApprovalRequest) -> str:
 
 
 def context_line(usage: UsageUpdated | None) -> str:
-    """``context 1.2k/32.8k tokens (4%) · 3 requests``; empty before any model call."""
+    """``context 1.2k/32.8k tokens (4%) · 3 requests · 900 in / 300 out · $0.0012`` (the
+    cost of the turn so far, or ``cost unknown``); empty before any model call."""
     if usage is None:
         return ""
     used = _k(usage.context_used)
@@ -49,10 +50,11 @@ def context_line(usage: UsageUpdated | None) -> str:
     share = (
         f" ({usage.context_used * 100 // usage.context_size}%)" if usage.context_size else ""
     )
-    requests = usage.usage.requests
+    requests, cost = usage.usage.requests, usage.usage.cost
     return (
         f"context {used}{size} tokens{share} · {requests} request{'s' * (requests != 1)} · "
-        f"{_k(usage.usage.input_tokens)} in / {_k(usage.usage.output_tokens)} out"
+        f"{_k(usage.usage.input_tokens)} in / {_k(usage.usage.output_tokens)} out · "
+        + ("cost unknown" if cost is None else f"${cost:.4f}")  # Never an unknown shown as 0.
     )
 
 

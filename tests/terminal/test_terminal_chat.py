@@ -95,6 +95,16 @@ def test_an_answer_is_rendered_as_markdown_with_the_context_used(harness: Harnes
     out = harness.run(["say some **bold** words"])
     assert "some bold words" in out and "**" not in out
     assert "context 110/100.0k tokens (0%) · 1 request" in out
+    assert "cost unknown" in out  # A scripted model has no prices: never shown as $0.
+
+
+def test_the_context_line_shows_a_known_cost_in_dollars() -> None:
+    from agentica.events import Usage, UsageUpdated
+    from agentica.terminal.view import context_line
+
+    usage = Usage(input_tokens=900, output_tokens=300, requests=2, cost=0.00123)
+    line = context_line(UsageUpdated(usage=usage, context_used=1200, context_size=128_000))
+    assert line.endswith("· 2 requests · 900 in / 300 out · $0.0012")
 
 
 def test_help_lists_the_servers_commands_and_the_chats_own(harness: Harness) -> None:

@@ -103,8 +103,9 @@ def _entry_points(group: str) -> dict[str, str]:
 def installed_version() -> str:
     """The installed ``agentica`` version (``METADATA`` read directly: fast), or "unknown"."""
     for directory in _metadata_dirs():
-        if not os.path.basename(directory).lower().startswith("agentica-"):
-            continue
+        base = os.path.basename(directory).lower()
+        if not (base.startswith("agentica-") or base == "agentica.egg-info"):
+            continue  # (``agentica.egg-info``: a source checkout installed with -e.)
         meta = "METADATA" if directory.endswith(".dist-info") else "PKG-INFO"
         try:
             with open(os.path.join(directory, meta), encoding="utf-8") as f:

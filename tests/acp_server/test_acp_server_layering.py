@@ -14,7 +14,8 @@ ROOT = Path(acp_server.__file__).resolve().parent
 LAYERS = [
     {"protocol", "errors", "modes", "quickflags", "turn_errors", "config", "stdio", "mcp_tools"},
     {"jsonrpc", "model_settings", "wire", "wire.base", "wire.methods", "wire.client", "fdstreams"},
-    {"outgoing", "startup", "mapping", "ledger", "usage"},
+    {"endpoint", "login", "auth"},
+    {"outgoing", "startup", "mapping", "ledger", "usage", "doctor"},
     {"connection", "permissions", "workspace", "recorder"},
     {"sessions"},
     {"factory"},

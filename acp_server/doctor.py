@@ -17,6 +17,7 @@ Exit status 0 when nothing needs fixing, 1 otherwise, 2 for unusable flags.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import sys
 from collections.abc import Sequence
@@ -230,6 +231,8 @@ def main(
             f"usage: {prog} [--timeout SECONDS] [server options]\n\n{__doc__}"
         )
         return 0
+    # The report says what failed; the libraries' own warnings would only repeat it.
+    logging.basicConfig(level=logging.CRITICAL, format="%(name)s: %(message)s")
     report = Report(out or sys.stdout)
     report.say(f"{prog}: checking the agentica ACP server's setup")
     try:

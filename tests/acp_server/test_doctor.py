@@ -1,4 +1,4 @@
-"""``agentica doctor`` / ``agentica-acp --check``: readable verdicts, exit 0 only when all is well."""
+"""``agentica doctor`` / ``agentica-acp --check``: readable verdicts; 0 only when all is well."""
 
 from __future__ import annotations
 
@@ -134,7 +134,9 @@ def test_a_healthy_store_counts_its_sessions(env: Path, tmp_path: Path) -> None:
     assert "integrity ok, 1 session" in out
 
 
-@pytest.mark.parametrize("command", [["-m", "acp_server", "--check"], ["-m", "agentica.cli", "doctor"]])
+@pytest.mark.parametrize(
+    "command", [["-m", "acp_server", "--check"], ["-m", "agentica.cli", "doctor"]]
+)
 def test_the_commands(command: list[str], tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, *command, "--model", "demo"],

@@ -39,7 +39,9 @@ def test_a_working_key_is_stored_with_owner_only_permissions(tmp_path: Path) -> 
     assert KEY not in out
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     stored = tomllib.loads(path.read_text())["login"]
-    assert stored == {"model": "openai/gpt-4o-mini", "OPENAI_API_KEY": KEY, "OPENAI_BASE_URL": fake.url}
+    assert stored == {
+        "model": "openai/gpt-4o-mini", "OPENAI_API_KEY": KEY, "OPENAI_BASE_URL": fake.url
+    }
 
 
 @pytest.mark.parametrize(

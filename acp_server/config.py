@@ -125,7 +125,7 @@ class ServerConfig:
     """The TOML file these settings were read from, if any."""
     login: dict[str, Any] = field(default_factory=dict, repr=False)
     """The file's ``[login]`` table, written by ``agentica-acp --login`` (``acp_server.auth``)."""
-    sources: dict[str, str] = field(default_factory=dict, repr=False)
+    sources: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
     """Where each setting came from: ``command line``, ``env VAR``, the file or ``default``."""
     extra: dict[str, Any] = field(default_factory=dict)
     """Config-file keys this dataclass does not know (for other components)."""

@@ -64,6 +64,7 @@ GATED = frozenset({"session/new", "session/load", "session/resume"})
 """Requests that need a model: -32000 until the client signs in."""
 
 _ENV_NAME = re.compile(r"[A-Z][A-Z0-9_]*")
+_DEMO_CHOSEN = "the client chose the offline demo"
 
 
 def is_demo(spec: str) -> bool:
@@ -208,7 +209,9 @@ class SignIn:
         method_id = params.get("methodId") if isinstance(params, dict) else None
         if not isinstance(method_id, str):
             raise RpcError.invalid_params("authenticate needs a string methodId")
-        if method_id not in self._offered | {KEY_METHOD, DEMO_METHOD}:
+        # Those offered at ``initialize``; after a logout with none offered, ours again.
+        valid = self._offered or ({KEY_METHOD, DEMO_METHOD} if self.required else set())
+        if method_id not in valid:
             known = ", ".join(sorted(self._offered)) or "none: no sign-in is needed"
             raise RpcError.invalid_params(
                 f"unknown authentication method {method_id!r} (methods: {known})"
@@ -217,11 +220,12 @@ class SignIn:
             changed = self.required or self.config.model != "demo"
             if changed:
                 self.config.model = "demo"
-                self.config.sources["model"] = "the client chose the offline demo"
+                self.config.sources["model"] = _DEMO_CHOSEN
             self.required = False
             logger.info("signed in: the offline demo model")
             return changed
-        if not self.required:
+        chose_demo = self.config.sources.get("model") == _DEMO_CHOSEN
+        if not self.required and not chose_demo:
             return False  # A model is configured already: nothing to do.
         if not self._reload():
             raise RpcError(AUTH_REQUIRED, f"Still no key: {instructions(self.config)}")
@@ -263,8 +267,16 @@ class SignIn:
             return False
         self.config.login = table if isinstance(table, dict) else {}
         self.config.config_file = str(path)
+        sources = self.config.sources
+        chose_demo = sources.get("model") == _DEMO_CHOSEN
+        if chose_demo:
+            sources["model"] = "default"  # The stored model may replace the demo.
         apply_login(self.config)
-        return self.config.sources.get("model", "").startswith("[login]")
+        if sources.get("model", "").startswith("[login]"):
+            return True
+        if chose_demo:
+            sources["model"] = _DEMO_CHOSEN
+        return False
 
 
 __all__ = [

@@ -11,6 +11,7 @@ from fault_http import FaultServer
 
 from acp_server.auth import DEMO_METHOD, KEY_METHOD, LOGIN_METHOD, PROVIDER_KEY_ENVS, SignIn
 from acp_server.config import ServerConfig, load_config
+from acp_server.errors import RpcError
 from acp_server.login import store_login
 from acp_server.model_settings import credential_overrides
 
@@ -86,6 +87,8 @@ def test_a_configured_model_needs_no_sign_in(tmp_path: Path) -> None:
         assert "auth" not in result["agentCapabilities"]
         assert "sessionId" in _new(server, tmp_path)["result"]
         assert server.request("logout")["error"]["code"] == -32601  # Not advertised.
+        demo = server.request("authenticate", {"methodId": DEMO_METHOD})
+        assert demo["error"]["code"] == -32602  # Nothing was offered.
 
 
 @pytest.mark.parametrize("var", ["OPENAI_API_KEY", "DEEPSEEK_API_KEY", "ANTHROPIC_API_KEY"])
@@ -170,3 +173,22 @@ def test_load_config_says_where_each_setting_came_from(tmp_path: Path) -> None:
         "log_level": "command line",
         "model": "default",
     }
+
+
+def test_a_key_stored_after_trying_the_demo_replaces_the_demo(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "acp.toml"
+    monkeypatch.setenv("AGENTICA_CONFIG", str(path))  # Where the server looks again.
+    config = load_config([], {"AGENTICA_CONFIG": str(path)})
+    sign_in = SignIn(config, environ={})
+    sign_in.methods({})
+    assert sign_in.authenticate({"methodId": DEMO_METHOD}) and config.model == "demo"
+    with pytest.raises(RpcError) as refused:  # Nothing stored yet: the demo stays.
+        sign_in.authenticate({"methodId": KEY_METHOD})
+    assert refused.value.code == -32000 and config.model == "demo"
+    store_login(path, {"model": "deepseek/deepseek-chat", "DEEPSEEK_API_KEY": SECRET})
+    assert sign_in.authenticate({"methodId": KEY_METHOD})
+    assert config.model == "deepseek/deepseek-chat"
+    assert credential_overrides(config) == {"DEEPSEEK_API_KEY": SECRET}
+    assert SECRET not in refused.value.message

@@ -252,7 +252,7 @@ class SignIn:
         self.config.model = "demo"
         self.config.sources["model"] = "default"
         self.required = needs_sign_in(self.config, self._environ)
-        logger.info("signed out (the stored key was removed from %s)", path)
+        logger.info("signed out (%s holds no stored key now)", path)
         return True
 
     def _reload(self) -> bool:

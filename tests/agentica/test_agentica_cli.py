@@ -52,7 +52,7 @@ def test_an_unknown_command_is_an_error_listing_the_available_ones(
     assert cli.main(["bogus"]) == 2
     err = capsys.readouterr().err
     assert "unknown command 'bogus'" in err
-    assert "available: acp, broken, harness, hello" in err
+    assert "available: acp, broken, doctor, harness, hello" in err
 
 
 def test_help_lists_the_registered_commands(

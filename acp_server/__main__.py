@@ -17,6 +17,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from acp_server import auth
 from acp_server.config import ConfigError, ServerConfig, load_config
 
 if TYPE_CHECKING:
@@ -53,7 +54,12 @@ def main(
     Returns:
         The exit status: 0 after a clean shutdown, 2 for unusable settings.
     """
-    trace, argv = trace_flag(sys.argv[1:] if argv is None else argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if "--login" in argv or "--check" in argv:  # Not the server: a command in a terminal.
+        from acp_server.doctor import login_or_check
+
+        return login_or_check(argv, prog=prog)
+    trace, argv = trace_flag(argv)
     try:
         config = load_config(argv, prog=prog)
         trace = start_tracing(trace, config, os.environ)
@@ -67,6 +73,8 @@ def main(
         return 2
     if config.extra:
         logger.warning("unrecognised settings in %s: %s", config.config_file, sorted(config.extra))
+    auth.apply_login(config)
+    sign_in = auth.SignIn(config, enabled=model_factory is None and build_handlers is None)
 
     from acp_server import stdio
 
@@ -88,6 +96,7 @@ def main(
                 fds.stdin,
                 fds.stdout,
                 image=lambda: startup.supports_images(config.model, model_factory),
+                amend=sign_in.amend,
             )
             _signals.early = False
         except (KeyboardInterrupt, _Stopped):
@@ -104,7 +113,7 @@ def main(
         from acp_server.router import AcpRouter
 
         agent = AcpAgent(conn, config, model_factory=model_factory, early_capabilities=early_caps)
-        return AcpRouter(agent)
+        return AcpRouter(agent, sign_in=sign_in)
 
     try:
         anyio.run(_serve, config, build, fds, unread)

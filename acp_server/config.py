@@ -123,6 +123,10 @@ class ServerConfig:
     """Model specs the user can switch to (the ``model`` config option, ``/model``)."""
     config_file: str | None = None
     """The TOML file these settings were read from, if any."""
+    login: dict[str, Any] = field(default_factory=dict, repr=False)
+    """The file's ``[login]`` table, written by ``agentica-acp --login`` (``acp_server.auth``)."""
+    sources: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+    """Where each setting came from: ``command line``, ``env VAR``, the file or ``default``."""
     extra: dict[str, Any] = field(default_factory=dict)
     """Config-file keys this dataclass does not know (for other components)."""
 
@@ -162,7 +166,8 @@ def build_parser(prog: str = "agentica-acp") -> argparse.ArgumentParser:
         description="Serve the Agent Client Protocol (ACP v1) on stdin/stdout. "
         "Editors launch this command; logs go to stderr.",
         epilog=f"Config file: --config, $AGENTICA_CONFIG or {default_config_path()}. "
-        "Precedence: flags > environment > config file > defaults.",
+        "Precedence: flags > environment > config file > defaults. "
+        "Sign in: --login; check the setup: --check.",
     )
     add = parser.add_argument
     add(
@@ -197,26 +202,16 @@ def build_parser(prog: str = "agentica-acp") -> argparse.ArgumentParser:
         help="how long to wait for the model to answer before giving up "
         "(env AGENTICA_MODEL_TIMEOUT; default 120)",
     )
-    add(
-        "--max-turns",
-        "--max_turns",
-        dest="max_turns",
-        metavar="N",
-        help="cap on model requests per prompt turn (default 50)",
-    )
+    add("--max-turns", "--max_turns", dest="max_turns", metavar="N",
+        help="cap on model requests per prompt turn (default 50)")
     for flag, what in (("token", "tokens"), ("request", "model requests")):
         add(f"--turn-{flag}-limit", f"--turn_{flag}_limit", dest=f"turn_{flag}_limit",
             metavar="N", help=f"{what} one prompt turn may use (0: no limit, the default)")
     add(
         "--work-dir", "--work_dir", dest="work_dir", metavar="DIR", help="default working directory"
     )
-    add(
-        "--base-url",
-        "--base_url",
-        dest="base_url",
-        metavar="URL",
-        help="OpenAI-compatible endpoint (env OPENAI_BASE_URL)",
-    )
+    add("--base-url", "--base_url", dest="base_url", metavar="URL",
+        help="OpenAI-compatible endpoint (env OPENAI_BASE_URL)")
     add(
         "--api-key", "--api_key", dest="api_key", metavar="KEY", help="API key (env OPENAI_API_KEY)"
     )
@@ -272,11 +267,13 @@ def load_config(
     path = Path(flags.pop("config_file")).expanduser() if "config_file" in flags else None
     path = path or default_config_path(environ)
     file_values = _read_toml(path, required=required)
+    login = file_values.pop("login", {})  # Checked where it is used (``acp_server.auth``).
     env_values = {key: environ[var] for key, var in _ENV.items() if environ.get(var)}
 
-    known = {f.name for f in fields(ServerConfig)} - {"extra", "config_file"}
+    known = {f.name for f in fields(ServerConfig)} - {"extra", "config_file", "sources"}
     extra = {k: v for k, v in file_values.items() if k not in known}
     merged: dict[str, Any] = {}
+    sources: dict[str, str] = {}
     for values, origin in (
         ({k: v for k, v in file_values.items() if k in known}, f"config file {path}"),
         (env_values, "environment"),
@@ -286,14 +283,16 @@ def load_config(
             merged.update({k: _coerce(k, v) for k, v in values.items()})
         except ConfigError as exc:
             raise ConfigError(f"{exc} (from the {origin})") from None
+        sources |= {k: f"env {_ENV[k]}" if values is env_values else origin for k in values}
     if not merged.get("model"):
         # No model anywhere: the same default as ``Agent()`` (agentica's one rule).
         from agentica.models.registry import default_model_spec
 
         merged["model"] = default_model_spec({"OPENAI_API_KEY": merged.get("api_key") or ""})
+        sources["model"] = "default"
     if path.is_file():
         merged["config_file"] = str(path)
-    return ServerConfig(**merged, extra=extra)
+    return ServerConfig(**merged, extra=extra, sources=sources, login=login)
 
 
 def _read_toml(path: Path, *, required: bool) -> dict[str, Any]:

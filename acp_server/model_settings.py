@@ -8,6 +8,7 @@ not inherit a secret the user did not put in their own environment.
 from __future__ import annotations
 
 import copy
+import os
 from typing import TYPE_CHECKING, Any
 
 from acp_server.config import ServerConfig
@@ -32,8 +33,17 @@ def model_options(config: ServerConfig) -> dict[str, Any]:
 
 
 def credential_overrides(config: ServerConfig) -> dict[str, str]:
-    """The settings' key and endpoint, as the variables they stand for (not exported)."""
-    overrides: dict[str, str] = {}
+    """The settings' key and endpoint, as the variables they stand for (not exported).
+
+    The provider variables ``agentica-acp --login`` stored (``[login]``) come first; the
+    environment's own values of them win (flags > environment > config file).
+    """
+    stored = config.login if isinstance(config.login, dict) else {}
+    overrides = {
+        k: v
+        for k, v in stored.items()
+        if k.isupper() and isinstance(v, str) and v and not os.environ.get(k)
+    }
     if config.api_key:
         overrides["OPENAI_API_KEY"] = config.api_key
     if config.base_url:

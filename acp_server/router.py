@@ -17,6 +17,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from acp_server.agent import AcpAgent
+from acp_server.auth import SignIn
 from acp_server.errors import RpcError
 from acp_server.jsonrpc import NotificationHandler, RequestHandler
 from acp_server.sessions import Session
@@ -28,6 +29,8 @@ logger = logging.getLogger(__name__)
 
 REQUESTS = (
     "initialize",
+    "authenticate",
+    "logout",
     "session/new",
     "session/load",
     "session/resume",
@@ -92,8 +95,10 @@ def routes() -> dict[str, Route]:
 class AcpRouter:
     """The ``Handlers`` (``acp_server.jsonrpc``) that serve ``agent``."""
 
-    def __init__(self, agent: AcpAgent) -> None:
+    def __init__(self, agent: AcpAgent, *, sign_in: SignIn | None = None) -> None:
         self.agent = agent
+        self.sign_in = sign_in or SignIn(agent.config, enabled=False)
+        """``authMethods``, ``authenticate``, ``logout``, the -32000 gate (``acp_server.auth``)."""
         self.requests: dict[str, RequestHandler] = {
             name: partial(self.answer, name) for name in REQUESTS
         }
@@ -105,10 +110,31 @@ class AcpRouter:
 
     async def answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         """Serve one request: its JSON result (raises ``RpcError``)."""
+        self.sign_in.check(method)
+        if method in ("authenticate", "logout"):
+            return await self._sign_in(method, params)
         session = (
             self.agent.sessions.get(params.get("sessionId")) if method in SESSION_METHODS else None
         )
-        return await self._call(method, session, params)
+        result = await self._call(method, session, params)
+        if method == "initialize":
+            result = self.sign_in.amend(result, params.get("clientCapabilities"))
+        return result
+
+    async def _sign_in(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        """``authenticate`` / ``logout``; new sessions get the model they chose."""
+        sign_in = self.sign_in
+        changed = sign_in.authenticate(params) if method == "authenticate" else sign_in.logout()
+        if changed:
+            await self.agent.ready()  # The warm-up may still be using the old factory.
+            from acp_server.factory import SessionFactory
+
+            old = self.agent.factory
+            # The old factory's model stays with the sessions that have it (not closed).
+            self.agent.factory = SessionFactory(
+                self.agent.conn, self.agent.config, model_factory=old.model_factory, db=old.db
+            )
+        return {}
 
     async def notified(self, method: str, params: dict[str, Any]) -> None:
         """Act on one notification; bad params and unknown sessions are logged, not fatal."""

@@ -248,9 +248,17 @@ class EarlyStart:
 
 
 def answer_initialize_early(
-    fd_in: int, fd_out: int, *, image: Callable[[], bool], limit: int = EARLY_LIMIT
+    fd_in: int,
+    fd_out: int,
+    *,
+    image: Callable[[], bool],
+    limit: int = EARLY_LIMIT,
+    amend: Callable[[dict[str, Any], Any], dict[str, Any]] | None = None,
 ) -> EarlyStart:
-    """Answer a first ``initialize`` line on the raw fds (blocking; see the module doc)."""
+    """Answer a first ``initialize`` line on the raw fds (blocking; see the module doc).
+
+    ``amend(result, clientCapabilities)`` completes the result (the sign-in's
+    ``authMethods``, ``acp_server.auth``)."""
     data = b""
     while b"\n" not in data and len(data) < limit:
         try:
@@ -277,6 +285,8 @@ def answer_initialize_early(
     if version != PROTOCOL_VERSION:
         logger.info("client asked for protocol %s; answering %s", version, PROTOCOL_VERSION)
     result = initialize_result(image=image(), version=agent_version())
+    if amend is not None:
+        result = amend(result, caps)
     out = memoryview(encode({"jsonrpc": "2.0", "id": message["id"], "result": result}))
     try:
         while out:

@@ -70,7 +70,9 @@ _CATALOG = [
     CheckInfo(
         "session.load-unadvertised", "SHOULD", "26", "session/load without loadSession: -32601"
     ),
-    CheckInfo("session.gated", "SHOULD", "32", "unadvertised list/resume/close/delete: -32601"),
+    CheckInfo(
+        "session.gated", "SHOULD", "32", "unadvertised list/resume/close/delete/logout: -32601"
+    ),
     CheckInfo("session.load", "MUST", "25", "session/load replays the history before answering"),
     CheckInfo("session.resume", "MUST", "27", "session/resume answers without replaying history"),
     CheckInfo("session.close", "MUST", "28", "session/close mid-turn: prompt ends cancelled, {}"),
@@ -102,6 +104,14 @@ _CATALOG = [
     CheckInfo("permission.reject", "MUST", "59", "a rejected permission: the tool does not run"),
     CheckInfo("config.set", "MUST", "60-61", "set_config_option answers the whole set"),
     CheckInfo("modes.set", "SHOULD", "61", "set_mode switches; an unknown modeId is an error"),
+    CheckInfo(
+        "modes.own-change", "MUST", "62", "current_mode_update names an available mode"
+    ),
+    CheckInfo("auth.required", "SHOULD", "20", "session/new before authenticate answers -32000"),
+    CheckInfo(
+        "auth.authenticate", "MUST", "64", "authenticate answers {}; session/new then works"
+    ),
+    CheckInfo("auth.logout", "MUST", "66", "logout answers {}; session/new then needs a sign-in"),
     CheckInfo("auth.unknown-method", "SHOULD", "65", "authenticate with an unknown method fails"),
 ]
 

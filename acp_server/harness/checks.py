@@ -33,6 +33,7 @@ from .errors import HarnessError
 from .observe import observed_checks
 from .observe_more import more_observed_checks
 from .probes import connection_probes
+from .probes_auth import auth_probes
 from .probes_extra import extra_connection_probes
 from .probes_modes import mode_probes
 from .probes_more import more_probes
@@ -82,7 +83,7 @@ def preflight(argv: Sequence[str]) -> None:
 
 # Probes that others on their connection depend on: they run even when --only leaves
 # them out (their verdicts are then not reported).
-_SETUP = {"init.v1", "session.new"}
+_SETUP = {"init.v1", "auth.authenticate", "session.new"}
 
 
 def _selected(cfg: CheckConfig, check_id: str) -> bool:
@@ -198,7 +199,8 @@ async def run_checks(
                         *terminal_probes(),
                         *mode_probes(),
                         *session_probes(),
-                    ]
+                    ],
+                    before_sessions=auth_probes(),
                 ),
             )
         for sub in (gating, version):

@@ -14,6 +14,7 @@ Usage::
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Sequence
 from contextlib import suppress
@@ -26,9 +27,11 @@ from acp_server.protocol import PROTOCOL_VERSION
 
 from .accumulator import ToolCallState, TurnAccumulator
 from .client import ClientSide, PermissionPolicy
-from .errors import AgentExited, AgentRpcError
+from .errors import AgentExited, AgentRpcError, HarnessError
 from .outcome import Message, PromptOutcome, TranscriptEntry
 from .rpc import AgentConnection
+
+logger = logging.getLogger(__name__)
 
 CLIENT_INFO = {"name": "acp-harness", "title": "ACP harness", "version": "0.1.0"}
 
@@ -84,6 +87,9 @@ class AcpHarness(AgentConnection):
         """Every ``session/update`` params object received."""
         self.init_result: dict[str, Any] | None = None
         self.last_session_result: dict[str, Any] = {}
+        self.auth_method: str | None = None
+        """The ``authMethods`` id this connection signed in with (``sign_in``)."""
+        self._sign_in_tried = False
         self.last_outcome: PromptOutcome | None = None
         """The latest prompt turn, also when prompt() raised (timeout, agent exit)."""
         self._on_update = on_update
@@ -163,17 +169,41 @@ class AcpHarness(AgentConnection):
         mcp_servers: Sequence[Any] = (),
         **extra: Any,
     ) -> str:
-        """Open a session in ``cwd`` (default: the harness cwd); returns its id."""
+        """Open a session in ``cwd`` (default: the harness cwd); returns its id.
+
+        An agent that refuses the first session and advertises ``authMethods`` is signed
+        in (``sign_in``) and asked once more.
+        """
         path = os.fspath(cwd) if cwd is not None else self.cwd
-        result = await self.request(
-            "session/new", {"cwd": path, "mcpServers": list(mcp_servers), **extra}
-        )
+        params = {"cwd": path, "mcpServers": list(mcp_servers), **extra}
+        try:
+            result = await self.request("session/new", params)
+        except AgentRpcError:
+            if self._sign_in_tried or not agent_auth_methods(self.init_result):
+                raise
+            if await self.sign_in() is None:
+                raise
+            result = await self.request("session/new", params)
         sid = result.get("sessionId") if isinstance(result, dict) else None
         if not isinstance(sid, str):
             raise AgentRpcError("session/new", {"message": f"no sessionId in {result!r}"})
         self.client.session_cwds[sid] = path
         self.last_session_result = result
         return sid
+
+    async def sign_in(self, timeout: float | None = None) -> str | None:
+        """``authenticate`` with the advertised agent-type methods in order until one
+        succeeds; its id (None when none did: they may need a person)."""
+        self._sign_in_tried = True
+        for method in agent_auth_methods(self.init_result):
+            try:
+                await self.request("authenticate", {"methodId": method["id"]}, timeout=timeout)
+            except HarnessError as exc:
+                logger.info("authenticate %r failed: %s", method["id"], exc)
+                continue
+            self.auth_method = method["id"]
+            return self.auth_method
+        return None
 
     async def prompt(
         self,
@@ -269,3 +299,13 @@ class AcpHarness(AgentConnection):
     def session_updates(self, session_id: str) -> TurnAccumulator:
         """Updates received for ``session_id`` outside of any prompt turn."""
         return self._between.setdefault(session_id, TurnAccumulator())
+
+
+def agent_auth_methods(init_result: Any) -> list[dict[str, Any]]:
+    """The ``agent``-type entries (no ``type``, or ``"agent"``) of ``authMethods`` that
+    have a string id: those a client may pass to ``authenticate``."""
+    methods = init_result.get("authMethods") if isinstance(init_result, dict) else None
+    if not isinstance(methods, list):
+        return []
+    methods = [m for m in methods if isinstance(m, dict) and isinstance(m.get("id"), str)]
+    return [m for m in methods if m.get("type", "agent") == "agent"]

@@ -1,4 +1,4 @@
-"""More checks judged on the run's transcripts (checklist items 2, 16, 50, 56 and 57)."""
+"""More checks judged on the run's transcripts (checklist items 2, 16, 50, 56, 57, 62)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ def more_observed_checks(harnesses: Sequence[AcpHarness]) -> Iterator[Verdict]:
     yield _no_elicitation(harnesses)
     yield _no_unstable_updates(harnesses)
     yield _agent_cancel_requests(harnesses)
+    yield _mode_updates(harnesses)
 
 
 def _quiet_before_init(harnesses: Sequence[AcpHarness]) -> Verdict:
@@ -126,3 +127,59 @@ def _agent_cancel_requests(harnesses: Sequence[AcpHarness]) -> Verdict:
 def _id_key(value: Any) -> tuple[str, str]:
     """A request id with its JSON type (``"0"`` and ``0`` are different ids)."""
     return type(value).__name__, str(value)
+
+
+_SESSION_SETUP = ("session/new", "session/load", "session/resume", "session/fork")
+
+
+def _session_modes(h: AcpHarness) -> dict[Any, set[str]]:
+    """Each session's ``availableModes`` ids, from the answers to session/new, load, …"""
+    asked: dict[tuple[str, str], Any] = {}
+    modes: dict[Any, set[str]] = {}
+    for entry in h.transcript:
+        msg = entry.message
+        if not isinstance(msg, dict):
+            continue
+        if entry.direction == "send":
+            if msg.get("method") in _SESSION_SETUP:
+                asked[_id_key(msg.get("id"))] = as_dict(msg.get("params")).get("sessionId")
+            continue
+        key = _id_key(msg.get("id"))
+        if "method" in msg or key not in asked:
+            continue
+        result = as_dict(msg.get("result"))
+        sid = result.get("sessionId", asked[key])
+        available = as_dict(result.get("modes")).get("availableModes")
+        if isinstance(available, list):
+            modes[sid] = {str(as_dict(m).get("id")) for m in available}
+    return modes
+
+
+def _mode_updates(harnesses: Sequence[AcpHarness]) -> Verdict:
+    """§18 item 62: a ``current_mode_update`` has ``currentModeId``, one of the modes."""
+    cid, name = "modes.own-change", "current_mode_update names one of the availableModes"
+    seen = 0
+    for h in harnesses:
+        modes = _session_modes(h)
+        for params in h.updates:
+            update = as_dict(params.get("update"))
+            if update.get("sessionUpdate") != "current_mode_update":
+                continue
+            seen += 1
+            mode, sid, quoted = update.get("currentModeId"), params.get("sessionId"), str(update)
+            if not isinstance(mode, str):
+                return "FAIL", cid, name, f"no string currentModeId: {quoted[:160]}"
+            known = modes.get(sid)
+            if known is None:
+                return "FAIL", cid, name, f"session {sid!r} has no modes: {quoted[:160]}"
+            if mode not in known:
+                return (
+                    "FAIL",
+                    cid,
+                    name,
+                    f"currentModeId {mode!r} is not one of the session's availableModes "
+                    f"{sorted(known)}: {quoted[:160]}",
+                )
+    if seen == 0:
+        return "SKIP", cid, name, "the agent sent no current_mode_update"
+    return "PASS", cid, name, f"{seen} current_mode_update notifications, each an available mode"

@@ -25,11 +25,14 @@ from .errors import AgentExited, AgentRpcError, HarnessError, HarnessTimeout
 from .schema import STOP_REASONS
 
 
-def connection_probes(extra: Sequence[Probe] = ()) -> list[Probe]:
+def connection_probes(
+    extra: Sequence[Probe] = (), *, before_sessions: Sequence[Probe] = ()
+) -> list[Probe]:
     """Probes for the main connection (fs and terminal advertised), in order.
 
-    ``extra`` probes run after the protocol ones and before the malformed-line probes
-    (after which some agents can no longer answer).
+    ``before_sessions`` probes run right after ``initialize`` (authentication); ``extra``
+    probes run after the protocol ones and before the malformed-line probes (after which
+    some agents can no longer answer).
     """
     state: dict[str, Any] = {}
 
@@ -306,6 +309,7 @@ def connection_probes(extra: Sequence[Probe] = ()) -> list[Probe]:
     return [
         Probe("init.v1", "initialize negotiates protocol version 1", init_v1),
         Probe("init.shape", "initialize result matches the schema", init_shape),
+        *before_sessions,
         Probe("session.new", "session/new returns a unique session id", session_new),
         Probe("session.relative-cwd", "session/new rejects a relative cwd", relative_cwd),
         Probe("session.meta", "a request carrying _meta is processed normally", meta),

@@ -23,6 +23,7 @@ from .checkbase import (
 from .driver import AcpHarness
 from .errors import HarnessError
 from .outcome import Message, PromptOutcome, as_dict
+from .probes_auth import logout_advertised
 
 _HISTORY = {"user_message_chunk", "agent_message_chunk", "agent_thought_chunk", "tool_call"}
 _GATED = {
@@ -275,18 +276,19 @@ async def session_delete(run: CheckRun, cfg: CheckConfig, h: AcpHarness, cwd: st
 
 async def session_gated(run: CheckRun, cfg: CheckConfig, h: AcpHarness, cwd: str) -> None:
     """Item 32: an unadvertised session method answers -32601."""
-    pid, name = "session.gated", "unadvertised list/resume/close/delete answer -32601"
+    pid, name = "session.gated", "unadvertised list/resume/close/delete/logout answer -32601"
     tried, problems = [], []
-    for cap, (method, params) in _GATED.items():
-        if _session_cap(h, cap):
-            continue
+    gated = [(m, params) for cap, (m, params) in _GATED.items() if not _session_cap(h, cap)]
+    if not logout_advertised(h):
+        gated.append(("logout", {}))
+    for method, params in gated:
         tried.append(method)
         response = await h.request_message(method, params)
         err = response.get("error")
         if not isinstance(err, dict) or err.get("code") != METHOD_NOT_FOUND:
             problems.append(f"{method} (not advertised) answered {_trim(response, 120)}")
     if not tried:
-        run.add("SKIP", pid, name, "the agent advertises list, resume, close and delete")
+        run.add("SKIP", pid, name, "the agent advertises list, resume, close, delete and logout")
     elif problems:
         run.add("FAIL", pid, name, "; ".join(problems))
     else:
@@ -297,7 +299,9 @@ def session_probes() -> list[Probe]:
     """Probes for the main connection: session persistence."""
     return [
         Probe(
-            "session.gated", "unadvertised list/resume/close/delete answer -32601", session_gated
+            "session.gated",
+            "unadvertised list/resume/close/delete/logout answer -32601",
+            session_gated,
         ),
         Probe("session.load", "session/load replays the history before answering", session_load),
         Probe("session.resume", "session/resume answers without replaying history", session_resume),

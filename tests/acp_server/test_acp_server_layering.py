@@ -15,7 +15,8 @@ LAYERS = [
     {"protocol", "errors", "modes", "quickflags", "turn_errors", "config", "stdio", "mcp_tools"}
     | {"version"},
     {"jsonrpc", "model_settings", "wire", "wire.base", "wire.methods", "wire.client", "fdstreams"},
-    {"outgoing", "startup", "mapping", "ledger", "usage"},
+    {"endpoint", "login", "auth"},
+    {"outgoing", "startup", "mapping", "ledger", "usage", "doctor"},
     {"connection", "permissions", "workspace", "recorder"},
     {"sessions"},
     {"factory"},

@@ -11,7 +11,7 @@ from acp_server.config import _ENV as SERVER_ENV
 from acp_server.config import ServerConfig, build_parser
 
 README = Path(__file__).resolve().parents[2] / "README.md"
-NOT_SETTINGS = {"config_file", "extra"}
+NOT_SETTINGS = {"config_file", "extra", "sources"}  # Bookkeeping, not settings.
 
 
 def reference() -> str:

@@ -52,7 +52,7 @@ def test_an_unknown_command_is_an_error_listing_the_available_ones(
     assert cli.main(["bogus"]) == 2
     err = capsys.readouterr().err
     assert "unknown command 'bogus'" in err
-    assert "available: acp, broken, chat, eval, harness, hello, run" in err
+    assert "available: acp, broken, chat, doctor, eval, harness, hello, run" in err
 
 
 def test_help_lists_the_registered_commands(

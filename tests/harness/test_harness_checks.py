@@ -18,14 +18,17 @@ def statuses(run: CheckRun) -> dict[str, str]:
 
 async def test_check_passes_every_check_on_a_correct_agent(fake_agent: FakeAgent) -> None:
     run = await check(fake_agent())
-    # Only what the agent does not advertise (session persistence) is skipped.
-    skipped = [r for r in run.results if r.status == "SKIP"]
+    # Only what the agent does not advertise (session persistence, logout) or does not do
+    # (require a sign-in, change its mode) is skipped.
+    skipped = {r.id: r.reason for r in run.results if r.status == "SKIP"}
     assert [r.line() for r in run.results if r.status == "FAIL"] == []
-    assert all("does not advertise" in r.reason for r in skipped), skipped
-    assert {r.id for r in skipped} == {
-        "session.load", "session.resume", "session.close", "session.list", "session.delete"
-    }  # fmt: skip
-    assert run.summary() == f"{len(run.results) - 5} passed, 0 failed, 0 warnings, 5 skipped"
+    unadvertised = {"session.load", "session.resume", "session.close", "session.list"}
+    unadvertised |= {"session.delete", "auth.logout"}
+    assert {k for k, v in skipped.items() if "does not advertise" in v} == unadvertised
+    assert skipped.keys() - unadvertised == {"auth.required", "modes.own-change"}
+    assert "this agent does not require authentication" in skipped["auth.required"]
+    assert skipped["modes.own-change"] == "the agent sent no current_mode_update"
+    assert run.summary() == f"{len(run.results) - 8} passed, 0 failed, 0 warnings, 8 skipped"
     assert not run.failed(strict=True)
     assert "official schema" in run.notes[0]
 
@@ -78,6 +81,11 @@ ALSO_FAILS = {
         ("sticky-cancel", "cancel.idle", "the next prompt ended error -32603"),
         ("lax-dirs", "session.additional-dirs", "accepted additionalDirectories ['relative/dir']"),
         ("lax-auth", "auth.unknown-method", "accepted methodId 'harness-no-such-method'"),
+        ("auth-wrong-code", "auth.required", "answered error -32603 'Authentication required'"),
+        ("auth-null-result", "auth.authenticate", "authenticate 'token' answered None, not {}"),
+        ("auth-logout-stays", "auth.logout", "after logout, session/new answered a session"),
+        ("auth-bad-mode-update", "modes.own-change", "currentModeId 'plan' is not one of"),
+        ("lax-logout", "session.gated", "logout (not advertised) answered"),
     ],
 )
 async def test_check_reports_the_fault_of_a_broken_agent(
@@ -95,6 +103,20 @@ async def test_check_reports_the_fault_of_a_broken_agent(
     assert run.failed(strict=True)
     # Only a MUST failure fails the run without --strict.
     assert run.failed() == (result.level == "MUST")
+
+
+async def test_check_passes_an_agent_that_requires_a_sign_in(fake_agent: FakeAgent) -> None:
+    run = await check(fake_agent("auth"))
+    assert [r.line() for r in run.results if r.status == "FAIL"] == []
+    skipped = {r.id for r in run.results if r.status == "SKIP"}
+    assert skipped == {
+        "session.load", "session.resume", "session.close", "session.list", "session.delete"
+    }  # fmt: skip
+    reasons = {r.id: r.reason for r in run.results}
+    assert reasons["auth.required"] == "session/new before authenticate answered -32000"
+    assert reasons["auth.authenticate"].startswith("authenticate 'token' answered {}")
+    assert "session/new then answered error -32000" in reasons["auth.logout"]
+    assert "current_mode_update notifications" in reasons["modes.own-change"]
 
 
 async def test_check_reports_an_agent_that_accepts_invalid_requests(
@@ -173,6 +195,7 @@ async def test_check_interoperates_with_an_agent_built_on_the_official_sdk(
         "client.terminal-release": "SKIP",
         "client.cancel-request": "SKIP",
         "cancel.terminal": "SKIP",  # its terminal command ends at once: nothing to cancel
+        "modes.own-change": "SKIP",  # it never changes its mode
     }
     skipped = result_of(run, "cancel.request")
     assert skipped is not None and "ignores $/cancel_request" in skipped.reason

@@ -50,6 +50,15 @@ FAULT is one of:
   sticky-cancel   fails every prompt of a session that got an idle session/cancel
   lax-dirs        accepts a relative additionalDirectories entry
   lax-auth        accepts authenticate with an unknown methodId
+  lax-logout      answers logout with {} though it does not advertise auth.logout
+
+  auth            (correct) requires authenticate (method "token") before session/new,
+                  advertises auth.logout (after which it requires it again) and sends
+                  current_mode_update when the mode changes
+  auth-wrong-code     answers session/new before authenticate with -32603, not -32000
+  auth-null-result    answers authenticate with null instead of {}
+  auth-logout-stays   answers logout with {} but keeps serving session/new
+  auth-bad-mode-update  sends current_mode_update naming a mode it does not offer
 
 Every session/new is followed by an available_commands_update for the new session. A
 prompt containing "sleep 30" runs that command in a client terminal until cancelled.
@@ -78,6 +87,8 @@ _cancel_by: dict = {}
 _history: dict[str, list] = {}
 _sticky: set = set()
 PERSIST = FAULT.startswith("persist")
+AUTH = FAULT.startswith("auth")
+_signed_in: list[bool] = [not AUTH]
 """How each session's turn was cancelled: session/cancel or $/cancel_request."""
 _slow_turns = count(1)
 MODES = [{"id": "ask", "name": "Ask"}, {"id": "auto", "name": "Auto"}]
@@ -111,6 +122,7 @@ def set_config(req_id, params: dict) -> None:
         respond(req_id, error={"code": -32602, "message": "unknown config option or value"})
     else:
         _modes[sid] = value
+        mode_changed(sid)
         options = [] if FAULT == "partial-config" else config_options(sid)
         if FAULT == "grows-config":
             model = {"id": "model", "name": "Model", "type": "select", "currentValue": "m1"}
@@ -127,6 +139,14 @@ def set_mode(req_id, params: dict) -> None:
     else:
         _modes[sid] = params["modeId"]
         respond(req_id, {})
+        mode_changed(sid)
+
+
+def mode_changed(sid: str) -> None:
+    """Tell the client the session's mode changed (the ``auth`` agents only)."""
+    if AUTH:
+        mode = "plan" if FAULT == "auth-bad-mode-update" else _modes[sid]
+        update(sid, {"sessionUpdate": "current_mode_update", "currentModeId": mode})
 
 
 def send(msg: dict) -> None:
@@ -428,12 +448,22 @@ def handle(msg: dict) -> None:
         }
         if FAULT == "no-agent-info":
             del result["agentInfo"]
+        if AUTH:
+            result["agentCapabilities"]["auth"] = {"logout": {}}
         respond(req_id, result)
     elif method == "authenticate":
         if params.get("methodId") == "token" or FAULT == "lax-auth":
-            respond(req_id, {})
+            _signed_in[0] = True
+            respond(req_id, None if FAULT == "auth-null-result" else {})
         else:
             respond(req_id, error={"code": -32602, "message": "unknown auth method"})
+    elif method == "logout" and (AUTH or FAULT == "lax-logout"):
+        if AUTH and FAULT != "auth-logout-stays":
+            _signed_in[0] = False
+        respond(req_id, {})
+    elif method == "session/new" and not _signed_in[0]:
+        code = -32603 if FAULT == "auth-wrong-code" else -32000
+        respond(req_id, error={"code": code, "message": "Authentication required"})
     elif method == "session/new":
         cwd = params.get("cwd")
         if not isinstance(cwd, str) or not os.path.isabs(cwd):

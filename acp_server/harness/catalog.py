@@ -52,7 +52,7 @@ _CATALOG = [
     CheckInfo(
         "rpc.method-not-found", "MUST", "6", "unknown methods answer -32601 with the same id"
     ),
-    CheckInfo("rpc.notifications", "MUST", "5,47,49", "notifications get no response"),
+    CheckInfo("rpc.notifications", "MUST", "5,7,47,49", "notifications get no response"),
     CheckInfo("rpc.parse-error", "SHOULD", "8", "invalid JSON answers -32700, connection survives"),
     CheckInfo("rpc.invalid-request", "SHOULD", "8", "a non-object line answers -32600, survives"),
     CheckInfo("init.v1", "MUST", "3,11,13", "initialize negotiates protocol version 1"),

@@ -39,6 +39,7 @@ ALSO_FAILS = {
     "string-id": {"init.v99", "init.invalid-version", "caps.gating"},
     "leak-terminal-on-cancel": {"client.requests"},
     "plan-update": {"updates.schema"},  # plan_update is no v1 update kind either
+    "answer-notifications": {"transport.framing"},  # an error response without an id
 }
 
 
@@ -86,6 +87,13 @@ ALSO_FAILS = {
         ("auth-logout-stays", "auth.logout", "after logout, session/new answered a session"),
         ("auth-bad-mode-update", "modes.own-change", "currentModeId 'plan' is not one of"),
         ("lax-logout", "session.gated", "logout (not advertised) answered"),
+        ("unknown-result", "rpc.method-not-found", "answered a result"),
+        ("answer-notifications", "rpc.notifications", "got a response to a notification"),
+        ("lax-cwd", "session.relative-cwd", "accepted cwd"),
+        ("reject-meta", "session.meta", "_meta"),
+        ("lax-unknown-session", "prompt.unknown-session", "answered a result"),
+        ("lax-prompt", "prompt.malformed", "accepted"),
+        ("lax-mode", "modes.set", "accepted"),
     ],
 )
 async def test_check_reports_the_fault_of_a_broken_agent(

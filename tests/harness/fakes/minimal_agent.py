@@ -51,6 +51,13 @@ FAULT is one of:
   lax-dirs        accepts a relative additionalDirectories entry
   lax-auth        accepts authenticate with an unknown methodId
   lax-logout      answers logout with {} though it does not advertise auth.logout
+  unknown-result  answers the harness's unknown methods with a result, not -32601
+  answer-notifications  answers an unknown _ notification with an error (and no id)
+  lax-cwd         accepts a relative cwd in session/new
+  reject-meta     refuses a session/new that carries _meta
+  lax-unknown-session  ends a prompt on an unknown session with stopReason refusal
+  lax-prompt      accepts a prompt that is a string, not an array of blocks
+  lax-mode        accepts session/set_mode with an unknown modeId
 
   auth            (correct) requires authenticate (method "token") before session/new,
                   advertises auth.logout (after which it requires it again) and sends
@@ -134,7 +141,8 @@ def set_config(req_id, params: dict) -> None:
 
 def set_mode(req_id, params: dict) -> None:
     sid = params.get("sessionId")
-    if sid not in _sessions or params.get("modeId") not in [m["id"] for m in MODES]:
+    known = params.get("modeId") in [m["id"] for m in MODES] or FAULT == "lax-mode"
+    if sid not in _sessions or not known:
         respond(req_id, error={"code": -32602, "message": "unknown session or mode"})
     else:
         _modes[sid] = params["modeId"]
@@ -408,6 +416,9 @@ def handle(msg: dict) -> None:
             waiter[0].set()
         return
     if "id" not in msg:
+        if FAULT == "answer-notifications" and method.startswith("_"):
+            send({"jsonrpc": "2.0", "error": {"code": -32601, "message": "Method not found"}})
+            return
         target = params.get("sessionId")
         if method == "$/cancel_request":
             target = _prompt_ids.get(params.get("requestId"))
@@ -424,6 +435,9 @@ def handle(msg: dict) -> None:
             _cancel_by[target] = method
             if ev is not None:
                 ev.set()
+        return
+    if FAULT == "unknown-result" and method in ("harness/no_such_method", "_harness/unknown_ext"):
+        respond(req_id, {})
         return
     if method == "initialize":
         version = params.get("protocolVersion")
@@ -466,7 +480,11 @@ def handle(msg: dict) -> None:
         respond(req_id, error={"code": code, "message": "Authentication required"})
     elif method == "session/new":
         cwd = params.get("cwd")
-        if not isinstance(cwd, str) or not os.path.isabs(cwd):
+        if FAULT == "reject-meta" and "_meta" in params:
+            respond(req_id, error={"code": -32602, "message": "unexpected field _meta"})
+            return
+        relative_ok = FAULT == "lax-cwd" and isinstance(cwd, str)
+        if not isinstance(cwd, str) or not (os.path.isabs(cwd) or relative_ok):
             respond(req_id, error={"code": -32602, "message": "cwd must be absolute"})
             return
         extra = params.get("additionalDirectories") or []
@@ -487,7 +505,11 @@ def handle(msg: dict) -> None:
         set_mode(req_id, params)
     elif method == "session/prompt":
         sid, prompt = params.get("sessionId"), params.get("prompt")
-        if sid not in _sessions:
+        if FAULT == "lax-prompt" and isinstance(prompt, str):
+            respond(req_id, {"stopReason": "end_turn"})  # Takes it as a (silent) turn.
+        elif sid not in _sessions and FAULT == "lax-unknown-session":
+            respond(req_id, {"stopReason": "refusal"})
+        elif sid not in _sessions:
             respond(req_id, error={"code": -32602, "message": f"unknown session {sid}"})
         elif sid in _sticky:
             respond(req_id, error={"code": -32603, "message": "session was cancelled"})

@@ -184,3 +184,28 @@ def test_sdist_holds_the_source_and_the_tests_and_nothing_stray(installed: Insta
         or "__pycache__" in n or n.endswith(".pyc") or ".pytest_cache" in n
     ]  # fmt: skip
     assert stray == []
+
+
+def test_a_users_pytest_suite_drives_the_installed_server(
+    installed: Installed, tmp_path: Path
+) -> None:
+    """The README's pytest sample, as written, in a fresh project, against the wheel."""
+    (tmp_path / "conftest.py").write_text(
+        'pytest_plugins = ["acp_server.harness.pytest_plugin"]\n\n'
+        "import pytest\n\n\n"
+        "@pytest.fixture\n"
+        "def acp_agent_command():\n"
+        '    return ["agentica-acp", "--model", "demo"]\n'
+    )
+    (tmp_path / "test_agent.py").write_text(
+        "async def test_hello(acp_harness):\n"
+        "    sid = await acp_harness.new_session()\n"
+        '    outcome = await acp_harness.prompt(sid, "hello")\n'
+        '    assert outcome.stop_reason == "end_turn"\n'
+    )
+    done = subprocess.run(
+        [str(installed.python), "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        capture_output=True, text=True, timeout=180, env=installed.env, cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "1 passed" in done.stdout

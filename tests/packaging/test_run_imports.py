@@ -38,3 +38,17 @@ def test_run_with_the_demo_model_loads_nothing_it_does_not_use(tmp_path: Path) -
     assert result["code"] == 0
     assert "demo model" in result["out"]  # The answer reached stdout.
     assert result["loaded"] == []
+
+
+def test_importing_agent_and_deep_agent_builds_no_pydantic_validator() -> None:
+    # pydantic's first validator looks its plugins up in every installed package's
+    # metadata (importlib.metadata): with the models built on first use, an import
+    # does not pay for that.
+    probe = (
+        "import sys; from agentica import Agent; import agentica.deep_agent, agentica.guardrails;"
+        " print('pydantic.plugin._loader' in sys.modules, 'importlib.metadata' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.split() == ["False", "False"]

@@ -21,7 +21,7 @@ import os
 import threading
 import uuid
 from collections.abc import Callable, Sequence
-from typing import Any, Generic
+from typing import TYPE_CHECKING, Any, Generic
 
 from agentica import _sync
 from agentica._run_state import Limits, RunState
@@ -30,13 +30,15 @@ from agentica.compaction import Compaction
 from agentica.context import RunContext, check_deps
 from agentica.events import RunEvent
 from agentica.exceptions import UserError
-from agentica.mcp import MCPServer, MCPTools
 from agentica.messages import Message
 from agentica.models.base import Model
 from agentica.run import OutputSpec, OutputT, Prompt, RunConfig, RunResponse, RunResult, to_message
 from agentica.team import agent_tool, switch_to, transfer_tool
 from agentica.tools.base import Approver
 from agentica.tools.function import Function, Hooks, as_functions
+
+if TYPE_CHECKING:
+    from agentica.mcp import MCPServer, MCPTools
 
 logger = logging.getLogger(__name__)
 
@@ -131,8 +133,12 @@ class Agent(Generic[OutputT]):
         self._history: list[Message] = list(history or [])
         self._active: RunState | None = None
         self._lock = threading.Lock()
-        self.mcp: MCPTools | None = MCPTools.of(mcp_servers)
+        self.mcp: MCPTools | None = None
         """The MCP servers' tool source (``None`` without servers)."""
+        if mcp_servers:  # agentica.mcp (~7 ms to import) only for agents with MCP servers.
+            from agentica.mcp import MCPTools
+
+            self.mcp = MCPTools.of(mcp_servers)
 
     async def __aenter__(self) -> Agent[OutputT]:
         """Start the MCP servers (concurrently; waits until each is ready or failed)."""
@@ -243,24 +249,18 @@ class Agent(Generic[OutputT]):
                 history=list(base),
                 new_messages=[message],
                 max_turns=cfg.max_turns or self.max_turns,
-                parallel=(
-                    self.parallel_tool_calls
-                    if cfg.parallel_tool_calls is None else cfg.parallel_tool_calls
-                ),
+                parallel=cfg.parallel_tool_calls if cfg.parallel_tool_calls is not None
+                else self.parallel_tool_calls,
                 max_concurrency=cfg.max_concurrency or self.max_concurrency,
                 approver=cfg.approver or self.approver,
-                hooks=self.hooks,
-                output_spec=output,
-                on_finish=self._on_finish,
-                agent_name=self.name,
+                hooks=self.hooks, output_spec=output,
+                on_finish=self._on_finish, agent_name=self.name,
                 run_context=RunContext(
                     deps=deps, run_id=run_id, agent_name=self.name,
                     approver=cfg.approver or self.approver,
                 ),
-                limits=Limits.of(cfg),
-                timeout=cfg.timeout,
-                input_guardrails=self.input_guardrails,
-                output_guardrails=self.output_guardrails,
+                limits=Limits.of(cfg), timeout=cfg.timeout,
+                input_guardrails=self.input_guardrails, output_guardrails=self.output_guardrails,
                 switch_agent=switch_to if self.team else None,
                 compaction=self.compaction,
                 call_prefix=cfg.call_id_prefix,

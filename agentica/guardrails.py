@@ -19,7 +19,7 @@ import inspect
 from collections.abc import Sequence
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from agentica.exceptions import InputGuardrailTripped, OutputGuardrailTripped, UserError
 from agentica.tools.call import call_maybe_async
@@ -28,6 +28,7 @@ from agentica.tools.call import call_maybe_async
 class GuardrailVerdict(BaseModel):
     """What an agent guardrail answers (use it as the guardrail agent's ``response_model``)."""
 
+    model_config = ConfigDict(defer_build=True)  # Built on first use, not at import.
     tripped: bool
     """Whether the text must be refused."""
     reason: str = ""

@@ -137,8 +137,13 @@ class Message(BaseModel):
         )
 
 
-MessageList: TypeAdapter[list[Message]] = TypeAdapter(list[Message])
-"""Validates and serialises a whole history: ``MessageList.dump_json(msgs)``."""
+MessageList: TypeAdapter[list[Message]] = TypeAdapter(
+    list[Message], config=ConfigDict(defer_build=True)
+)
+"""Validates and serialises a whole history: ``MessageList.dump_json(msgs)``.
+
+Built on first use, like the models: importing agentica builds no pydantic validator
+(the first one costs ~20 ms: pydantic looks its plugins up in the installed packages)."""
 
 __all__ = [
     "ContentPart",

@@ -78,6 +78,14 @@ def test_tool_descriptions_document_arguments(functions: dict[str, Function]) ->
             assert prop.get("description"), f"{f.name}.{name} has no description"
 
 
+def test_todo_item_fields_are_described_to_the_model(functions: dict[str, Function]) -> None:
+    item = functions["write_todos"].parameters["$defs"]["TodoItem"]["properties"]
+    assert item["content"]["description"] == "What to do, as a short imperative sentence."
+    assert "one item at a time" in item["status"]["description"]
+    assert item["priority"]["description"] == "How important the item is (optional)."
+    assert (item["status"]["default"], item["priority"]["default"]) == ("pending", "medium")
+
+
 def test_workspace_tools_helper_returns_functions(root: Path) -> None:
     assert [f.name for f in workspace_tools(root)][:2] == ["read_file", "write_file"]
 

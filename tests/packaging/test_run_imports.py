@@ -1,0 +1,54 @@
+"""``agentica run`` loads only what a run needs: the MCP client, the blocking-portal
+machinery and the session store stay unimported (the speed itself is measured by
+benchmarks/bench_cli.py)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+# Run ``agentica run`` in a fresh interpreter; report its exit status, its stdout and
+# which of the modules it should not need it imported.
+PROBE = """
+import contextlib, io, json, sys
+from agentica.cli import main
+out = io.StringIO()
+with contextlib.redirect_stdout(out):
+    code = main(["run", "--model", "demo", "hello"])
+unneeded = ("agentica.mcp", "agentica.mcp_servers", "anyio.from_thread", "agentica.sessions",
+            "sqlite3", "openai", "agentica.models.openai", "agentica.printer")
+print(json.dumps({"code": code, "out": out.getvalue(),
+                  "loaded": [m for m in unneeded if m in sys.modules]}))
+"""
+
+
+def test_run_with_the_demo_model_loads_nothing_it_does_not_use(tmp_path: Path) -> None:
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "AGENTICA_HOME": str(tmp_path / "home"),
+        "AGENTICA_CONFIG": str(tmp_path / "none.toml"),
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE], capture_output=True, text=True, check=True,
+        timeout=60, cwd=tmp_path, env=env,
+    )  # fmt: skip
+    result = json.loads(done.stdout.splitlines()[-1])
+    assert result["code"] == 0
+    assert "demo model" in result["out"]  # The answer reached stdout.
+    assert result["loaded"] == []
+
+
+def test_importing_agent_and_deep_agent_builds_no_pydantic_validator() -> None:
+    # pydantic's first validator looks its plugins up in every installed package's
+    # metadata (importlib.metadata): with the models built on first use, an import
+    # does not pay for that.
+    probe = (
+        "import sys; from agentica import Agent; import agentica.deep_agent, agentica.guardrails;"
+        " print('pydantic.plugin._loader' in sys.modules, 'importlib.metadata' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.split() == ["False", "False"]

@@ -7,10 +7,9 @@
     sync   agent.run_sync(prompt)         -> RunResponse        (adapter)
     sync   agent.run_stream_sync(prompt)  -> Iterator[RunEvent] (adapter)
 
-An agent keeps its conversation (``agent.messages``) across runs and runs one run at a
-time. ``Agent(response_model=Answer)`` is an ``Agent[Answer]`` whose runs give a
-``RunResponse[Answer]``. ``DeepAgent`` (built-in tools) is in ``agentica.deep_agent``.
-"""
+An agent keeps its conversation (``agent.messages``) across runs, one run at a time.
+``Agent(response_model=Answer)`` is an ``Agent[Answer]`` whose runs give a
+``RunResponse[Answer]``; ``DeepAgent`` (built-in tools) is in ``agentica.deep_agent``."""
 
 from __future__ import annotations
 

@@ -146,12 +146,11 @@ class OpenAIChat(Model):
         api: str = "chat",
     ) -> None:
         preset = find_preset(provider or self.provider_name)
-        if preset is None:
+        if preset is None or preset.name == "anthropic":
             raise UserError(
-                f"unknown provider {provider!r}; known providers: {', '.join(sorted(PRESETS))}"
-            )
-        if preset.name == "anthropic":
-            raise UserError("Anthropic's API is not OpenAI-compatible here: use AnthropicChat")
+                "Anthropic's API is not OpenAI-compatible here: use AnthropicChat" if preset
+                else f"unknown provider {provider!r}; known providers: {', '.join(sorted(PRESETS))}"
+            )  # fmt: skip
         self.preset: Preset = preset
         self.name = self.id = id or model or preset.default_model
         self.api_key, self.base_url = api_key, preset.resolve_base_url(base_url)
@@ -390,13 +389,6 @@ class LMStudioChat(OpenAIChat):
 
 
 __all__ = [
-    "DeepSeekChat",
-    "LMStudioChat",
-    "MoonshotChat",
-    "OllamaChat",
-    "OpenAIChat",
-    "OpenRouterChat",
-    "QwenChat",
-    "VLLMChat",
-    "ZhipuAIChat",
-]
+    "DeepSeekChat", "LMStudioChat", "MoonshotChat", "OllamaChat", "OpenAIChat", "OpenRouterChat",
+    "QwenChat", "VLLMChat", "ZhipuAIChat",
+]  # fmt: skip

@@ -27,7 +27,6 @@ passed in as ``early_capabilities``.
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
@@ -156,7 +155,9 @@ class AcpAgent:
 
         if not await anyio.Path(params.cwd).is_dir():
             raise RpcError.invalid_params(f"cwd {params.cwd!r} is not an existing directory")
-        session_id = f"sess_{uuid.uuid4().hex[:16]}"
+        from agentica.sessions.records import new_session_id
+
+        session_id = new_session_id()
         session = self.factory.create(session_id, params, self.client_capabilities)
         self.sessions.add(session)
         logger.info("session %s created in %s (mode %s)", session_id, params.cwd, session.mode)

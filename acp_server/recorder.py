@@ -45,19 +45,6 @@ REPLAYED = frozenset(
 """The ``session/update`` kinds ``session/load`` replays."""
 
 _CHUNKS = ("user_message_chunk", "agent_message_chunk", "agent_thought_chunk")
-TITLE_LENGTH = 60
-
-
-def make_title(text: str) -> str | None:
-    """A short title from a prompt's text: its first non-empty line, cut at a word."""
-    line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
-    if not line:
-        return None
-    if len(line) > TITLE_LENGTH:
-        line = line[:TITLE_LENGTH].rsplit(" ", 1)[0].rstrip() + "…"
-    return line
-
-
 def iso_time(when: float) -> str:
     """An epoch time as ISO 8601 (UTC)."""
     return datetime.fromtimestamp(when, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
@@ -154,6 +141,8 @@ class Recorder:
     def begin_turn(self, message: Message | None, shown: Sequence[dict[str, Any]]) -> None:
         """Store the prompt (``message`` None: the session has no agent history)."""
         if self.record.title is None and message is not None:
+            from agentica.sessions.records import make_title
+
             self.record.title = make_title(message.text)
         self.record.updated_at = time.time()
         if not self.saved:
@@ -227,4 +216,4 @@ class Recorder:
         return taken
 
 
-__all__ = ["REPLAYED", "Recorder", "iso_time", "make_title", "wait"]
+__all__ = ["REPLAYED", "Recorder", "iso_time", "wait"]

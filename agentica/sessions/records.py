@@ -5,12 +5,32 @@ from __future__ import annotations
 
 import os
 import time
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from agentica.messages import Message
+
+TITLE_LENGTH = 60
+"""Characters of a session title at most (``make_title``)."""
+
+
+def make_title(text: str) -> str | None:
+    """A short title from a prompt's text: its first non-empty line, cut at a word."""
+    line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
+    if not line:
+        return None
+    if len(line) > TITLE_LENGTH:
+        line = line[:TITLE_LENGTH].rsplit(" ", 1)[0].rstrip() + "…"
+    return line
+
+
+def new_session_id() -> str:
+    """A new session id, in the one format the server and the CLI share (``sess_`` and
+    16 hex digits)."""
+    return f"sess_{uuid.uuid4().hex[:16]}"
 
 
 class StoreError(Exception):

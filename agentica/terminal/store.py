@@ -10,32 +10,14 @@ whose tool calls all have their results.
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from agentica.sessions import SessionDB, SessionRecord, consistent_prefix, open_db
+from agentica.sessions.records import make_title, new_session_id
 
 if TYPE_CHECKING:
     from agentica.messages import Message
-
-TITLE_LENGTH = 60
-
-
-def make_title(text: str) -> str | None:
-    """A short title from a prompt's text: its first non-empty line, cut at a word."""
-    line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
-    if not line:
-        return None
-    if len(line) > TITLE_LENGTH:
-        line = line[:TITLE_LENGTH].rsplit(" ", 1)[0].rstrip() + "…"
-    return line
-
-
-def new_session_id() -> str:
-    """A session id in the server's format (``sess_`` and 16 hex digits)."""
-    return f"sess_{uuid.uuid4().hex[:16]}"
-
 
 class ChatStore:
     """One chat's storage.

@@ -55,34 +55,11 @@ WARM_UP_MODULES = (
 
 
 def agent_version() -> str:
-    """agentica's installed version, "0.0.0" in a bare checkout.
+    """agentica's installed version (``acp_server.version``), "0.0.0" in a bare checkout."""
+    from acp_server.version import installed_version
 
-    The ``agentica-<version>.dist-info`` directory is looked up on ``sys.path`` by hand:
-    ``importlib.metadata`` alone takes ~25 ms to import, half the startup budget.
-    """
-    for entry in sys.path:
-        try:
-            names = os.listdir(entry or ".")
-        except OSError:
-            continue
-        for name in names:
-            low = name.lower()
-            if low.startswith("agentica-") and low.endswith(".dist-info"):
-                return name[len("agentica-") : -len(".dist-info")]
-            if low.startswith(("agentica.", "agentica-")) and low.endswith(".egg-info"):
-                try:  # A source checkout's setuptools metadata: PKG-INFO's Version line.
-                    with open(os.path.join(entry or ".", name, "PKG-INFO"), encoding="utf-8") as f:
-                        for line in f:
-                            if line.startswith("Version:"):
-                                return line.partition(":")[2].strip()
-                except OSError:
-                    pass
-    try:
-        from importlib.metadata import version
-
-        return version("agentica")
-    except Exception:  # metadata missing in a bare checkout
-        return "0.0.0"
+    version = installed_version()
+    return "0.0.0" if version == "unknown" else version
 
 
 def initialize_result(*, image: bool, version: str, mcp: bool | None = None) -> dict[str, Any]:

@@ -16,7 +16,7 @@ __all__ = ["installed_version"]
 
 def installed_version(dist: str = "agentica") -> str:
     """The version of the installed distribution ``dist``, or ``"unknown"``."""
-    prefix = dist.lower().replace("-", "_") + "-"
+    stem = dist.lower().replace("-", "_")
     for entry in sys.path:
         base = entry or "."
         try:
@@ -24,7 +24,8 @@ def installed_version(dist: str = "agentica") -> str:
         except OSError:
             continue
         for name in names:
-            if not name.lower().startswith(prefix):
+            # ``agentica-2.0.dist-info``; a source checkout's ``agentica.egg-info`` too.
+            if not name.lower().startswith((stem + "-", stem + ".egg-info")):
                 continue
             meta = {"dist-info": "METADATA", "egg-info": "PKG-INFO"}.get(name.rpartition(".")[2])
             if meta is None:

@@ -29,12 +29,37 @@ from agentica.tools import files, shell
 from agentica.tools.base import CallDescription, ToolResult
 from agentica.tools.function import Tool, tool
 from agentica.tools.titles import command_title
-from agentica.tools.todos import TodoItem
+from agentica.tools.todos import TODO_ITEM_SCHEMA
 from agentica.tools.todos import write_todos as _write_todos
 from agentica.workspace.base import Workspace
 
 if TYPE_CHECKING:
     from agentica.tools.function import Function
+    from agentica.tools.todo_item import TodoItem
+
+WRITE_TODOS_PARAMETERS: dict[str, Any] = {
+    "$defs": {"TodoItem": TODO_ITEM_SCHEMA},
+    "properties": {
+        "todos": {
+            "description": 'Every item, in order, each `{"content": ..., "status": "pending" | '
+            '"in_progress" | "completed"}`.',
+            "items": {"$ref": "#/$defs/TodoItem"},
+            "type": "array",
+        }
+    },
+    "required": ["todos"],
+    "type": "object",
+}
+"""``write_todos``'s schema as pydantic writes it for ``todos: list[TodoItem]``, declared so
+building the tools needs no pydantic (``tests/agentica/test_fast_schema.py`` checks it)."""
+
+
+def __getattr__(name: str) -> Any:
+    if name == "TodoItem":  # The pydantic model, imported when first asked for.
+        from agentica.tools.todo_item import TodoItem
+
+        return TodoItem
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _describe_read(self: WorkspaceTools, args: dict[str, Any]) -> CallDescription:
@@ -214,8 +239,10 @@ class WorkspaceTools(Tool):
         """
         return await shell.execute(self.workspace, command, timeout, self.command_output_limit)
 
-    @tool(kind="think", requires_approval=False, describe=_describe_todos)
-    async def write_todos(self, todos: list[TodoItem]) -> str:
+    # ``todos`` items are validated as ``TodoItem``s when the tool runs (``todos.py``).
+    @tool(kind="think", requires_approval=False, describe=_describe_todos,
+          parameters=WRITE_TODOS_PARAMETERS)
+    async def write_todos(self, todos: list[Any]) -> str:
         """Write the todo list that tracks a multi-step task (the user sees it as a plan).
 
         Send the complete list every time: it replaces the previous one. Mark an item

@@ -16,18 +16,21 @@ import functools
 import inspect
 import json
 import logging
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import anyio.to_thread
-from pydantic import BaseModel, ValidationError
 
 from agentica.events import ImageContent, Location, ToolContent, ToolKind
 from agentica.exceptions import StopRun, ToolError, format_validation_error
 from agentica.messages import ImagePart, Message
 from agentica.tools.base import CallDescription, ToolResult
+
+if TYPE_CHECKING:  # pydantic is imported by the first validation, not with the tools.
+    from pydantic import ValidationError
 
 logger = logging.getLogger(__name__)
 
@@ -85,11 +88,19 @@ def result_text(value: Any) -> str:
         return ""
     if isinstance(value, str):
         return value
-    if isinstance(value, BaseModel):
+    pydantic = sys.modules.get("pydantic")  # Not imported: ``value`` is no pydantic model.
+    if pydantic is not None and isinstance(value, pydantic.BaseModel):
         return value.model_dump_json()
     if isinstance(value, dict | list | tuple | int | float | bool):
         return json.dumps(value, ensure_ascii=False, default=str)
     return str(value)
+
+
+def validation_error(error: BaseException) -> ValidationError | None:
+    """``error`` if it is pydantic's ``ValidationError`` (without importing pydantic)."""
+    pydantic_core = sys.modules.get("pydantic_core")  # Not imported: cannot be its error.
+    kind = getattr(pydantic_core, "ValidationError", None)
+    return error if kind is not None and isinstance(error, kind) else None
 
 
 def error_text(tool_name: str, error: Exception) -> str:
@@ -227,15 +238,16 @@ class FunctionCall:
             result = FunctionCallResult.of_value(self.call_id, fn.name, value)
         except StopRun:
             raise
-        except ValidationError as e:
-            result = self.failure(
-                f"Invalid arguments for tool {fn.name!r}: {format_validation_error(e)}"
-            )
         except ToolError as e:
             result = self.failure(str(e))
         except Exception as e:
-            logger.debug("tool %r raised", fn.name, exc_info=True)
-            result = self.failure(error_text(fn.name, e))
+            if (invalid := validation_error(e)) is not None:
+                result = self.failure(
+                    f"Invalid arguments for tool {fn.name!r}: {format_validation_error(invalid)}"
+                )
+            else:
+                logger.debug("tool %r raised", fn.name, exc_info=True)
+                result = self.failure(error_text(fn.name, e))
         result.duration = time.perf_counter() - start
         try:
             for post in (fn.post_hook, self.hooks and self.hooks.post_tool):
@@ -260,4 +272,5 @@ __all__ = [
     "error_text",
     "is_async",
     "result_text",
+    "validation_error",
 ]

@@ -35,6 +35,7 @@ class ToolMeta:
     concurrency_safe: bool = True
     requires_approval: bool | None = None
     describe: Callable[..., CallDescription] | None = None
+    parameters: dict[str, Any] | None = None
 
 
 def tool_meta(obj: object) -> ToolMeta | None:
@@ -62,6 +63,7 @@ def tool(
     concurrency_safe: bool = True,
     requires_approval: bool | None = None,
     describe: Callable[..., CallDescription] | None = None,
+    parameters: dict[str, Any] | None = None,
 ) -> Callable[[F], F]: ...
 
 
@@ -77,6 +79,7 @@ def tool(
     concurrency_safe: bool = True,
     requires_approval: bool | None = None,
     describe: Callable[..., CallDescription] | None = None,
+    parameters: dict[str, Any] | None = None,
 ) -> Any:
     """Mark a function (sync or async) or a method as a tool; works bare and with arguments.
 
@@ -91,6 +94,9 @@ def tool(
         requires_approval: ``None`` means "needed unless ``is_read_only``".
         describe: ``describe(args) -> CallDescription`` (``describe(self, args)`` for a
             method): the human title and locations of a call.
+        parameters: The JSON schema of the arguments, given as is to the model instead
+            of the one built from the signature (arguments are still validated against
+            the signature's type hints). Shared: never mutate it.
 
     Returns:
         The function itself (with metadata attached), or a decorator.
@@ -104,6 +110,7 @@ def tool(
         concurrency_safe=concurrency_safe,
         requires_approval=requires_approval,
         describe=describe,
+        parameters=parameters,
     )
 
     def decorate(f: Callable[..., Any]) -> Callable[..., Any]:

@@ -16,9 +16,7 @@ import inspect
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from typing import Any
-
-from pydantic import BaseModel
+from typing import TYPE_CHECKING, Any
 
 from agentica.context import RunContext, is_run_context
 from agentica.events import ToolKind
@@ -35,7 +33,10 @@ from agentica.tools.call import (
     result_text,
 )
 from agentica.tools.decorator import ToolMeta, tool, tool_meta
-from agentica.tools.schema import parse_docstring, tool_shape, type_hints
+from agentica.tools.schema import ArgsModel, parse_docstring, tool_shape, type_hints
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +65,9 @@ class Function:
     """Called before each call (sync in a thread, or async); may raise ``ToolError``/``StopRun``."""
     post_hook: PostHook | None = None
     """Called after each call with its result."""
-    args_model: type[BaseModel] | None = field(default=None, repr=False)
+    arguments: ArgsModel | None = field(default=None, repr=False)
+    """The arguments read from the signature, which ``validate()`` checks (``None``: the
+    arguments are passed as they come); shared like ``parameters``."""
     positional_only: tuple[str, ...] = field(default=(), repr=False)
     """Names of the positional-only parameters (passed positionally by ``invoke()``)."""
     arg_fields: tuple[tuple[str, str], ...] = field(default=(), repr=False)
@@ -72,13 +75,19 @@ class Function:
     context_param: str | None = field(default=None, repr=False)
     """The parameter that receives the ``RunContext`` (hidden from the model)."""
 
+    @property
+    def args_model(self) -> type[BaseModel] | None:
+        """The pydantic model validating the arguments (built on first use: imports pydantic)."""
+        return self.arguments.model if self.arguments is not None else None
+
     @classmethod
     def from_callable(cls, fn: Callable[..., Any], **overrides: Any) -> Function:
         """Build a Function from a function, bound method or async function.
 
         Args:
             fn: The callable; its ``@tool`` metadata (if any) is used.
-            **overrides: Any ``tool()`` option or ``pre_hook``/``post_hook``.
+            **overrides: Any ``tool()`` option (``parameters`` included) or
+                ``pre_hook``/``post_hook``.
 
         Raises:
             UserError: The tool has no name, or a parameter's type hint cannot be resolved.
@@ -91,6 +100,7 @@ class Function:
             "is_read_only": meta.is_read_only, "is_destructive": meta.is_destructive,
             "concurrency_safe": meta.concurrency_safe,
             "requires_approval": meta.requires_approval, "describe": meta.describe,
+            "parameters": meta.parameters,
         }
         opts.update(overrides)
         target = fn.func if isinstance(fn, functools.partial) else fn
@@ -98,7 +108,9 @@ class Function:
         if not name or name == "<lambda>":
             raise UserError(f"cannot name the tool {fn!r}; pass name=... to tool() or Function")
         context = _context_param(fn, name)
-        shape = tool_shape(fn, name, skip=(context,) if context else ())
+        parameters = opts.pop("parameters")
+        skip = (context,) if context else ()
+        shape = tool_shape(fn, name, skip=skip, schema=parameters is None)
         description = opts.pop("description") or shape.summary or name
         args = shape.args
         requires = opts.pop("requires_approval")
@@ -108,11 +120,11 @@ class Function:
         return cls(
             name=name,
             description=description,
-            parameters=shape.parameters,
+            parameters=shape.parameters if parameters is None else parameters,
             entrypoint=fn,
             requires_approval=(not opts["is_read_only"]) if requires is None else requires,
             describe=describe,
-            args_model=args.model,
+            arguments=args,
             positional_only=args.positional,
             arg_fields=args.fields,
             context_param=context,
@@ -142,9 +154,9 @@ class Function:
         Raises:
             pydantic.ValidationError: When the arguments do not match the schema.
         """
-        if self.args_model is None:
+        if self.arguments is None:
             return [], dict(args)
-        values = self.args_model.model_validate(args)
+        values = self.arguments.model.model_validate(args)
         kwargs = {alias: getattr(values, attr) for attr, alias in self.arg_fields}
         positional = [kwargs.pop(n) for n in self.positional_only]
         return positional, kwargs

@@ -1,16 +1,20 @@
 """Schema building: a tool's JSON schema and argument model from its signature.
 
-``args_model()`` turns a function's parameters into a pydantic model (internal field
-names, the real parameter names as aliases, Google-style ``Args:`` descriptions from the
-docstring), which both gives the JSON schema the model sees and validates the model's
+``args_model()`` reads a function's parameters (type hints, defaults, Google-style
+``Args:`` descriptions from the docstring) into an ``ArgsModel``. Its pydantic model
+(internal field names, the real parameter names as aliases) validates the model's
 arguments: ``"3"`` becomes ``3`` for an ``int`` and ``"true"`` becomes ``True`` for a
-``bool``. A type hint that cannot be resolved is a ``UserError`` naming the tool and the
-parameter, not a silent ``Any``.
+``bool``. It is built on the first validation, not before: the JSON schema of simple
+parameter types is written without pydantic (``agentica.tools.fast_schema``), so building
+an agent does not import pydantic; other types get theirs from the model. A type hint
+that cannot be resolved is a ``UserError`` naming the tool and the parameter, not a
+silent ``Any``.
 
-``tool_shape()`` caches what a function's signature and docstring give (the model, the
-schema, the summary) per underlying function: every session binds the same tool methods
-to its own instance, and building a pydantic model per method per session cost most of
-a session's memory. The cache holds the function weakly, so it never keeps user code alive.
+``tool_shape()`` caches what a function's signature and docstring give (the arguments,
+the schema, the summary) per underlying function: every session binds the same tool
+methods to its own instance, and building a pydantic model per method per session cost
+most of a session's memory. The cache holds the function weakly, so it never keeps user
+code alive.
 """
 
 from __future__ import annotations
@@ -18,21 +22,24 @@ from __future__ import annotations
 import functools
 import inspect
 import re
+import threading
 import types
 import typing
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
-
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from typing import TYPE_CHECKING, Any
 
 from agentica.exceptions import UserError
+from agentica.tools.fast_schema import Param, arguments_schema
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 _SECTION = re.compile(r"^\s*(Args|Arguments|Parameters|Params|Returns|Yields|Raises|Example|"
                       r"Examples|Note|Notes|Attributes)\s*:\s*$")
 _ARG_LINE = re.compile(r"^(\*{0,2}\w+)\s*(\([^)]*\))?\s*:\s*(.*)$")
-_CONFIG = ConfigDict(extra="ignore", coerce_numbers_to_str=True, arbitrary_types_allowed=True)
+_BUILDING = threading.Lock()
 
 
 def parse_docstring(doc: str | None) -> tuple[str, dict[str, str]]:
@@ -64,29 +71,58 @@ def parse_docstring(doc: str | None) -> tuple[str, dict[str, str]]:
     return "\n".join(summary).strip(), args
 
 
-@dataclass(frozen=True, slots=True)
 class ArgsModel:
-    """A tool's argument model and how its fields map back onto the call.
+    """A tool's arguments, and the pydantic model that validates them (built on first use).
 
     Attributes:
-        model: The pydantic model (field ``f<i>`` for parameter ``i``, aliased to its name).
+        name: The tool's name (the model is ``<name>_arguments``).
+        params: The arguments the model sends, in parameter order.
         positional: Names of positional-only parameters, in order.
         fields: ``(field name, parameter name)`` pairs, in parameter order.
     """
 
-    model: type[BaseModel]
-    positional: tuple[str, ...]
-    fields: tuple[tuple[str, str], ...]
+    __slots__ = ("_model", "fields", "name", "params", "positional")
+
+    def __init__(self, name: str, params: tuple[Param, ...], positional: tuple[str, ...]) -> None:
+        self.name = name
+        self.params = params
+        self.positional = positional
+        self.fields = tuple((p.attr, p.name) for p in params)
+        self._model: type[BaseModel] | None = None
+
+    @property
+    def model(self) -> type[BaseModel]:
+        """The pydantic model (field ``f<i>`` for parameter ``i``, aliased to its name)."""
+        if self._model is None:
+            with _BUILDING:  # One model per ArgsModel, even when two threads ask at once.
+                if self._model is None:
+                    self._model = _create_model(self.name, self.params)
+        return self._model
 
     def schema(self) -> dict[str, Any]:
-        """The JSON schema of the arguments (without pydantic's titles)."""
-        schema = self.model.model_json_schema()
-        schema.pop("title", None)
-        for prop in schema.get("properties", {}).values():
-            if isinstance(prop, dict):
-                prop.pop("title", None)
-        schema.setdefault("properties", {})
-        return schema
+        """The JSON schema of the arguments as pydantic writes it (without its titles)."""
+        return _pydantic_schema(self.model)
+
+
+def _pydantic_schema(model: type[BaseModel]) -> dict[str, Any]:
+    schema = model.model_json_schema()
+    schema.pop("title", None)
+    for prop in schema.get("properties", {}).values():
+        if isinstance(prop, dict):
+            prop.pop("title", None)
+    schema.setdefault("properties", {})
+    return schema
+
+
+def _create_model(name: str, params: tuple[Param, ...]) -> type[BaseModel]:
+    from pydantic import ConfigDict, Field, create_model
+
+    config = ConfigDict(extra="ignore", coerce_numbers_to_str=True, arbitrary_types_allowed=True)
+    definitions: dict[str, Any] = {
+        p.attr: (p.annotation, Field(p.default, alias=p.name, description=p.description))
+        for p in params
+    }
+    return create_model(f"{name}_arguments", __config__=config, **definitions)
 
 
 def _unresolvable(tool: str, param: str, annotation: Any, error: Exception) -> UserError:
@@ -133,16 +169,15 @@ class _Holder:
 def args_model(
     fn: Callable[..., Any], name: str, docs: dict[str, str], skip: tuple[str, ...] = ()
 ) -> ArgsModel:
-    """A pydantic model of ``fn``'s parameters (``*args``/``**kwargs`` and ``skip`` are left out).
+    """The arguments of ``fn`` (``*args``/``**kwargs`` and ``skip`` are left out).
 
     Raises:
         UserError: A parameter's type hint cannot be resolved.
     """
     hints = type_hints(fn, name)
     sig = inspect.signature(fn)
-    definitions: dict[str, Any] = {}
+    params: list[Param] = []
     positional: list[str] = []
-    fields: list[tuple[str, str]] = []
     for i, p in enumerate(sig.parameters.values()):
         if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) or p.name in skip:
             continue
@@ -150,16 +185,10 @@ def args_model(
         if annotation is inspect.Parameter.empty:
             annotation = Any  # Unannotated: the model may send anything.
         default = ... if p.default is inspect.Parameter.empty else p.default
-        attr = f"f{i}"
-        definitions[attr] = (
-            annotation,
-            Field(default, alias=p.name, description=docs.get(p.name)),
-        )
-        fields.append((attr, p.name))
+        params.append(Param(f"f{i}", p.name, annotation, default, docs.get(p.name)))
         if p.kind is p.POSITIONAL_ONLY:
             positional.append(p.name)
-    model = create_model(f"{name}_arguments", __config__=_CONFIG, **definitions)
-    return ArgsModel(model, tuple(positional), tuple(fields))
+    return ArgsModel(name, tuple(params), tuple(positional))
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,11 +206,12 @@ class ToolShape:
     parameters: dict[str, Any]
 
 
-_ShapeKey = tuple[str, bool, tuple[str, ...]]
+_ShapeKey = tuple[str, bool, tuple[str, ...], bool]
 _SHAPES: weakref.WeakKeyDictionary[Callable[..., Any], dict[_ShapeKey, ToolShape]] = (
     weakref.WeakKeyDictionary()
 )
-"""Shapes by underlying function, then by (tool name, bound method or not, skipped params)."""
+"""Shapes by underlying function, then by (tool name, bound method or not, skipped params,
+schema built or not)."""
 
 
 def _cache_key(fn: Callable[..., Any]) -> tuple[Callable[..., Any], bool] | None:
@@ -201,19 +231,25 @@ def _cache_key(fn: Callable[..., Any]) -> tuple[Callable[..., Any], bool] | None
 
 
 def json_schema(args: ArgsModel, tool: str) -> dict[str, Any]:
-    """The arguments' JSON schema; a parameter type with none is a ``UserError`` naming it."""
+    """The arguments' JSON schema; a parameter type with none is a ``UserError`` naming it.
+
+    Simple types are written without pydantic; for the others pydantic builds the model.
+    """
+    fast = arguments_schema(args.params)
+    if fast is not None:
+        return fast
+    model = args.model  # Outside the try: an error building it is pydantic's, as always.
     try:
-        return args.schema()
+        return _pydantic_schema(model)
     except Exception as e:
-        for attr, param in args.fields:
-            annotation: Any = args.model.model_fields[attr].annotation
+        for p in args.params:
             try:
                 from pydantic import TypeAdapter
 
-                TypeAdapter(annotation).json_schema()
+                TypeAdapter(p.annotation).json_schema()
             except Exception:
                 raise UserError(
-                    f"tool {tool!r}: parameter {param!r} has type {annotation!r}, which has "
+                    f"tool {tool!r}: parameter {p.name!r} has type {p.annotation!r}, which has "
                     "no JSON schema, so a model cannot send it. Use JSON-friendly types "
                     "(str, int, list, dict, pydantic models, dataclasses, enums); to give "
                     "a tool an object of your own, pass it as deps and take a RunContext."
@@ -222,25 +258,28 @@ def json_schema(args: ArgsModel, tool: str) -> dict[str, Any]:
 
 
 def tool_shape(
-    fn: Callable[..., Any], name: str, skip: tuple[str, ...] = ()
+    fn: Callable[..., Any], name: str, skip: tuple[str, ...] = (), *, schema: bool = True
 ) -> ToolShape:
-    """The summary, argument model and schema of tool ``name`` calling ``fn`` (cached).
+    """The summary, arguments and schema of tool ``name`` calling ``fn`` (cached).
+
+    ``skip``: parameters left out (a ``RunContext``). ``schema=False``: the tool declares
+    its own schema; ``parameters`` is then empty.
 
     Raises:
         UserError: A parameter's type hint cannot be resolved, or its type has no JSON
-            schema. ``skip``: parameters left out (a ``RunContext``).
+            schema.
     """
     key = _cache_key(fn)
     if key is not None:
-        shape = _SHAPES.get(key[0], {}).get((name, key[1], skip))
+        shape = _SHAPES.get(key[0], {}).get((name, key[1], skip, schema))
         if shape is not None:
             return shape
     target = fn.func if isinstance(fn, functools.partial) else fn
     summary, arg_docs = parse_docstring(inspect.getdoc(target))
     args = args_model(fn, name, arg_docs, skip=skip)
-    shape = ToolShape(summary, args, json_schema(args, name))
+    shape = ToolShape(summary, args, json_schema(args, name) if schema else {})
     if key is not None:
-        _SHAPES.setdefault(key[0], {})[(name, key[1], skip)] = shape
+        _SHAPES.setdefault(key[0], {})[(name, key[1], skip, schema)] = shape
     return shape
 
 

@@ -4,60 +4,66 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
+from typing import TYPE_CHECKING, Any
 
 from agentica.events import PlanEntry, PlanUpdated
 from agentica.tools.base import current_call
 
-_STATUS_ALIASES = {
-    "todo": "pending",
-    "not_started": "pending",
-    "open": "pending",
-    "in-progress": "in_progress",
-    "in progress": "in_progress",
-    "inprogress": "in_progress",
-    "doing": "in_progress",
-    "active": "in_progress",
-    "done": "completed",
-    "complete": "completed",
-    "finished": "completed",
+if TYPE_CHECKING:
+    from agentica.tools.todo_item import TodoItem
+
+TODO_ITEM_SCHEMA: dict[str, Any] = {
+    "description": "One item of the todo list.",
+    "properties": {
+        "content": {
+            "description": "What to do, as a short imperative sentence.",
+            "title": "Content",
+            "type": "string",
+        },
+        "status": {
+            "default": "pending",
+            "description": "`pending`, `in_progress` (one item at a time) or `completed`.",
+            "enum": ["pending", "in_progress", "completed"],
+            "title": "Status",
+            "type": "string",
+        },
+        "priority": {
+            "default": "medium",
+            "description": "How important the item is (optional).",
+            "enum": ["high", "medium", "low"],
+            "title": "Priority",
+            "type": "string",
+        },
+    },
+    "required": ["content"],
+    "title": "TodoItem",
+    "type": "object",
 }
+"""``TodoItem``'s JSON schema as pydantic writes it, declared so the tools need no pydantic
+(``tests/agentica/test_fast_schema.py`` checks the two agree)."""
 
 
-class TodoItem(BaseModel):
-    """One item of the todo list."""
+def __getattr__(name: str) -> Any:
+    if name == "TodoItem":  # The pydantic model, imported when first asked for.
+        from agentica.tools.todo_item import TodoItem
 
-    # Descriptions as ``Field``s, not attribute docstrings: ``use_attribute_docstrings``
-    # reads and parses this file's source (~8 ms at every start).
-    model_config = ConfigDict(extra="ignore")
-
-    content: str = Field(description="What to do, as a short imperative sentence.")
-    status: Literal["pending", "in_progress", "completed"] = Field(
-        "pending", description="`pending`, `in_progress` (one item at a time) or `completed`."
-    )
-    priority: Literal["high", "medium", "low"] = Field(
-        "medium", description="How important the item is (optional)."
-    )
-
-    @field_validator("status", mode="before")
-    @classmethod
-    def _normalise_status(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            key = value.strip().lower()
-            return _STATUS_ALIASES.get(key, key)
-        return value
-
-
-_TODOS = TypeAdapter(list[TodoItem])
+        return TodoItem
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 async def write_todos(todos: Iterable[TodoItem | Mapping[str, Any]]) -> str:
-    """See ``WorkspaceTools.write_todos``."""
-    items = _TODOS.validate_python(
-        [t.model_dump() if isinstance(t, BaseModel) else t for t in todos]
-    )
+    """See ``WorkspaceTools.write_todos``.
+
+    Raises:
+        pydantic.ValidationError: An item is not a todo (its location starts ``todos.``).
+    """
+    from pydantic import BaseModel
+
+    from agentica.tools.todo_item import TodoList
+
+    items = TodoList.model_validate(
+        {"todos": [t.model_dump() if isinstance(t, BaseModel) else t for t in todos]}
+    ).todos
     entries = tuple(
         PlanEntry(content=t.content, status=t.status, priority=t.priority) for t in items
     )

@@ -99,7 +99,7 @@ def result_text(value: Any) -> str:
 def validation_error(error: BaseException) -> ValidationError | None:
     """``error`` if it is pydantic's ``ValidationError`` (without importing pydantic)."""
     pydantic_core = sys.modules.get("pydantic_core")  # Not imported: cannot be its error.
-    kind = getattr(pydantic_core, "ValidationError", None)
+    kind: type[ValidationError] | None = getattr(pydantic_core, "ValidationError", None)
     return error if kind is not None and isinstance(error, kind) else None
 
 

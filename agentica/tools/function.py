@@ -65,7 +65,7 @@ class Function:
     """Called before each call (sync in a thread, or async); may raise ``ToolError``/``StopRun``."""
     post_hook: PostHook | None = None
     """Called after each call with its result."""
-    arguments: ArgsModel | None = field(default=None, repr=False)
+    arg_spec: ArgsModel | None = field(default=None, repr=False)
     """The arguments read from the signature, which ``validate()`` checks (``None``: the
     arguments are passed as they come); shared like ``parameters``."""
     positional_only: tuple[str, ...] = field(default=(), repr=False)
@@ -78,7 +78,7 @@ class Function:
     @property
     def args_model(self) -> type[BaseModel] | None:
         """The pydantic model validating the arguments (built on first use: imports pydantic)."""
-        return self.arguments.model if self.arguments is not None else None
+        return self.arg_spec.model if self.arg_spec is not None else None
 
     @classmethod
     def from_callable(cls, fn: Callable[..., Any], **overrides: Any) -> Function:
@@ -124,7 +124,7 @@ class Function:
             entrypoint=fn,
             requires_approval=(not opts["is_read_only"]) if requires is None else requires,
             describe=describe,
-            arguments=args,
+            arg_spec=args,
             positional_only=args.positional,
             arg_fields=args.fields,
             context_param=context,
@@ -154,9 +154,9 @@ class Function:
         Raises:
             pydantic.ValidationError: When the arguments do not match the schema.
         """
-        if self.arguments is None:
+        if self.arg_spec is None:
             return [], dict(args)
-        values = self.arguments.model.model_validate(args)
+        values = self.arg_spec.model.model_validate(args)
         kwargs = {alias: getattr(values, attr) for attr, alias in self.arg_fields}
         positional = [kwargs.pop(n) for n in self.positional_only]
         return positional, kwargs

@@ -129,7 +129,7 @@ def test_a_real_signature_matches_pydantic() -> None:
     ids=lambda f: f.name,
 )
 def test_every_builtin_tool_schema_is_pydantics(function: Function) -> None:
-    assert function.arguments is not None
+    assert function.arg_spec is not None
     if function.name == "write_todos":  # Declared: it must be what pydantic wrote.
         async def write_todos(todos: list[TodoItem]) -> None: ...
 
@@ -138,7 +138,7 @@ def test_every_builtin_tool_schema_is_pydantics(function: Function) -> None:
         assert function.parameters is WRITE_TODOS_PARAMETERS
         assert json.dumps(function.parameters) == json.dumps(slow)
     else:
-        _same(function.parameters, function.arguments.schema())
+        _same(function.parameters, function.arg_spec.schema())
 
 
 class Colour(enum.Enum):

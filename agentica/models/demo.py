@@ -36,6 +36,9 @@ from agentica.models.base import (
 )
 
 _WORDS = re.compile(r"^\s+|\S+\s*")
+_CLAUSES = re.compile(r"^\s+|.+?(?:[,.:;!?]\s+|\Z)", re.S)
+"""Thinking streams a clause a delta, as providers send reasoning (in bigger chunks than
+the answer's text), so the first words of the answer come soon after the start."""
 _MORE = re.compile(r"^\[\D*(\d+) more")
 _EXIT = re.compile(r"^\[exit code (\d+)\]$")
 
@@ -151,7 +154,7 @@ class _CallIds:
 
 
 def _think(text: str) -> list[ModelDelta]:
-    return [ModelThinkingDelta(text=t) for t in _WORDS.findall(text)]
+    return [ModelThinkingDelta(text=t) for t in _CLAUSES.findall(text)]
 
 
 def _say(text: str) -> list[ModelDelta]:

@@ -124,3 +124,16 @@ async def test_demo_empty_results_count_zero():
     for _ in range(4):
         resp, _ = await turn(model, history, results=results)
     assert "listed 0 entries" in resp.content and "matched 0 Python files" in resp.content
+
+
+async def test_demo_thinks_a_clause_a_delta_and_answers_a_word_a_delta():
+    model = DemoModel(delay=0)
+    prompt = "Tidy src, then\nrun the tests!"
+    _, deltas = await turn(model, [Message.user(prompt)])
+    thoughts = [d.text for d in deltas if isinstance(d, ModelThinkingDelta)]
+    words = [d.text for d in deltas if isinstance(d, ModelTextDelta)]
+    assert thoughts[0] == "The user asked: "
+    assert "".join(thoughts).startswith('The user asked: "Tidy src, then run the tests!". ')
+    assert all(t.rstrip()[-1] in ",.:;!?" for t in thoughts[:-1])  # Whole clauses.
+    assert len(thoughts) < len("".join(thoughts).split()) / 2
+    assert words[:3] == ["Hi! ", "I'm ", "the "]

@@ -17,22 +17,21 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Sequence
-from typing import Any
-
-from pydantic import BaseModel, ConfigDict
+from typing import TYPE_CHECKING, Any
 
 from agentica.exceptions import InputGuardrailTripped, OutputGuardrailTripped, UserError
 from agentica.tools.call import call_maybe_async
 
+if TYPE_CHECKING:
+    from agentica.guardrail_verdict import GuardrailVerdict
 
-class GuardrailVerdict(BaseModel):
-    """What an agent guardrail answers (use it as the guardrail agent's ``response_model``)."""
 
-    model_config = ConfigDict(defer_build=True)  # Built on first use, not at import.
-    tripped: bool
-    """Whether the text must be refused."""
-    reason: str = ""
-    """Why, in one sentence the user can read."""
+def __getattr__(name: str) -> Any:
+    if name == "GuardrailVerdict":  # A pydantic model: imported when first asked for.
+        from agentica.guardrail_verdict import GuardrailVerdict
+
+        return GuardrailVerdict
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def guardrail_name(guard: Any) -> str:

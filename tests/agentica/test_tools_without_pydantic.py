@@ -91,10 +91,6 @@ def test_the_first_call_builds_its_model_and_coerces(report: dict[str, Any]) -> 
     assert report["models_after_a_call"] == ["add_arguments"]
 
 
-@pytest.mark.xfail(
-    reason="agentica.messages still imports pydantic (being converted to dataclasses on main)",
-    strict=False,
-)
 def test_building_the_agent_and_its_tool_specs_imports_no_pydantic(
     report: dict[str, Any],
 ) -> None:

@@ -261,4 +261,4 @@ def workspace_tools(workspace: Workspace | str | os.PathLike[str] | None = None)
     return WorkspaceTools(workspace).functions()
 
 
-__all__ = ["TodoItem", "WorkspaceTools", "workspace_tools"]
+__all__ = ["WRITE_TODOS_PARAMETERS", "TodoItem", "WorkspaceTools", "workspace_tools"]

@@ -87,3 +87,6 @@ def summary(entries: tuple[PlanEntry, ...]) -> str:
     head = f"Todo list updated: {len(entries)} {noun} ({', '.join(parts)})."
     rows = [f"{i}. [{e.status}] {e.content}" for i, e in enumerate(entries, 1)]
     return "\n".join([head, *rows])
+
+
+__all__ = ["TODO_ITEM_SCHEMA", "TodoItem", "summary", "write_todos"]

@@ -159,7 +159,8 @@ class Movie(TypedDict):
 
 
 class Opaque:
-    pass
+    def __repr__(self) -> str:  # (a stable test id: pytest-xdist workers compare them)
+        return "Opaque()"
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,8 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from agentica._records import record
+
 Loc = tuple[str | int, ...]
 Check = Callable[[Any, Loc], Any]
 REQUIRED: Any = object()
@@ -36,7 +38,7 @@ class Invalid(Exception):
         return ValidationError.from_exception_data(title, [detail])  # type: ignore[list-item]
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
+@record(kw_only=False)
 class Field:
     """One field of a message type: its check, and its default (or ``REQUIRED``)."""
 

@@ -14,10 +14,10 @@ project, read into the system prompt.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from agentica._records import record
 from agentica.compaction import estimate_tokens
 from agentica.messages import Message
 
@@ -30,7 +30,7 @@ MAX_INSTRUCTIONS = 32_000
 """Characters read from one instruction file at most."""
 
 
-@dataclass(frozen=True, slots=True)
+@record(kw_only=False)
 class Command:
     """One slash command as the editor lists it (``name`` without the slash)."""
 
@@ -60,7 +60,7 @@ KEEP_AFTER_COMPACT = 1
 """Turns kept verbatim by ``/compact`` (the latest exchange)."""
 
 
-@dataclass(frozen=True, slots=True)
+@record(kw_only=False)
 class CommandResult:
     """What a command answers: ``text`` to show, or a ``prompt`` to run as a turn."""
 

@@ -22,6 +22,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from agentica._records import record
 from agentica._run_state import RunState
 from agentica.messages import Message
 from agentica.models.base import Model
@@ -37,7 +38,7 @@ SUMMARISER_INSTRUCTIONS = (
 )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Compaction:
     """When and how a run compacts its conversation (``Agent(compaction=...)``).
 

@@ -35,9 +35,10 @@ text, and events without text content raise an ``AttributeError`` that says so.
 from __future__ import annotations
 
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Literal, TypeAlias, overload
 
+from agentica._records import record
 from agentica.usage import Usage
 
 ToolKind: TypeAlias = Literal[
@@ -58,7 +59,7 @@ PlanEntryPriority: TypeAlias = Literal["high", "medium", "low"]
 # --- Tool call content -------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Location:
     """A file a tool call touches (for the editor's "follow the agent")."""
 
@@ -68,7 +69,7 @@ class Location:
     """1-based line, when known."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class TextContent:
     """Plain text shown inside a tool call (output, an error message, a summary)."""
 
@@ -76,7 +77,7 @@ class TextContent:
     type: Literal["text"] = "text"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class DiffContent:
     """A file change made by a tool call: the whole old and new text of the file."""
 
@@ -89,7 +90,7 @@ class DiffContent:
     type: Literal["diff"] = "diff"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class TerminalContent:
     """A live terminal owned by the editor (ACP ``terminal/create``) embedded in a call."""
 
@@ -97,7 +98,7 @@ class TerminalContent:
     type: Literal["terminal"] = "terminal"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class ImageContent:
     """An image a tool call returned (e.g. a screenshot from an MCP tool)."""
 
@@ -111,7 +112,7 @@ ToolContent: TypeAlias = TextContent | DiffContent | TerminalContent | ImageCont
 """What a tool call shows the user besides its status."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class PlanEntry:
     """One step of the agent's plan (todo list)."""
 
@@ -135,7 +136,7 @@ def _no_content(self: Any, name: str) -> Any:
 # --- Events ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class TextDelta:
     """A piece of the assistant's visible answer."""
 
@@ -154,7 +155,7 @@ class TextDelta:
         return self.text
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class ThinkingDelta:
     """A piece of the model's reasoning (``reasoning_content`` and the like)."""
 
@@ -169,7 +170,7 @@ class ThinkingDelta:
     __getattr__ = _no_content
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class ToolCallStarted:
     """The model asked for a tool call; it has not run yet (status ``pending``)."""
 
@@ -191,7 +192,7 @@ class ToolCallStarted:
     __getattr__ = _no_content
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class ToolCallProgress:
     """A running tool call changed: it started running, or has live content to show.
 
@@ -210,7 +211,7 @@ class ToolCallProgress:
     """The ``Workflow`` step it belongs to (set on a workflow's stream)."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class ToolCallFinished:
     """A tool call ended. Every ``ToolCallStarted`` is followed by exactly one of these."""
 
@@ -233,7 +234,7 @@ class ToolCallFinished:
     """The ``Workflow`` step it belongs to (set on a workflow's stream)."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class PlanUpdated:
     """The agent's plan changed; carries the complete plan."""
 
@@ -247,7 +248,7 @@ class PlanUpdated:
     __getattr__ = _no_content
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class UsageUpdated:
     """Token usage after a model call."""
 
@@ -266,7 +267,7 @@ class UsageUpdated:
     __getattr__ = _no_content
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class ModelFallback:
     """The model failed before answering; the next of its fallbacks answers the same request.
 
@@ -290,7 +291,7 @@ class ModelFallback:
     __getattr__ = _no_content
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class RunFinished:
     """The run ended. The last event of every run that did not raise.
 

@@ -10,9 +10,9 @@ import json
 import re
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any, TypeAlias
 
+from agentica._records import record
 from agentica.events import ImageContent, TextContent
 from agentica.exceptions import ToolError
 from agentica.tools.base import ToolResult
@@ -21,7 +21,7 @@ _NAME_OK = re.compile(r"[^a-zA-Z0-9_-]")
 _MAX_NAME = 64
 
 
-@dataclass(frozen=True, slots=True)
+@record(kw_only=False)
 class MCPServerStdio:
     """An MCP server run as a local process speaking over its stdin/stdout."""
 
@@ -33,7 +33,7 @@ class MCPServerStdio:
     cwd: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record(kw_only=False)
 class MCPServerHTTP:
     """An MCP server over streamable HTTP."""
 
@@ -42,7 +42,7 @@ class MCPServerHTTP:
     headers: dict[str, str] | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record(kw_only=False)
 class MCPServerSSE:
     """An MCP server over HTTP with server-sent events (the older transport)."""
 

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import Any, ClassVar, Literal, TypeAlias
 
 from agentica import _message_codec as codec
 from agentica._message_codec import REQUIRED, Field, json_default
+from agentica._records import record
 
 Role: TypeAlias = Literal["system", "user", "assistant", "tool"]
 
@@ -68,7 +69,7 @@ class _Model:
         return cls.model_validate(_loads(data, cls.__name__))
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class TextPart(_Model):
     """Text inside a multi-part user message."""
 
@@ -79,7 +80,7 @@ class TextPart(_Model):
         codec.post_init(self)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class ImagePart(_Model):
     """An image inside a user message (base64 data or a URL)."""
 
@@ -97,7 +98,7 @@ ContentPart: TypeAlias = TextPart | ImagePart
 """A part of a multi-part message; its ``type`` (``"text"`` or ``"image"``) tells which."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class ToolCall(_Model):
     """A tool call the model asked for, with its arguments as the raw JSON text."""
 
@@ -109,7 +110,7 @@ class ToolCall(_Model):
         codec.post_init(self)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Message(_Model):
     """One message of a conversation."""
 

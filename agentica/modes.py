@@ -34,10 +34,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from agentica._records import record
 from agentica.exceptions import ToolError
 from agentica.tools.base import ApprovalDecision, ApprovalRequest
 
@@ -47,7 +47,7 @@ READ_ONLY = "read_only"
 FULL_ACCESS = "full_access"
 
 
-@dataclass(frozen=True, slots=True)
+@record(kw_only=False)
 class Mode:
     """One permission mode as the user sees it."""
 

@@ -33,9 +33,9 @@ import logging
 import os
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
+from agentica._records import record
 from agentica.exceptions import ToolError
 from agentica.tools.base import CallDescription
 from agentica.tools.decorator import tool
@@ -55,7 +55,7 @@ MAX_SKILLS = 100
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
-@dataclass(frozen=True, slots=True)
+@record(kw_only=False)
 class Skill:
     """One skill.
 

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, cast
 import anyio
 
 from agentica._chunks import split_words
+from agentica._records import record
 from agentica.events import Usage
 from agentica.messages import Message, ToolCall
 from agentica.models.base import (
@@ -143,7 +144,7 @@ def to_step(item: Any) -> Step:
     raise TypeError(f"cannot turn {item!r} into a scripted model step")
 
 
-@dataclass(frozen=True, slots=True)
+@record(kw_only=False)
 class RecordedCall:
     """One call a test model received."""
 

@@ -34,11 +34,12 @@ from typing import Any
 import anyio
 
 from agentica._chunks import split_words
+from agentica._records import record
 
 Event = tuple[str, dict[str, Any]]
 
 
-@dataclass(frozen=True, slots=True)
+@record(kw_only=False)
 class ErrorReply:
     """An HTTP error with Anthropic's JSON error body."""
 

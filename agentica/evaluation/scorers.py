@@ -11,15 +11,15 @@ from __future__ import annotations
 import inspect
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
+from agentica._records import record
 from agentica.evaluation.case import Case
 
 __all__ = ["Contains", "Exact", "FunctionScorer", "Regex", "Score", "Scorer", "as_scorer"]
 
 
-@dataclass(frozen=True, slots=True)
+@record(kw_only=False)
 class Score:
     """A scorer's verdict.
 

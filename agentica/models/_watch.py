@@ -22,11 +22,11 @@ from __future__ import annotations
 import logging
 from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import anyio
 
+from agentica._records import record
 from agentica.hosting import host_task
 
 logger = logging.getLogger(__name__)
@@ -40,7 +40,7 @@ _READ_AHEAD = 16
 """Items the reader may buffer before it waits for the caller (the response stays lazy)."""
 
 
-@dataclass(frozen=True, slots=True)
+@record(kw_only=False)
 class Waiting:
     """No item for ``seconds`` (``first``: none at all yet)."""
 

@@ -17,13 +17,14 @@ from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeAlias
 
+from agentica._records import record
 from agentica.events import Usage
 from agentica.messages import Message, ToolCall
 
 FinishReason: TypeAlias = Literal["stop", "tool_calls", "length", "content_filter"]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class ToolSpec:
     """A tool as a model sees it: name, description and JSON schema of its arguments."""
 
@@ -32,19 +33,19 @@ class ToolSpec:
     parameters: dict[str, Any]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class ModelTextDelta:
     text: str
     type: Literal["text"] = "text"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class ModelThinkingDelta:
     text: str
     type: Literal["thinking"] = "thinking"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class ModelStatus:
     """A note for the user on the call itself ("waiting for the model..."), not reply text.
 
@@ -55,7 +56,7 @@ class ModelStatus:
     type: Literal["status"] = "status"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class ModelToolCall:
     """One complete tool call (arguments assembled)."""
 
@@ -63,13 +64,13 @@ class ModelToolCall:
     type: Literal["tool_call"] = "tool_call"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class ModelUsage:
     usage: Usage
     type: Literal["usage"] = "usage"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class ModelSwitched:
     """A model with fallbacks moves on to the next one (``agentica.models.fallback``)."""
 
@@ -79,7 +80,7 @@ class ModelSwitched:
     type: Literal["fallback"] = "fallback"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class ModelFinish:
     """The last delta of a reply."""
 

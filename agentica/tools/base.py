@@ -16,6 +16,7 @@ from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeAlias
 
+from agentica._records import record
 from agentica.events import (
     ImageContent,
     Location,
@@ -26,7 +27,7 @@ from agentica.events import (
 )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class ToolResult:
     """A tool's result with user-facing extras.
 
@@ -47,7 +48,7 @@ class ToolResult:
     images: tuple[ImageContent, ...] = ()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class CallDescription:
     """How a call is shown before it runs: a human title and the files it touches."""
 
@@ -124,7 +125,7 @@ ApprovalDecision: TypeAlias = Literal["allow", "deny", "cancel"]
 """``deny`` reports a rejection to the model; ``cancel`` ends the run as cancelled."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class ApprovalRequest:
     """A tool call that needs the user's approval before it runs."""
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any, TypeVar, overload
 
+from agentica._records import record
 from agentica.events import ToolKind
 from agentica.exceptions import UserError
 from agentica.tools.base import CallDescription
@@ -23,7 +24,7 @@ TOOL_META = "__agentica_tool__"
 """The attribute ``@tool`` stores its ``ToolMeta`` in."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class ToolMeta:
     """The options given to ``@tool`` (``None``: derive from the function)."""
 

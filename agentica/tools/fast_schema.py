@@ -24,8 +24,9 @@ import math
 import types
 import typing
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any, Literal
+
+from agentica._records import record
 
 _NULL = {"type": "null"}
 _SCALARS: dict[type, str] = {str: "string", int: "integer", float: "number", bool: "boolean"}
@@ -37,7 +38,7 @@ _UNSORTED_PARENTS = ("properties", "default")
 """pydantic sorts a schema's keys, except those of a dict under one of these keys."""
 
 
-@dataclass(frozen=True, slots=True)
+@record(kw_only=False)
 class Param:
     """One argument the model sends.
 

@@ -27,9 +27,9 @@ import types
 import typing
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from agentica._records import record
 from agentica.exceptions import UserError
 from agentica.tools.fast_schema import Param, arguments_schema
 
@@ -191,7 +191,7 @@ def args_model(
     return ArgsModel(name, tuple(params), tuple(positional))
 
 
-@dataclass(frozen=True, slots=True)
+@record(kw_only=False)
 class ToolShape:
     """What a tool function's signature and docstring give; shared by every bound copy.
 

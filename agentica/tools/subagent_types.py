@@ -20,8 +20,9 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
+
+from agentica._records import record
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +33,7 @@ REPORT = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@record(kw_only=False)
 class SubagentType:
     """A kind of sub-agent: which of the parent's tools it gets, and its instructions.
 

@@ -16,9 +16,9 @@ from __future__ import annotations
 import io
 import math
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
 from pathlib import Path
 
+from agentica._records import record
 from agentica.exceptions import ToolError
 
 
@@ -30,7 +30,7 @@ class WorkspaceFileNotFound(ToolError):
     """The file or directory does not exist."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class DirEntry:
     """One entry of a directory listing."""
 
@@ -41,7 +41,7 @@ class DirEntry:
     """For a FIFO, socket or device: what it is (``a FIFO (named pipe)``, …)."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class GrepMatch:
     """One matching line."""
 
@@ -52,7 +52,7 @@ class GrepMatch:
     text: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class TextWindow:
     """A window of a file's lines (``Workspace.read_window``), bounded in bytes."""
 
@@ -66,7 +66,7 @@ class TextWindow:
     """The file's number of lines, when the window starts past its end."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class CommandResult:
     """How a shell command ended."""
 

@@ -2,9 +2,14 @@
 
 Target: <= 150 ms, wall time from spawning the command to reading the first byte of the
 answer (nothing subtracted: interpreter start, imports, settings, the demo's scripted
-thinking and its pacing all count). Also reported: the bare interpreter's start
-(``python -c pass``) and the whole run to exit.
-Run: python benchmarks/bench_cli.py [--runs N]
+thinking and its pacing all count), for agentica as users install it: the wheel, built
+from this checkout and installed alone into a fresh venv (the dependencies come from
+this environment through a ``.pth`` file; nothing is downloaded).
+
+Also reported, without a target: the same command from this checkout's own install
+(``pip install -e .``, whose import hook and any ``.pth`` files of the environment run
+at every start: compare the two bare interpreters), and the whole run to exit.
+Run: python benchmarks/bench_cli.py [--runs N] [--no-wheel]
 """
 
 from __future__ import annotations
@@ -22,6 +27,43 @@ from pathlib import Path
 from report import Figure, record, table
 
 TARGET_MS = 150.0
+
+
+ROOT = Path(__file__).resolve().parents[1]
+JUNK = ("__pycache__", "*.pyc", ".pytest_cache", ".ruff_cache", "build", "dist", "*.egg-info",
+        ".git", ".venv")
+
+
+def wheel_venv(work: str) -> Path:
+    """A venv holding agentica's wheel (built now from a copy of the checkout); its bin dir."""
+    import compileall
+    import site
+    import venv
+
+    src, dist, target = Path(work, "src"), Path(work, "dist"), Path(work, "venv")
+    shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(*JUNK))
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+                    "--no-index", "-q", "-w", str(dist), str(src)],
+                   check=True, capture_output=True, timeout=300)
+    venv.EnvBuilder(with_pip=False).create(target)
+    bindir = target / ("Scripts" if os.name == "nt" else "bin")
+    python = bindir / ("python.exe" if os.name == "nt" else "python")
+    where = "import sysconfig; print(sysconfig.get_path('purelib'))"
+    purelib = subprocess.run([str(python), "-c", where],
+                             check=True, capture_output=True, text=True).stdout.strip()
+    outer = [d for d in dict.fromkeys([*sys.path, *site.getsitepackages()])
+             if Path(d).name in ("site-packages", "dist-packages") and os.path.isdir(d)]
+    Path(purelib, "outer-deps.pth").write_text("\n".join(outer) + "\n")
+    (wheel,) = dist.glob("agentica-*.whl")
+    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "-q",
+                    "--no-deps", "--no-index", str(wheel)],
+                   check=True, capture_output=True, timeout=300)
+    compileall.compile_dir(Path(purelib, "agentica"), quiet=1)  # As pip does by default.
+    return bindir
+
+
+FLOOR = "import anyio\nasync def main(): print(1)\nanyio.run(main)"
+"""The floor of any anyio program (asyncio and anyio imported, a loop run): its first line."""
 
 
 def command() -> list[str]:
@@ -56,6 +98,7 @@ def first_byte(argv: list[str], env: dict[str, str], cwd: str) -> tuple[float, f
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=9)
+    parser.add_argument("--no-wheel", action="store_true", help="only this checkout's install")
     args = parser.parse_args()
     work = tempfile.mkdtemp(prefix="bench-cli-")
     try:
@@ -65,21 +108,33 @@ def main() -> None:
             "AGENTICA_CONFIG": os.path.join(work, "none.toml"),
         }
         env.pop("AGENTICA_MODEL", None)
-        bare = statistics.median(
-            first_byte([sys.executable, "-c", "print(1)"], env, work)[0] for _ in range(args.runs)
-        )
-        argv = [*command(), "run", "--model", "demo", "hello"]
-        first_byte(argv, env, work)  # Warm the file cache.
-        runs = [first_byte(argv, env, work) for _ in range(args.runs)]
+        env.pop("PYTHONPATH", None)
+        setups = [("checkout", Path(sys.executable), command())]
+        if not args.no_wheel:
+            bindir = wheel_venv(os.path.join(work, "wheel"))
+            setups.insert(0, ("wheel", bindir / "python", [str(bindir / "agentica")]))
+        results = {}
+        for name, python, argv in setups:
+            argv = [*argv, "run", "--model", "demo", "hello"]
+            first_byte(argv, env, work)  # Warm the file cache.
+            bare, floor, runs = [], [], []
+            for _ in range(args.runs):  # Interleaved, so all three see the same machine.
+                bare.append(first_byte([str(python), "-c", "print(1)"], env, work)[0])
+                floor.append(first_byte([str(python), "-c", FLOOR], env, work)[0])
+                runs.append(first_byte(argv, env, work))
+            results[name] = (statistics.median(bare), statistics.median(floor), runs)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    first = statistics.median(r[0] for r in runs)
-    whole = statistics.median(r[1] for r in runs)
-    figures = [
-        Figure("agentica run (demo): first text on stdout", first, "ms", target=TARGET_MS,
-               note=f"bare interpreter {bare:.1f} ms; median of {args.runs}"),
-        Figure("agentica run (demo): whole run to exit", whole, "ms"),
-    ]
+    figures = []
+    for name, (bare, floor, runs) in results.items():
+        first = statistics.median(r[0] for r in runs)
+        label = "installed wheel" if name == "wheel" else "checkout, pip install -e"
+        figures.append(Figure(f"agentica run (demo, {label}): first text on stdout", first, "ms",
+                              target=TARGET_MS if name == next(iter(results)) else None,
+                              note=f"bare interpreter {bare:.1f} ms, an empty anyio program "
+                                   f"{floor:.1f} ms; median of {args.runs}"))
+    whole = statistics.median(r[1] for r in next(iter(results.values()))[2])
+    figures.append(Figure("agentica run (demo): whole run to exit", whole, "ms"))
     print(table(figures))
     record(figures)
 

@@ -16,7 +16,6 @@ import io
 import os
 import stat
 import threading
-import uuid
 from collections.abc import Callable
 from io import BufferedReader
 from itertools import islice
@@ -232,7 +231,7 @@ def atomic_write(target: Path, shown: str, content: str) -> None:
         mode: int | None = stat.S_IMODE(info.st_mode)
     except FileNotFoundError:
         mode = None
-    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:12]}.tmp")
+    tmp = target.with_name(f".{target.name}.{os.urandom(6).hex()}.tmp")
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666 if mode is None else mode)
         with os.fdopen(fd, "wb") as handle:

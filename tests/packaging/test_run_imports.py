@@ -52,3 +52,40 @@ def test_importing_agent_and_deep_agent_builds_no_pydantic_validator() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
     )
     assert done.stdout.split() == ["False", "False"]
+
+
+# At the first byte of the answer, which of the modules ``agentica run`` has no need of
+# before it answers were loaded (pydantic: tool arguments are validated with it, on the
+# first call; uuid: ids come from os.urandom).
+FIRST_TEXT = """
+import io, json, sys
+from agentica.cli import main
+
+class Out(io.StringIO):
+    seen = None
+    def write(self, text):
+        if self.seen is None:
+            self.seen = sorted({m.split(".")[0] for m in sys.modules} & {"pydantic", "uuid"})
+        return super().write(text)
+
+out = Out()
+sys.stdout = out
+code = main(["run", "--model", "demo", "hello"])
+sys.stdout = sys.__stdout__
+print(json.dumps({"code": code, "seen": out.seen, "text": out.getvalue()[:40]}))
+"""
+
+
+def test_run_prints_its_first_words_before_loading_pydantic(tmp_path: Path) -> None:
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "AGENTICA_HOME": str(tmp_path / "home"),
+        "AGENTICA_CONFIG": str(tmp_path / "none.toml"),
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", FIRST_TEXT], capture_output=True, text=True, check=True,
+        timeout=60, cwd=tmp_path, env=env,
+    )  # fmt: skip
+    result = json.loads(done.stdout.splitlines()[-1])
+    assert result["code"] == 0 and result["text"].startswith("Hi!")
+    assert result["seen"] == []

@@ -54,7 +54,7 @@ HOW_TO_SWITCH = (
 
 
 DEFAULT_DELAY = 0.002
-"""Seconds before each streamed delta of the demo (a few hundred deltas a prompt)."""
+"""Seconds between streamed deltas of the demo (a few hundred deltas a prompt)."""
 
 
 def _todos(*statuses: str) -> dict[str, Any]:
@@ -68,7 +68,7 @@ class DemoModel(Model):
     the demo shows streaming and there is time to press Stop.
 
     Args:
-        delay: Seconds to sleep before each streamed delta (0: as fast as possible).
+        delay: Seconds to sleep between streamed deltas (0: as fast as possible).
     """
 
     def __init__(self, *, delay: float = DEFAULT_DELAY) -> None:
@@ -82,8 +82,8 @@ class DemoModel(Model):
     ) -> AsyncIterator[ModelDelta]:
         """Play the script step that fits the conversation so far."""
         deltas = self.plan_reply(messages, tools)
-        for delta in deltas:
-            if self.delay:
+        for i, delta in enumerate(deltas):
+            if self.delay and i:  # The first delta comes at once: no network to wait for.
                 await anyio.sleep(self.delay)
             yield delta
 

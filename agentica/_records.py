@@ -1,20 +1,20 @@
-"""``@record``: a frozen, slotted dataclass that costs almost nothing to define.
+"""``@record``: a dataclass that costs almost nothing to define.
 
-``@dataclass(frozen=True, slots=True)`` compiles six methods from source text (``exec``)
-for every class, about half a millisecond each class; agentica defines some fifty of
-them (events, model deltas, tool calls, messages), which was a fifth of the time
-``agentica run`` takes to print its first words. A ``record`` is the same dataclass
-(``dataclasses.fields``, ``asdict``, ``replace``, ``is_dataclass``, pickling and copying
-all work, and type checkers see a frozen dataclass), but its ``__repr__``, ``__eq__``,
+``@dataclass(frozen=True, slots=True)`` compiles up to six methods from source text
+(``exec``) for every class, about half a millisecond a class; agentica defines some
+seventy (events, model deltas, tool calls, messages, run state), which was a fifth of
+the time ``agentica run`` takes to print its first words. A ``record`` is the same
+dataclass (``dataclasses.fields``, ``asdict``, ``replace``, ``is_dataclass``, pickling and
+copying all work, and type checkers see a dataclass), but its ``__repr__``, ``__eq__``,
 ``__hash__`` and frozen ``__setattr__`` are shared functions, and its ``__init__`` is
 compiled on the first construction (the same code ``dataclass`` would write), so classes
 a process never builds cost nothing.
 
-Supported: fields with defaults or ``field(default_factory=...)``, ``field(init=False,
-repr=False, compare=False)``, ``__post_init__``, keyword-only (the default) or
-positional fields, and a record built on another record. Not supported (use
-``dataclass``): ``InitVar``, ordering, and subclasses that are not records themselves
-but add fields.
+Defaults: frozen, slotted, keyword-only, compared by field; ``frozen=``, ``slots=``,
+``kw_only=`` and ``eq=`` mean what they mean to ``dataclass``. Supported: fields with
+defaults or ``field(default_factory=...)``, ``field(init=False, repr=False,
+compare=False)``, ``__post_init__``, ``Generic`` classes and records built on dataclasses.
+Not supported (use ``dataclass``): ``InitVar``, ``order=True``, ``unsafe_hash=True``.
 """
 
 from __future__ import annotations
@@ -35,45 +35,59 @@ def record(cls: type[T], /) -> type[T]: ...
 
 
 @overload
-def record(*, kw_only: bool = True) -> Callable[[type[T]], type[T]]: ...
+def record(
+    *, kw_only: bool = True, frozen: bool = True, slots: bool = True, eq: bool = True
+) -> Callable[[type[T]], type[T]]: ...
 
 
 @dataclass_transform(
     frozen_default=True, kw_only_default=True, field_specifiers=(dataclasses.field,)
 )
-def record(cls: type[T] | None = None, /, *, kw_only: bool = True) -> Any:
-    """Make ``cls`` a frozen, slotted dataclass (keyword-only fields unless ``kw_only=False``)."""
+def record(
+    cls: type[T] | None = None,
+    /,
+    *,
+    kw_only: bool = True,
+    frozen: bool = True,
+    slots: bool = True,
+    eq: bool = True,
+) -> Any:
+    """Make ``cls`` a dataclass: frozen, slotted, keyword-only, compared by its fields,
+    unless told otherwise (the options mean what they mean to ``dataclass``)."""
 
     def wrap(cls: type[T]) -> type[T]:
-        return _make(cls, kw_only)
+        return _make(cls, kw_only=kw_only, frozen=frozen, slots=slots, eq=eq)
 
     return wrap if cls is None else wrap(cls)
 
 
-def _make(cls: type[T], kw_only: bool) -> type[T]:
+def _make(cls: type[T], *, kw_only: bool, frozen: bool, slots: bool, eq: bool) -> type[T]:
     # ``init``, ``repr`` and ``eq`` off: dataclass then compiles nothing, it only collects
-    # the fields and rebuilds the class with ``__slots__``. (On a record base it must say
-    # frozen, as the base does, and then compiles a ``__setattr__``, replaced below.)
-    on_record = any(dataclasses.is_dataclass(base) for base in cls.__mro__[1:])
+    # the fields (and rebuilds the class with ``__slots__``). On a frozen base it must say
+    # frozen, as the base does, and then compiles a ``__setattr__``, replaced below.
+    on_frozen = any(
+        dataclasses.is_dataclass(base) and base.__dataclass_params__.frozen  # type: ignore[attr-defined]
+        for base in cls.__mro__[1:]
+    )
     new: Any = dataclasses.dataclass(cls, init=False, repr=False, eq=False, kw_only=kw_only,
-                                     slots=True, frozen=on_record)
+                                     slots=slots, frozen=frozen and on_frozen)
     fields = dataclasses.fields(new)
     _check_order(new, fields)
-    shown = tuple(f.name for f in fields if f.repr)
-    compared = tuple(f.name for f in fields if f.compare)
-    hashed = tuple(f.name for f in fields if (f.compare if f.hash is None else f.hash))
-    new.__init__ = _lazy_init(new)
-    new.__repr__ = _repr(shown)
-    new.__eq__ = _eq(_getter(compared))
-    new.__hash__ = _hash(_getter(hashed))
-    new.__setattr__ = _frozen_setattr
-    new.__delattr__ = _frozen_delattr
-    new.__getstate__ = _getstate
-    new.__setstate__ = _setstate
-    params = new.__dataclass_params__  # Say what it is: frozen, with init, repr and eq.
-    names = type(params).__slots__
-    values = {n: getattr(params, n) for n in names}
-    values.update(init=True, repr=True, eq=True, frozen=True)
+    new.__init__ = _lazy_init(new, frozen)
+    new.__repr__ = _repr(tuple(f.name for f in fields if f.repr))
+    if eq:
+        new.__eq__ = _eq(_getter(tuple(f.name for f in fields if f.compare)))
+        hashed = tuple(f.name for f in fields if (f.compare if f.hash is None else f.hash))
+        new.__hash__ = _hash(_getter(hashed)) if frozen else None
+    if frozen:
+        new.__setattr__ = _frozen_setattr
+        new.__delattr__ = _frozen_delattr
+        if slots:  # (What dataclass adds to frozen slotted classes, for pickle and copy.)
+            new.__getstate__ = _getstate
+            new.__setstate__ = _setstate
+    params = new.__dataclass_params__  # Say what it is: init, repr, eq and frozen as asked.
+    values = {n: getattr(params, n) for n in type(params).__slots__}
+    values.update(init=True, repr=True, eq=eq, frozen=frozen)
     new.__dataclass_params__ = type(params)(**values)
     return new
 
@@ -97,9 +111,9 @@ def _has_default(f: dataclasses.Field[Any]) -> bool:
     return f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING
 
 
-def _lazy_init(cls: Any) -> Callable[..., None]:
+def _lazy_init(cls: Any, frozen: bool) -> Callable[..., None]:
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-        init = _compile_init(cls)
+        init = _compile_init(cls, frozen)
         cls.__init__ = init
         init(self, *args, **kwargs)
 
@@ -107,9 +121,9 @@ def _lazy_init(cls: Any) -> Callable[..., None]:
     return __init__
 
 
-def _compile_init(cls: Any) -> Callable[..., None]:
-    """The ``__init__`` that ``dataclass`` would write for ``cls`` (frozen: ``object``'s
-    ``__setattr__``), compiled now."""
+def _compile_init(cls: Any, frozen: bool) -> Callable[..., None]:
+    """The ``__init__`` that ``dataclass`` would write for ``cls`` (frozen: through
+    ``object.__setattr__``; else plain assignments), compiled now."""
     env: dict[str, Any] = {"__set": object.__setattr__, "__FACTORY": _HAS_FACTORY}
     positional: list[str] = []
     keyword: list[str] = []
@@ -132,7 +146,8 @@ def _compile_init(cls: Any) -> Callable[..., None]:
             (keyword if f.kw_only else positional).append(param)
         elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
             continue  # No value: left unset, as dataclass does.
-        body.append(f"    __set(self, {f.name!r}, {value})")
+        body.append(f"    __set(self, {f.name!r}, {value})" if frozen
+                    else f"    self.{f.name} = {value}")
     if hasattr(cls, "__post_init__"):
         body.append("    self.__post_init__()")
     params = ", ".join(["self", *positional, *(["*", *keyword] if keyword else [])])

@@ -13,12 +13,13 @@ import logging
 import threading
 from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
 import anyio
 import anyio.lowlevel
 
+from agentica._records import record
 from agentica.context import RunContext
 from agentica.events import RunEvent, RunFinished, StopReason, ToolCallFinished, Usage
 from agentica.messages import Message, ToolCall
@@ -43,7 +44,7 @@ class RunCancelled(Exception):
     """The run was cancelled cooperatively (flag or tool-phase scope)."""
 
 
-@dataclass(kw_only=True)
+@record(frozen=False, slots=False)
 class Limits:
     """A run's budgets (see ``RunConfig``); ``None`` means no limit."""
 
@@ -81,7 +82,7 @@ class Limits:
         return None
 
 
-@dataclass(kw_only=True, eq=False)
+@record(frozen=False, slots=False, eq=False)
 class RunState:
     """Everything one run needs and accumulates. Owned by one task at a time."""
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from agentica._records import record
 from agentica._run_state import RunState
@@ -57,7 +57,7 @@ class Compaction:
     context_window: int | None = None
 
 
-@dataclass(slots=True)
+@record(frozen=False, kw_only=False)
 class Compacted:
     """The result of ``compact()``."""
 

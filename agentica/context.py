@@ -15,14 +15,16 @@ engine::
     agent = Agent(model=..., tools=[lookup], deps_type=Deps)
     await agent.run("who is 42?", deps=Deps(db))
 
-This module imports nothing but ``agentica.events``, so every layer may use it.
+This module imports nothing but ``agentica.events`` (and ``agentica._records``), so every
+layer may use it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any, Generic
 
+from agentica._records import record
 from agentica.events import Usage
 
 if TYPE_CHECKING:
@@ -35,7 +37,7 @@ else:
     DepsT = TypeVar("DepsT")
 
 
-@dataclass(kw_only=True, eq=False)
+@record(frozen=False, slots=False, eq=False)
 class RunContext(Generic[DepsT]):
     """The run a tool call belongs to.
 

@@ -29,12 +29,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
 import anyio
 import anyio.to_thread
 
+from agentica._records import record
 from agentica.exceptions import ToolError, UserError
 from agentica.mcp_servers import (
     MCPServer,
@@ -68,7 +69,7 @@ def mcp_available() -> bool:
     return find_spec("mcp") is not None
 
 
-@dataclass(eq=False)
+@record(frozen=False, slots=False, kw_only=False, eq=False)
 class _Server:
     """One server's live state (owned by its task in ``MCPTools``)."""
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any, Generic, TypeAlias
 
+from agentica._records import record
 from agentica.events import RunEvent, StopReason, Usage
 from agentica.exceptions import UserError
 from agentica.messages import ContentPart, Message
@@ -35,7 +36,7 @@ Prompt: TypeAlias = str | list[ContentPart] | Message
 """A prompt: a string, a list of content parts (``TextPart``/``ImagePart``) or a ``Message``."""
 
 
-@dataclass(kw_only=True)
+@record(frozen=False, slots=False)
 class RunConfig:
     """Per-run overrides of the agent's settings (``None`` keeps the agent's value), and
     the run's budgets.
@@ -68,7 +69,7 @@ class RunConfig:
     so a subagent's calls have ids unique in its parent's stream."""
 
 
-@dataclass(kw_only=True)
+@record(frozen=False, slots=False)
 class RunResponse(Generic[OutputT]):
     """The result of a run.
 

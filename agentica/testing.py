@@ -25,7 +25,6 @@ import inspect
 import itertools
 import json
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 import anyio
@@ -107,7 +106,7 @@ def response_deltas(response: ModelResponse, *, chunked: bool = True) -> list[Mo
     return out
 
 
-@dataclass(slots=True, kw_only=True)
+@record(frozen=False)
 class Step:
     """One scripted model call: deltas streamed in order, then optionally an error or a hang.
 

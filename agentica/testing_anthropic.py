@@ -26,7 +26,6 @@ import json
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
-from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import ModuleType
 from typing import Any
@@ -62,7 +61,7 @@ def _pieces(text: str, split: int) -> list[str]:
     return [text[i : i + size] for i in range(0, len(text), size)] or [""]
 
 
-@dataclass(kw_only=True)
+@record(frozen=False, slots=False)
 class AnthropicReply:
     """One assistant reply, streamed as Anthropic does.
 

@@ -26,12 +26,12 @@ from __future__ import annotations
 import inspect
 import json
 from collections.abc import AsyncIterator, Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
 from agentica._chunks import split_words
+from agentica._records import record
 from agentica.testing_responses import reply_events
 
 
@@ -111,7 +111,7 @@ def _usage_dict(usage: tuple[int, int] | dict[str, Any] | None) -> dict[str, Any
     }
 
 
-@dataclass(kw_only=True)
+@record(frozen=False, slots=False)
 class MockReply:
     """A whole assistant reply, served as SSE chunks or as one JSON completion.
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, field
 from typing import Any
+
+from agentica._records import record
 
 __all__ = ["Case", "CaseResult", "ScoreResult"]
 
 
-@dataclass(frozen=True, kw_only=True)
+@record(slots=False)
 class Case:
     """An input for the agent and what its answer should satisfy.
 
@@ -31,7 +33,7 @@ class Case:
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass(kw_only=True)
+@record(frozen=False, slots=False)
 class ScoreResult:
     """One scorer's verdict on one answer: ``score`` in [0, 1], pass/fail and why."""
 
@@ -40,7 +42,7 @@ class ScoreResult:
     reason: str = ""
 
 
-@dataclass(kw_only=True)
+@record(frozen=False, slots=False)
 class CaseResult:
     """One run of one case.
 

@@ -23,10 +23,10 @@ from __future__ import annotations
 import importlib
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from agentica._records import record
 from agentica.evaluation.case import Case
 from agentica.evaluation.judge import LLMJudge
 from agentica.evaluation.scorers import Contains, Exact, FunctionScorer, Regex, Scorer, as_scorer
@@ -141,7 +141,7 @@ def _case(data: Any, index: int, where: str) -> Case:
     )
 
 
-@dataclass
+@record(frozen=False, slots=False, kw_only=False)
 class Dataset:
     """Evaluation cases (iterable, with ``len()``). Case ids must be unique."""
 

@@ -14,7 +14,7 @@ import json
 import platform
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,6 +23,7 @@ import anyio
 import anyio.to_thread
 
 from agentica import _sync
+from agentica._records import record
 from agentica.evaluation.case import Case, CaseResult, ScoreResult
 from agentica.evaluation.dataset import Dataset, resolve_scorers
 from agentica.evaluation.progress import ProgressFile, load_results
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
 __all__ = ["EvalReport", "evaluate", "evaluate_sync"]
 
 
-@dataclass(kw_only=True)
+@record(frozen=False, slots=False)
 class EvalReport:
     """What ``evaluate()`` gives: every result (in dataset order, then by repeat), the
     summary and the run's metadata."""

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
+from agentica._records import record
 from agentica.evaluation.case import CaseResult
 
 __all__ = ["CaseSpread", "Summary", "format_summary", "percentile", "summarize"]
@@ -29,7 +30,7 @@ def _total(values: list[Any]) -> Any:
     return None if any(v is None for v in values) else sum(values)
 
 
-@dataclass(kw_only=True)
+@record(frozen=False, slots=False)
 class CaseSpread:
     """One case over its repeated runs."""
 
@@ -45,7 +46,7 @@ class CaseSpread:
         return 0 < self.passes < self.runs
 
 
-@dataclass(kw_only=True)
+@record(frozen=False, slots=False)
 class Summary:
     """Figures over all results (see ``summarize()``).
 

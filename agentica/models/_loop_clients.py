@@ -18,15 +18,17 @@ from __future__ import annotations
 import logging
 import weakref
 from collections.abc import AsyncGenerator, Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 import anyio.lowlevel
 
+from agentica._records import record
+
 logger = logging.getLogger(__name__)
 
 
-@dataclass(slots=True, eq=False)
+@record(frozen=False, kw_only=False, eq=False)
 class _Entry:
     client: Any
     owned: Any

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Literal, TypeAlias
 
 from agentica._records import record
@@ -99,7 +99,7 @@ ModelDelta: TypeAlias = (
 )
 
 
-@dataclass(slots=True, kw_only=True)
+@record(frozen=False)
 class ModelResponse:
     """A whole assistant reply."""
 

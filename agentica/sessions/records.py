@@ -7,10 +7,11 @@ import os
 import time
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
+from agentica._records import record
 from agentica.messages import Message
 
 TITLE_LENGTH = 60
@@ -46,7 +47,7 @@ def default_db_path(environ: dict[str, str] | None = None) -> Path:
     return Path(data) / "agentica" / "sessions.db"
 
 
-@dataclass(kw_only=True)
+@record(frozen=False, slots=False)
 class SessionRecord:
     """A stored session's metadata (times are seconds since the epoch)."""
 
@@ -64,7 +65,7 @@ class SessionRecord:
     """Remembered permission answers, ``[tool, kind, decision]`` each."""
 
 
-@dataclass(frozen=True)
+@record(kw_only=False, slots=False)
 class SessionPage:
     """One page of ``list_sessions``: newest first, ``next_cursor`` None at the end."""
 

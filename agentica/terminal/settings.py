@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from agentica._records import record
 from agentica.modes import DEFAULT_MODE, MODE_IDS
 
 if TYPE_CHECKING:
@@ -36,7 +37,7 @@ class SettingsError(ValueError):
     """A flag, variable or config value is unusable (the message says which)."""
 
 
-@dataclass(kw_only=True)
+@record(frozen=False, slots=False)
 class Settings:
     """What one ``agentica chat`` / ``agentica run`` works with."""
 

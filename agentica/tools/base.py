@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar, Token
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Literal, TypeAlias
 
 from agentica._records import record
@@ -56,7 +56,7 @@ class CallDescription:
     locations: tuple[Location, ...] = ()
 
 
-@dataclass(slots=True, kw_only=True)
+@record(frozen=False)
 class ToolCallContext:
     """The context of the tool call being executed (see ``current_call()``)."""
 

@@ -19,11 +19,11 @@ import logging
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import anyio.to_thread
 
+from agentica._records import record
 from agentica.events import ImageContent, Location, ToolContent, ToolKind
 from agentica.exceptions import StopRun, ToolError, format_validation_error
 from agentica.messages import ImagePart, Message
@@ -35,7 +35,7 @@ if TYPE_CHECKING:  # pydantic is imported by the first validation, not with the 
 logger = logging.getLogger(__name__)
 
 
-@dataclass(slots=True, kw_only=True)
+@record(frozen=False)
 class FunctionCallResult:
     """The outcome of one call: what the model gets and what the user sees."""
 
@@ -155,7 +155,7 @@ async def call_maybe_async(fn: Callable[..., Any], /, *args: Any, **kwargs: Any)
     return result
 
 
-@dataclass(slots=True, kw_only=True)
+@record(frozen=False)
 class Hooks:
     """Lifecycle hooks of an agent's runs (each sync or async): ``Agent(hooks=Hooks(...))``.
 
@@ -184,7 +184,7 @@ class Hooks:
     on_model_end: Callable[..., Any] | None = None
 
 
-@dataclass(slots=True, kw_only=True, eq=False)
+@record(frozen=False, eq=False)
 class FunctionCall:
     """One requested call of a Function, with its raw or parsed arguments."""
 

@@ -15,9 +15,10 @@ import functools
 import inspect
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import TYPE_CHECKING, Any
 
+from agentica._records import record
 from agentica.context import RunContext, is_run_context
 from agentica.events import ToolKind
 from agentica.exceptions import UserError
@@ -41,7 +42,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-@dataclass(kw_only=True, eq=False)
+@record(frozen=False, slots=False, eq=False)
 class Function:
     """A callable tool with its JSON schema and behaviour flags.
 

@@ -13,8 +13,9 @@ import pytest
 from agentica._records import record
 
 
-def _pair(kw_only: bool = True) -> tuple[Any, Any]:
-    """The same class twice: as a stdlib frozen slotted dataclass, and as a record."""
+def _pair(kw_only: bool = True, **options: bool) -> tuple[Any, Any]:
+    """The same class twice: as a stdlib dataclass, and as a record (frozen and slotted
+    unless ``options`` say otherwise)."""
 
     def body() -> dict[str, Any]:
         return {
@@ -30,9 +31,11 @@ def _pair(kw_only: bool = True) -> tuple[Any, Any]:
         }  # fmt: skip
 
     pair = []
-    for name, make in (("Std", dataclass(frozen=True, slots=True, kw_only=kw_only)),
-                       ("Ours", record(kw_only=kw_only))):
-        name = f"{name}{'Kw' if kw_only else 'Pos'}"
+    chosen = {"frozen": True, "slots": True, **options}
+    tag = ("Kw" if kw_only else "Pos") + "".join(f"{k}{int(v)}" for k, v in options.items())
+    for name, make in (("Std", dataclass(kw_only=kw_only, **chosen)),
+                       ("Ours", record(kw_only=kw_only, **chosen))):
+        name = f"{name}{tag}"
         cls = make(type(name, (), {**body(), "__module__": __name__}))
         globals()[name] = cls  # (pickle finds classes by name)
         pair.append(cls)
@@ -130,3 +133,53 @@ def test_defining_a_record_compiles_nothing_until_it_is_built() -> None:
         dataclasses._create_fn = real  # type: ignore[attr-defined]
     assert compiled == []
     assert Quiet(a=1) == Quiet(a=1, b=[])
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{"frozen": False}, {"frozen": False, "slots": False}, {"slots": False},
+     {"frozen": False, "slots": False, "eq": False}, {"frozen": False, "eq": False}],
+    ids=["mutable", "mutable-dict", "frozen-dict", "identity", "identity-slots"],
+)
+def test_a_record_with_options_is_what_that_dataclass_is(options: dict[str, bool]) -> None:
+    std, ours = _pair(True, **options)
+    for cls in (std, ours):
+        one = cls(a=1, c=[1])
+        assert cls.__dataclass_params__.frozen == options.get("frozen", True)
+        assert hasattr(one, "__dict__") == (options.get("slots") is False)
+        if options.get("eq", True):
+            assert one == cls(a=1, c=[1]) and one != cls(a=2)
+        else:
+            assert one != cls(a=1, c=[1]) and one == one
+        if options.get("frozen", True):
+            with pytest.raises(dataclasses.FrozenInstanceError):
+                one.a = 2  # type: ignore[misc]
+            assert hash(cls(a=1, c=())) == hash(cls(a=1, c=()))
+        else:
+            one.a = 5
+            assert one.a == 5 and one.derived == 2  # (post_init ran once, at init)
+            if options.get("eq", True):
+                with pytest.raises(TypeError, match="unhashable"):
+                    hash(one)
+            else:
+                assert hash(one) == object.__hash__(one)
+        for again in (pickle.loads(pickle.dumps(one)), copy.deepcopy(one)):
+            assert dataclasses.asdict(again) == dataclasses.asdict(one)
+        assert dataclasses.replace(one, a=3).derived == 6
+    shown = repr(ours(a=1))
+    assert shown.removeprefix(ours.__qualname__) == repr(std(a=1)).removeprefix(std.__qualname__)
+
+
+def test_a_generic_record() -> None:
+    from typing import Generic, TypeVar
+
+    T = TypeVar("T")
+
+    @record(frozen=False, slots=False)
+    class Box(Generic[T]):
+        value: T
+        note: str = ""
+
+    box: Box[int] = Box(value=3)
+    box.note = "three"
+    assert box == Box(value=3, note="three") and Box[int](value=1).value == 1

@@ -176,6 +176,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif command is not None and command.startswith("-"):  # 1.5's flags, no subcommand.
         query = any(a in ("--query", "-q") or a.startswith("--query=") for a in args)
         command, args = ("run" if query else "chat"), ["run" if query else "chat", *args]
+    if command == "run":
+        from agentica import _startup
+
+        _startup.pause()  # Resumed by ``run`` at its first event.
     if command is not None and not command.startswith("-"):
         target = find_command(command)
         if target is not None:

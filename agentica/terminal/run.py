@@ -34,6 +34,7 @@ import threading
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any, TextIO
 
+from agentica import _startup
 from agentica.modes import ModePolicy, ModeRefusal, mode_name
 
 if TYPE_CHECKING:
@@ -207,6 +208,7 @@ class Runner:
         try:
             model = self.settings.make_model()
         except Exception as e:
+            _startup.resume()
             if spinner:
                 spinner.stop()
             return self._error(e)
@@ -218,6 +220,7 @@ class Runner:
         message_id = None
         try:
             for event in agent.run_stream_sync(prompt):
+                _startup.resume()  # Started: what the first output needs is loaded.
                 if spinner:
                     spinner.stop()
                     spinner = None
@@ -250,6 +253,7 @@ class Runner:
                 self.out.write("\n")
             return self._error(e)
         finally:
+            _startup.resume()
             if spinner:
                 spinner.stop()
             if previous is not None:

@@ -24,17 +24,22 @@ print(json.dumps({"code": code, "out": out.getvalue(),
 """
 
 
-def test_run_with_the_demo_model_loads_nothing_it_does_not_use(tmp_path: Path) -> None:
+def run_probe(code: str, tmp_path: Path) -> dict[str, object]:
+    """Run ``code`` in a fresh interpreter (empty config and home); its last line, as JSON."""
     env = {
         "PATH": "/usr/bin:/bin",
         "AGENTICA_HOME": str(tmp_path / "home"),
         "AGENTICA_CONFIG": str(tmp_path / "none.toml"),
     }
     done = subprocess.run(
-        [sys.executable, "-c", PROBE], capture_output=True, text=True, check=True,
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True,
         timeout=60, cwd=tmp_path, env=env,
     )  # fmt: skip
-    result = json.loads(done.stdout.splitlines()[-1])
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def test_run_with_the_demo_model_loads_nothing_it_does_not_use(tmp_path: Path) -> None:
+    result = run_probe(PROBE, tmp_path)
     assert result["code"] == 0
     assert "demo model" in result["out"]  # The answer reached stdout.
     assert result["loaded"] == []
@@ -77,15 +82,39 @@ print(json.dumps({"code": code, "seen": out.seen, "text": out.getvalue()[:40]}))
 
 
 def test_run_prints_its_first_words_before_loading_pydantic(tmp_path: Path) -> None:
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "AGENTICA_HOME": str(tmp_path / "home"),
-        "AGENTICA_CONFIG": str(tmp_path / "none.toml"),
-    }
-    done = subprocess.run(
-        [sys.executable, "-c", FIRST_TEXT], capture_output=True, text=True, check=True,
-        timeout=60, cwd=tmp_path, env=env,
-    )  # fmt: skip
-    result = json.loads(done.stdout.splitlines()[-1])
-    assert result["code"] == 0 and result["text"].startswith("Hi!")
+    result = run_probe(FIRST_TEXT, tmp_path)
+    assert result["code"] == 0 and str(result["text"]).startswith("Hi!")
     assert result["seen"] == []
+
+
+# A fresh interpreter runs ``agentica run``: how many collections ran before the first
+# byte of the answer, and whether the collector is on at its end.
+GC_PROBE = """
+import gc, io, json, sys
+from agentica.cli import main
+count = [0]
+gc.callbacks.append(lambda phase, info: count.__setitem__(0, count[0] + (phase == "stop")))
+
+class Out(io.StringIO):
+    before = None
+    def write(self, text):
+        if self.before is None:
+            self.before = count[0]
+        return super().write(text)
+
+out = Out()
+sys.stdout = out
+code = main(["run", "--model", "demo", "hello"])
+sys.stdout = sys.__stdout__
+print(json.dumps({"code": code, "before": out.before, "enabled": gc.isenabled(),
+                  "text": out.getvalue()[:3]}))
+"""
+
+
+def test_no_collection_runs_before_the_first_words_and_the_collector_is_back(
+    tmp_path: Path,
+) -> None:
+    result = run_probe(GC_PROBE, tmp_path)
+    # (About forty when the collector runs through the start; a few after the run started.)
+    assert int(str(result["before"])) <= 3
+    assert (result["code"], result["enabled"], result["text"]) == (0, True, "Hi!")

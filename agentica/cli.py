@@ -179,7 +179,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if command == "run":
         from agentica import _startup
 
-        _startup.pause()  # Resumed by ``run`` at its first event.
+        _startup.pause()  # Resumed by ``run`` at its first event, or below.
+        try:
+            target = find_command(command)
+            return _run(target, command, args[1:]) if target else 2
+        finally:
+            _startup.resume()  # (Usage errors, --help: no run to resume it.)
     if command is not None and not command.startswith("-"):
         target = find_command(command)
         if target is not None:

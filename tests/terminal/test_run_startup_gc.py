@@ -35,3 +35,13 @@ def test_the_collector_is_back_after_a_model_that_cannot_be_made(home: Path, cap
     assert gc.isenabled()
     _startup.resume()  # (No-op: nothing left paused.)
     assert gc.isenabled()
+
+
+@pytest.mark.parametrize("argv", [["run", "--help"], ["run", "--no-such-flag"], ["run"]])
+def test_the_collector_is_back_after_run_ends_without_running(
+    home: Path, argv: list[str], capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with open(home / "empty.txt", "w+") as empty:  # (``run`` alone reads the prompt there.)
+        monkeypatch.setattr("sys.stdin", empty)
+        main(argv)
+    assert gc.isenabled()

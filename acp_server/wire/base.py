@@ -63,12 +63,16 @@ def parse(model: type[M], params: Any) -> M:
 
 def build_all() -> None:
     """Build every wire model's validator and serializer now (``defer_build`` otherwise
-    builds each on first use, in the middle of a prompt); the warm-up calls this."""
+    builds each on first use, in the middle of a prompt); the warm-up calls this.
+
+    Models already built are left alone: rebuilding one (``force=True``) swaps its
+    serializer while other threads may be dumping with it (servers in one process), and
+    such a dump came out empty."""
     todo = list(WireModel.__subclasses__())
     while todo:
         model = todo.pop()
         todo.extend(model.__subclasses__())
-        model.model_rebuild(force=True)
+        model.model_rebuild()
 
 
 __all__ = ["WireModel", "build_all", "dump", "parse"]

@@ -75,6 +75,8 @@ def test_a_record_is_what_a_frozen_slotted_dataclass_is(kw_only: bool) -> None:
     assert hash(ours(a=1, c=())) == hash(ours(a=1, c=()))  # type: ignore[arg-type]
     assert [f.name for f in dataclasses.fields(ours)] == [f.name for f in dataclasses.fields(std)]
     assert ours.__match_args__ == std.__match_args__
+    # An undocumented class gets dataclass's signature docstring (not computed by inspect).
+    assert ours.__doc__.removeprefix(ours.__name__) == std.__doc__.removeprefix(std.__name__)
     if kw_only:
         with pytest.raises(TypeError):
             ours(1)

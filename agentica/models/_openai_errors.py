@@ -1,12 +1,14 @@
 """Errors of the OpenAI adapter: vendor errors in agentica's tree, and a silent model's.
 
 Pure functions of the exception and the model's identity; ``OpenAIChat`` calls them.
+``watched()``, the silent-endpoint watch with its status lines and timeout error, serves
+every streaming adapter (Chat Completions, Responses, Anthropic).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from typing import Any
 
 from agentica.exceptions import (
@@ -20,7 +22,8 @@ from agentica.exceptions import (
     RateLimitError,
 )
 from agentica.models._openai_parts import http_errors, is_context_error, provider_message
-from agentica.models._watch import Stalled, Waiting
+from agentica.models._watch import Stalled, Waiting, watch
+from agentica.models.base import ModelStatus
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +45,37 @@ def stalled_error(e: Stalled, *, model: str, where: str) -> ModelTimeoutError:
     else:
         text = f"the answer of {model} at {where} stalled: no data for {e.seconds:g}s mid-answer"
     return ModelTimeoutError(text, model=model)
+
+
+async def watched(
+    open_stream: Callable[[], Awaitable[Any]],
+    *,
+    model: str,
+    where: str,
+    timeout: float,
+    stall_timeout: float,
+    notice_after: float,
+) -> AsyncGenerator[Any, None]:
+    """The events of the stream ``open_stream()`` opens, watched (``_watch.watch``).
+
+    A ``ModelStatus`` line comes while the endpoint is silent (every ``3 * notice_after``
+    seconds after the first ``notice_after``); a silence past ``timeout`` (before the first
+    event) or ``stall_timeout`` (between events) raises ``stalled_error``. Closing this
+    generator stops the reader and closes the HTTP response.
+    """
+    chunks = watch(
+        open_stream, close_stream, first_timeout=timeout, gap_timeout=stall_timeout,
+        notice_after=notice_after, notice_every=3 * notice_after,
+    )  # fmt: skip
+    try:
+        async for event in chunks:
+            if isinstance(event, Waiting):
+                event = ModelStatus(text=waiting_text(model, event))
+            yield event
+    except Stalled as e:
+        raise stalled_error(e, model=model, where=where) from None
+    finally:
+        await chunks.aclose()
 
 
 async def close_stream(stream: Any) -> None:
@@ -98,4 +132,4 @@ def map_error(
     return cls(message, status=status, model=model)
 
 
-__all__ = ["close_stream", "map_error", "stalled_error", "waiting_text"]
+__all__ = ["close_stream", "map_error", "stalled_error", "waiting_text", "watched"]

@@ -28,11 +28,10 @@ from agentica.exceptions import (
     UserError,
 )
 from agentica.messages import Message
-from agentica.models._openai_errors import close_stream, map_error, stalled_error, waiting_text
+from agentica.models._openai_errors import map_error, watched
 from agentica.models._openai_request import create_arguments
 from agentica.models._responses_parts import ReasoningMemo, request_body
 from agentica.models._responses_stream import ResponseFailed, ResponsesReader
-from agentica.models._watch import Stalled, Waiting, watch
 from agentica.models.base import ModelDelta, ModelFinish, ModelStatus, ModelUsage, ToolSpec
 from agentica.models.presets import Preset
 
@@ -134,24 +133,21 @@ async def stream_responses(
 
     reader = ResponsesReader()
     received = False
-    chunks = watch(
-        open_stream, close_stream, first_timeout=settings.timeout,
-        gap_timeout=settings.stall_timeout, notice_after=settings.notice_after,
-        notice_every=3 * settings.notice_after,
+    chunks = watched(
+        open_stream, model=model, where=where, timeout=settings.timeout,
+        stall_timeout=settings.stall_timeout, notice_after=settings.notice_after,
     )  # fmt: skip
     usage_seen = False
     try:
         async for event in chunks:
-            if isinstance(event, Waiting):
-                yield ModelStatus(text=waiting_text(model, event))
+            if isinstance(event, ModelStatus):
+                yield event
                 continue
             received = True
             for delta in reader.feed(event):
                 if delta.type == "usage":
                     usage_seen = True
                 yield delta
-    except Stalled as e:
-        raise stalled_error(e, model=model, where=where) from None
     except ResponseFailed as e:
         raise failed_error(e, model=model) from None
     except ModelError:

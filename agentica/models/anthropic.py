@@ -32,9 +32,8 @@ from agentica.models._anthropic_errors import map_error
 from agentica.models._anthropic_messages import ThinkingMemory, to_anthropic, tool_params
 from agentica.models._anthropic_stream import StreamReader
 from agentica.models._loop_clients import LoopClients
-from agentica.models._openai_errors import close_stream, stalled_error, waiting_text
+from agentica.models._openai_errors import watched
 from agentica.models._openai_parts import httpx_module
-from agentica.models._watch import Stalled, Waiting, watch
 from agentica.models.base import Model, ModelDelta, ModelFinish, ModelStatus, ModelUsage, ToolSpec
 from agentica.models.presets import PRESETS, known_context_window
 
@@ -233,26 +232,20 @@ class AnthropicChat(Model):
         reader = StreamReader()
         feed = reader.feed
         received = False
-        chunks = watch(
-            open_stream,
-            close_stream,
-            first_timeout=self.timeout,
-            gap_timeout=self.stall_timeout,
+        chunks = watched(
+            open_stream, model=self.id, where=self.base_url or "api.anthropic.com",
+            timeout=self.timeout, stall_timeout=self.stall_timeout,
             notice_after=self.notice_after,
-            notice_every=3 * self.notice_after,
-        )
+        )  # fmt: skip
         try:
             async for event in chunks:
-                if isinstance(event, Waiting):
-                    yield ModelStatus(text=waiting_text(self.id, event))
+                if isinstance(event, ModelStatus):
+                    yield event
                     continue
                 received = True
                 delta = feed(event)
                 if delta is not None:
                     yield delta
-        except Stalled as e:
-            where = self.base_url or "api.anthropic.com"
-            raise stalled_error(e, model=self.id, where=where) from None
         except ModelError:
             raise
         except Exception as e:  # Every transport failure becomes a ModelError.

@@ -34,12 +34,11 @@ from agentica.exceptions import ModelError, ModelResponseError, UserError
 from agentica.messages import Message
 from agentica.models._loop_clients import LoopClients
 from agentica.models._openai_client import make_client
-from agentica.models._openai_errors import close_stream, map_error, stalled_error, waiting_text
+from agentica.models._openai_errors import map_error, watched
 from agentica.models._openai_parts import ToolCallAssembler, reasoning_text, usage_from
 from agentica.models._openai_request import create_arguments, request_body
 from agentica.models._responses_call import check_api, responses_request, stream_responses
 from agentica.models._responses_parts import ReasoningMemo
-from agentica.models._watch import Stalled, Waiting, watch
 from agentica.models.base import (
     FinishReason,
     Model,
@@ -269,18 +268,15 @@ class OpenAIChat(Model):
         finish: str | None = None
         usage: Usage | None = None
         received = refused = False
-        chunks = watch(
-            open_stream,
-            close_stream,
-            first_timeout=self.timeout,
-            gap_timeout=self.stall_timeout,
+        chunks = watched(
+            open_stream, model=self.id, where=self.base_url or "api.openai.com",
+            timeout=self.timeout, stall_timeout=self.stall_timeout,
             notice_after=self.notice_after,
-            notice_every=3 * self.notice_after,
-        )
+        )  # fmt: skip
         try:
             async for chunk in chunks:
-                if isinstance(chunk, Waiting):
-                    yield ModelStatus(text=waiting_text(self.id, chunk))
+                if isinstance(chunk, ModelStatus):
+                    yield chunk
                     continue
                 received = True
                 if getattr(chunk, "usage", None):
@@ -305,8 +301,6 @@ class OpenAIChat(Model):
                             yield ModelToolCall(call=call)
                 if choice.finish_reason:
                     finish = choice.finish_reason
-        except Stalled as e:
-            raise stalled_error(e, model=self.id, where=self.base_url or "api.openai.com") from None
         except ModelError:
             raise
         except Exception as e:  # Every transport failure becomes a ModelError.

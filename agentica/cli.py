@@ -184,7 +184,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             target = find_command(command)
             return _run(target, command, args[1:]) if target else 2
         finally:
-            _startup.resume()  # (Usage errors, --help: no run to resume it.)
+            _startup.resume()  # However run ended (usage errors, --help, failures).
     if command is not None and not command.startswith("-"):
         target = find_command(command)
         if target is not None:

@@ -232,7 +232,6 @@ class Runner:
         try:
             model = self.settings.make_model()
         except Exception as e:
-            _startup.resume()
             if spinner:
                 spinner.stop()
             return self._error(e)
@@ -277,7 +276,6 @@ class Runner:
                 self.out.write("\n")
             return self._error(e)
         finally:
-            _startup.resume()
             if spinner:
                 spinner.stop()
             if previous is not None:

@@ -26,39 +26,17 @@ from pathlib import Path
 
 from report import Figure, record, table
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "packaging"))
+from wheel_venv import build_wheel, copy_source, venv_with
+
 TARGET_MS = 150.0
 
 
-ROOT = Path(__file__).resolve().parents[1]
-JUNK = ("__pycache__", "*.pyc", ".pytest_cache", ".ruff_cache", "build", "dist", "*.egg-info",
-        ".git", ".venv")
-
-
 def wheel_venv(work: str) -> Path:
-    """A venv holding agentica's wheel (built now from a copy of the checkout); its bin dir."""
-    import compileall
-    import site
-    import venv
-
-    src, dist, target = Path(work, "src"), Path(work, "dist"), Path(work, "venv")
-    shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(*JUNK))
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                    "--no-index", "-q", "-w", str(dist), str(src)],
-                   check=True, capture_output=True, timeout=300)
-    venv.EnvBuilder(with_pip=False).create(target)
-    bindir = target / ("Scripts" if os.name == "nt" else "bin")
-    python = bindir / ("python.exe" if os.name == "nt" else "python")
-    where = "import sysconfig; print(sysconfig.get_path('purelib'))"
-    purelib = subprocess.run([str(python), "-c", where],
-                             check=True, capture_output=True, text=True).stdout.strip()
-    outer = [d for d in dict.fromkeys([*sys.path, *site.getsitepackages()])
-             if Path(d).name in ("site-packages", "dist-packages") and os.path.isdir(d)]
-    Path(purelib, "outer-deps.pth").write_text("\n".join(outer) + "\n")
-    (wheel,) = dist.glob("agentica-*.whl")
-    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "-q",
-                    "--no-deps", "--no-index", str(wheel)],
-                   check=True, capture_output=True, timeout=300)
-    compileall.compile_dir(Path(purelib, "agentica"), quiet=1)  # As pip does by default.
+    """A venv holding agentica's wheel (built now from a copy of the checkout; pip compiles
+    it as it installs); its bin dir."""
+    src = copy_source(Path(work, "src"))
+    bindir, _ = venv_with(build_wheel(src, Path(work, "dist")), Path(work, "venv"))
     return bindir
 
 

@@ -12,22 +12,18 @@ from __future__ import annotations
 
 import email.parser
 import os
-import shutil
-import site
 import subprocess
 import sys
 import tarfile
-import venv
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from wheel_venv import build_wheel, copy_source, venv_with
 
-ROOT = Path(__file__).resolve().parents[2]
 VERSION_LINE = "2.0.0"  # What `--version` shows starts with the project's version.
-JUNK = ("__pycache__", "*.pyc", ".pytest_cache", ".ruff_cache", "build", "dist", "*.egg-info")
 SCHEMA_FILES = ("acp-schema-v1.json", "LICENSE-acp-schema", "README.md")
 
 
@@ -50,48 +46,19 @@ class Installed:
         return done.stdout
 
 
-def _outer_site_dirs() -> list[str]:
-    """This environment's site directories (for the dependencies), never the checkout."""
-    dirs = [*sys.path, *site.getsitepackages()]
-    return [
-        d for d in dict.fromkeys(dirs)
-        if Path(d).name in ("site-packages", "dist-packages") and os.path.isdir(d)
-    ]  # fmt: skip
-
-
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
     tmp = tmp_path_factory.mktemp("packaging")
-    src, dist = tmp / "src", tmp / "dist"
-    shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(*JUNK, ".git", ".venv"))
-    build = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation"]
-    subprocess.run(
-        [*build, "--no-index", "-q", "-w", str(dist), str(src)],
-        check=True, timeout=300, capture_output=True,
-    )  # fmt: skip
+    src, dist = copy_source(tmp / "src"), tmp / "dist"
+    wheel = build_wheel(src, dist)
     sdist_code = "import sys; from setuptools import build_meta as b; b.build_sdist(sys.argv[1])"
     subprocess.run(
         [sys.executable, "-c", sdist_code, str(dist)],
         check=True, timeout=300, capture_output=True, cwd=src,
     )  # fmt: skip
-    (wheel,) = dist.glob("agentica-*.whl")
     (sdist,) = dist.glob("agentica-*.tar.gz")
-
     target = tmp / "venv"
-    venv.EnvBuilder(with_pip=False).create(target)
-    bindir = target / ("Scripts" if os.name == "nt" else "bin")
-    python = bindir / ("python.exe" if os.name == "nt" else "python")
-    purelib = subprocess.run(
-        [str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
-        check=True, capture_output=True, text=True,
-    ).stdout.strip()  # fmt: skip
-    # The dependencies: this environment's site dirs, after the venv's own.
-    Path(purelib, "outer-deps.pth").write_text("\n".join(_outer_site_dirs()) + "\n")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "--python", str(python), "install", "-q",
-         "--no-deps", "--no-index", str(wheel)],
-        check=True, timeout=300, capture_output=True,
-    )  # fmt: skip
+    bindir, python = venv_with(wheel, target)
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     env["PATH"] = f"{bindir}{os.pathsep}{env.get('PATH', '')}"
     yield Installed(wheel, sdist, target, bindir, python, env)

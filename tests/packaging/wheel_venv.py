@@ -1,5 +1,6 @@
 """agentica as a user installs it: the wheel, built offline from a copy of this checkout,
-installed alone into a fresh venv. Used by ``test_wheel.py`` and ``benchmarks/bench_cli.py``.
+installed alone into a fresh venv. Used by ``test_wheel.py``, ``benchmarks/bench_cli.py`` and
+``benchmarks/bench_acp_startup.py``.
 
 The dependencies come from this environment through a ``.pth`` file (nothing is
 downloaded; the project itself only from the wheel). A ``.pth`` line only puts a

@@ -316,6 +316,8 @@ def _usage(usage: Usage) -> dict[str, Any]:
     }
     if usage.cached_tokens:
         out["gen_ai.usage.cache_read_input_tokens"] = usage.cached_tokens
+    if usage.cache_write_tokens:
+        out["gen_ai.usage.cache_creation_input_tokens"] = usage.cache_write_tokens
     if usage.cost is not None:
         out[COST] = usage.cost
     return out

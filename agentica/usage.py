@@ -23,6 +23,9 @@ class Usage:
     total_tokens: int = 0
     cached_tokens: int = 0
     """The part of ``input_tokens`` read from the provider's prompt cache."""
+    cache_write_tokens: int = 0
+    """The part of ``input_tokens`` written to the provider's prompt cache (Anthropic bills
+    it above the input price; OpenAI-compatible APIs do not report it)."""
     reasoning_tokens: int = 0
     requests: int = 0
     """Number of model calls counted."""
@@ -44,6 +47,7 @@ class Usage:
             output_tokens=self.output_tokens + other.output_tokens,
             total_tokens=self.total_tokens + other.total_tokens,
             cached_tokens=self.cached_tokens + other.cached_tokens,
+            cache_write_tokens=self.cache_write_tokens + other.cache_write_tokens,
             reasoning_tokens=self.reasoning_tokens + other.reasoning_tokens,
             requests=self.requests + other.requests,
             cost=cost,

@@ -205,17 +205,20 @@ def usage_of(raw: dict[str, int]) -> Usage:
 
     Anthropic's ``input_tokens`` leaves out the tokens read from and written to the
     prompt cache; agentica's counts every prompt token, with the cache reads again in
-    ``cached_tokens``. The cache writes (``cache_creation_input_tokens``) are part of
-    ``input_tokens``; the model keeps their count too (``AnthropicChat.cache_creation_tokens``).
+    ``cached_tokens`` and the cache writes (``cache_creation_input_tokens``) in
+    ``cache_write_tokens`` (the model keeps a count of them too:
+    ``AnthropicChat.cache_creation_tokens``).
     """
     read = raw.get("cache_read_input_tokens", 0)
-    prompt = raw.get("input_tokens", 0) + read + raw.get("cache_creation_input_tokens", 0)
+    written = raw.get("cache_creation_input_tokens", 0)
+    prompt = raw.get("input_tokens", 0) + read + written
     output = raw.get("output_tokens", 0)
     return Usage(
         input_tokens=prompt,
         output_tokens=output,
         total_tokens=prompt + output,
         cached_tokens=read,
+        cache_write_tokens=written,
         requests=1,
     )
 

@@ -8,7 +8,8 @@ per event loop (``_loop_clients``), the stream read under the same watchdog (``_
 a first-chunk ``timeout``, a ``stall_timeout`` between chunks, "waiting for the model"
 notices), the same typed errors (``_anthropic_errors``), and the same deltas: text,
 thinking (extended thinking), complete tool calls (parallel ones one by one), usage
-(cache reads in ``cached_tokens``), finish. Anthropic specifics:
+(cache reads in ``cached_tokens``, writes in ``cache_write_tokens``), finish. Anthropic
+specifics:
 
 * The system prompt and the last tool are prompt-cache breakpoints
   (``cache_control: ephemeral``), so a long agent loop pays for them once per 5 minutes.

@@ -15,11 +15,14 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from dataclasses import field
-from typing import Any, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from agentica._records import record
 from agentica.events import Usage
 from agentica.messages import Message, ToolCall
+
+if TYPE_CHECKING:
+    from agentica.models.pricing import Prices
 
 FinishReason: TypeAlias = Literal["stop", "tool_calls", "length", "content_filter"]
 
@@ -140,9 +143,10 @@ class Model(ABC):
     supports_json_schema: bool = False
     """Whether ``response_stream()`` takes ``output_schema=`` (native JSON-schema output,
     used for ``response_model``); otherwise agents fall back to a ``final_result`` tool."""
-    prices: tuple[float, ...] | None = None
-    """US dollars per million input, output and cached input tokens, to price each call
-    (None: the list prices of the model's provider and name, ``agentica.models.pricing``)."""
+    prices: Prices | tuple[float, ...] | None = None
+    """US dollars per million input, output and cached input tokens (and cache writes), to
+    price each call (None: the list prices of the model's provider and name,
+    ``agentica.models.pricing``)."""
 
     @abstractmethod
     def response_stream(

@@ -22,21 +22,25 @@ if TYPE_CHECKING:
 
 
 class Prices(NamedTuple):
-    """US dollars per million tokens: fresh input, output, and cached (cache-read) input."""
+    """US dollars per million tokens: fresh input, output, cached (cache-read) input, and
+    input written to the cache (``None``: what fresh input costs)."""
 
     input: float
     output: float
     cached_input: float
+    cache_write: float | None = None
 
 
-def _p(input_: float, output: float, cached: float | None = None) -> Prices:
+def _p(
+    input_: float, output: float, cached: float | None = None, write: float | None = None
+) -> Prices:
     """Prices; without a cache discount, cached input costs what input costs."""
-    return Prices(input_, output, input_ if cached is None else cached)
+    return Prices(input_, output, input_ if cached is None else cached, write)
 
 
 # List prices (standard tier, prompts within the base context tier) as published by each
-# provider in late 2025. Long-context surcharges, batch discounts and cache *writes*
-# (Anthropic bills them at 1.25x input) are not modelled.
+# provider in late 2025. Long-context surcharges and batch discounts are not modelled.
+# Anthropic bills a cache write at 1.25x input (the 5-minute cache agentica asks for).
 _OPENAI: dict[str, Prices] = {
     "gpt-5": _p(1.25, 10.00, 0.125),
     "gpt-5-mini": _p(0.25, 2.00, 0.025),
@@ -74,16 +78,23 @@ _MOONSHOT: dict[str, Prices] = {  # USD list prices of platform.moonshot.ai.
     "moonshot-v1-32k": _p(1.00, 3.00),
     "moonshot-v1-128k": _p(2.00, 5.00),
 }
+
+
+def _w(input_: float, output: float, cached: float) -> Prices:
+    """Anthropic's prices: a cache write costs 1.25 times the input."""
+    return _p(input_, output, cached, round(input_ * 1.25, 4))
+
+
 _ANTHROPIC_FAMILIES: dict[tuple[str, ...], Prices] = {
     # Aliases and dated ids: Anthropic's snapshots keep their alias's price.
-    ("claude-opus-4-5", "claude-opus-4-5-20251101"): _p(5.00, 25.00, 0.50),
-    ("claude-opus-4-1", "claude-opus-4-1-20250805"): _p(15.00, 75.00, 1.50),
-    ("claude-opus-4-0", "claude-opus-4-20250514"): _p(15.00, 75.00, 1.50),
-    ("claude-sonnet-4-5", "claude-sonnet-4-5-20250929"): _p(3.00, 15.00, 0.30),
-    ("claude-sonnet-4-0", "claude-sonnet-4-20250514"): _p(3.00, 15.00, 0.30),
-    ("claude-haiku-4-5", "claude-haiku-4-5-20251001"): _p(1.00, 5.00, 0.10),
-    ("claude-3-7-sonnet-latest", "claude-3-7-sonnet-20250219"): _p(3.00, 15.00, 0.30),
-    ("claude-3-5-haiku-latest", "claude-3-5-haiku-20241022"): _p(0.80, 4.00, 0.08),
+    ("claude-opus-4-5", "claude-opus-4-5-20251101"): _w(5.00, 25.00, 0.50),
+    ("claude-opus-4-1", "claude-opus-4-1-20250805"): _w(15.00, 75.00, 1.50),
+    ("claude-opus-4-0", "claude-opus-4-20250514"): _w(15.00, 75.00, 1.50),
+    ("claude-sonnet-4-5", "claude-sonnet-4-5-20250929"): _w(3.00, 15.00, 0.30),
+    ("claude-sonnet-4-0", "claude-sonnet-4-20250514"): _w(3.00, 15.00, 0.30),
+    ("claude-haiku-4-5", "claude-haiku-4-5-20251001"): _w(1.00, 5.00, 0.10),
+    ("claude-3-7-sonnet-latest", "claude-3-7-sonnet-20250219"): _w(3.00, 15.00, 0.30),
+    ("claude-3-5-haiku-latest", "claude-3-5-haiku-20241022"): _w(0.80, 4.00, 0.08),
 }
 
 PRICES: dict[str, dict[str, Prices]] = {
@@ -129,11 +140,14 @@ def prices_of(model: Any) -> Prices | None:
 
 
 def as_prices(value: tuple[float, ...] | Prices) -> Prices:
-    """``Prices`` from ``(input, output)`` or ``(input, output, cached_input)``."""
+    """``Prices`` from ``(input, output)``, ``(input, output, cached_input)`` or
+    ``(input, output, cached_input, cache_write)``."""
     if isinstance(value, Prices):
         return value
-    if len(value) not in (2, 3):
-        raise ValueError(f"prices are (input, output[, cached_input]) per million, got {value!r}")
+    if len(value) not in (2, 3, 4):
+        raise ValueError(
+            f"prices are (input, output[, cached_input[, cache_write]]) per million, got {value!r}"
+        )
     return _p(*value)
 
 
@@ -142,12 +156,16 @@ def cost_of(usage: Usage, prices: Prices) -> float:
 
     ``usage.cached_tokens`` are the part of ``input_tokens`` read from the provider's
     cache (as OpenAI-compatible APIs count them) and cost ``prices.cached_input``;
-    reasoning tokens are part of ``output_tokens``.
+    ``usage.cache_write_tokens`` the part written to it, at ``prices.cache_write`` (the
+    input price when there is none); reasoning tokens are part of ``output_tokens``.
     """
     cached = min(usage.cached_tokens, usage.input_tokens)
+    written = min(usage.cache_write_tokens, usage.input_tokens - cached)
+    write = prices.input if prices.cache_write is None else prices.cache_write
     return (
-        (usage.input_tokens - cached) * prices.input
+        (usage.input_tokens - cached - written) * prices.input
         + cached * prices.cached_input
+        + written * write
         + usage.output_tokens * prices.output
     ) / 1_000_000
 

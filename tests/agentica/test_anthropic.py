@@ -134,10 +134,26 @@ async def test_usage_counts_cache_reads_and_writes():
     model = make(mock)
     reply = await model.response([Message.user("hi")])
     assert reply.usage == Usage(
-        input_tokens=1050, output_tokens=7, total_tokens=1057, cached_tokens=900, requests=1
-    )
+        input_tokens=1050, output_tokens=7, total_tokens=1057, cached_tokens=900,
+        cache_write_tokens=50, requests=1,
+    )  # fmt: skip
     await model.response([Message.user("hi")])
     assert model.cache_creation_tokens == 100
+
+
+async def test_a_run_prices_cache_writes_above_input_and_reads_below() -> None:
+    from agentica import Agent
+
+    mock = AnthropicMock([AnthropicReply(text="ok", usage=(100, 10), cache_read=2000,
+                                         cache_creation=1000)])  # fmt: skip
+    model = AnthropicChat("claude-sonnet-4-5", api_key="k", http_client=mock.http_client(),
+                          max_retries=0)  # fmt: skip
+    with anyio.fail_after(10):
+        result = await Agent(model=model).run("hi")
+    # $3 a million fresh, $0.30 read, $3.75 written, $15 output.
+    expected = (100 * 3.0 + 2000 * 0.30 + 1000 * 3.75 + 10 * 15.0) / 1e6
+    assert result.usage.cost == pytest.approx(expected)
+    assert result.usage.cache_write_tokens == 1000
 
 
 async def test_images_go_as_base64_and_url_blocks():

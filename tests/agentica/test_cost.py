@@ -39,9 +39,32 @@ def test_cost_counts_cached_input_at_its_own_price() -> None:
 
 
 def test_two_prices_mean_no_cache_discount() -> None:
-    assert as_prices((1.0, 3.0)) == (1.0, 3.0, 1.0)
+    assert as_prices((1.0, 3.0)) == Prices(1.0, 3.0, 1.0)
+    assert as_prices((1.0, 3.0, 0.1, 1.25)) == Prices(1.0, 3.0, 0.1, cache_write=1.25)
     with pytest.raises(ValueError, match="input, output"):
         as_prices((1.0,))
+    with pytest.raises(ValueError, match="cache_write"):
+        as_prices((1.0, 2.0, 3.0, 4.0, 5.0))
+
+
+def test_cache_writes_cost_their_own_price() -> None:
+    # Claude Sonnet 4.5: $3 input, $0.30 a cache read, $3.75 a cache write, $15 output.
+    prices = known_prices("anthropic", "claude-sonnet-4-5")
+    assert prices is not None
+    usage = Usage(input_tokens=M, cached_tokens=200_000, cache_write_tokens=300_000,
+                  output_tokens=100_000, requests=1)  # fmt: skip
+    # 500k fresh at $3, 200k read at $0.30, 300k written at $3.75, 100k output at $15.
+    assert cost_of(usage, prices) == pytest.approx(1.5 + 0.06 + 1.125 + 1.5)
+    # A model without a cache-write price bills writes as input (OpenAI reports none).
+    assert cost_of(usage, Prices(3.0, 15.0, 0.30)) == pytest.approx(1.5 + 0.06 + 0.9 + 1.5)
+    # Counts that do not add up never make a negative fresh part.
+    odd = Usage(input_tokens=100, cached_tokens=80, cache_write_tokens=80, requests=1)
+    assert cost_of(odd, prices) == pytest.approx((80 * 0.30 + 20 * 3.75) / 1e6)
+
+
+def test_sums_of_usage_add_the_cache_writes() -> None:
+    a = Usage(input_tokens=10, cache_write_tokens=4, requests=1)
+    assert (a + a).cache_write_tokens == 8
 
 
 def test_sums_of_usage_keep_an_unknown_cost_unknown() -> None:
@@ -55,12 +78,12 @@ def test_sums_of_usage_keep_an_unknown_cost_unknown() -> None:
 
 
 def test_list_prices_by_exact_name_for_each_priced_provider() -> None:
-    assert known_prices("anthropic", "claude-sonnet-4-5") == (3.0, 15.0, 0.30)
-    assert known_prices("anthropic", "claude-sonnet-4-5-20250929") == (3.0, 15.0, 0.30)
-    assert known_prices("anthropic", "claude-opus-4-1") == (15.0, 75.0, 1.50)
-    assert known_prices("anthropic", "claude-haiku-4-5") == (1.0, 5.0, 0.10)
-    assert known_prices("openai", "gpt-5") == (1.25, 10.0, 0.125)
-    assert known_prices("openai", "o3") == (2.0, 8.0, 0.5)
+    assert known_prices("anthropic", "claude-sonnet-4-5") == (3.0, 15.0, 0.30, 3.75)
+    assert known_prices("anthropic", "claude-sonnet-4-5-20250929") == (3.0, 15.0, 0.30, 3.75)
+    assert known_prices("anthropic", "claude-opus-4-1") == (15.0, 75.0, 1.50, 18.75)
+    assert known_prices("anthropic", "claude-haiku-4-5") == (1.0, 5.0, 0.10, 1.25)
+    assert known_prices("openai", "gpt-5") == Prices(1.25, 10.0, 0.125)
+    assert known_prices("openai", "o3") == Prices(2.0, 8.0, 0.5)
     assert known_prices("kimi", "kimi-k2-0905-preview") == known_prices(
         "moonshot", "kimi-k2-0905-preview"
     )
@@ -73,10 +96,11 @@ def test_list_prices_by_exact_name_for_each_priced_provider() -> None:
 
 
 def test_a_model_knows_its_prices_and_they_can_be_set() -> None:
-    assert prices_of(OpenAIChat("gpt-4o-mini", api_key="k")) == (0.15, 0.60, 0.075)
+    assert prices_of(OpenAIChat("gpt-4o-mini", api_key="k")) == Prices(0.15, 0.60, 0.075)
     assert prices_of(OpenAIChat("my-finetune", api_key="k")) is None
-    assert prices_of(OpenAIChat("my-finetune", api_key="k", prices=(1, 2, 0.1))) == (1, 2, 0.1)
-    assert prices_of(OpenAIChat("gpt-4o", api_key="k", prices=(9, 9))) == (9, 9, 9)
+    finetune = OpenAIChat("my-finetune", api_key="k", prices=(1, 2, 0.1))
+    assert prices_of(finetune) == Prices(1, 2, 0.1)
+    assert prices_of(OpenAIChat("gpt-4o", api_key="k", prices=(9, 9))) == Prices(9, 9, 9)
     assert prices_of(ScriptedModel()) is None
 
 

@@ -52,8 +52,8 @@ def test_the_model_says_whether_it_takes_an_effort():
 
 
 def test_prices_are_known_for_exact_model_names_only():
-    assert known_prices("openai", "gpt-4o") == (2.50, 10.00, 1.25)
-    assert known_prices("openai", "gpt-4o-mini") == (0.15, 0.60, 0.075)
+    assert known_prices("openai", "gpt-4o") == (2.50, 10.00, 1.25, None)
+    assert known_prices("openai", "gpt-4o-mini") == (0.15, 0.60, 0.075, None)
     assert known_prices("openai", "gpt-4o-2024-05-13") is None  # A snapshot: other prices.
     assert known_prices("ollama", "gpt-4o") is None
-    assert known_prices("deepseek", "deepseek-chat") == (0.28, 0.42, 0.028)
+    assert known_prices("deepseek", "deepseek-chat") == (0.28, 0.42, 0.028, None)

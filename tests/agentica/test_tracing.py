@@ -116,6 +116,16 @@ async def test_a_run_is_a_span_over_its_model_calls_and_its_parallel_tool_calls(
         assert (tool.end_time or 0) <= (second.start_time or 0)
 
 
+async def test_a_model_calls_cache_reads_and_writes_are_span_attributes(spans) -> None:
+    usage = Usage(input_tokens=3000, output_tokens=5, total_tokens=3005, cached_tokens=2000,
+                  cache_write_tokens=500, requests=1)  # fmt: skip
+    model = ScriptedModel([ScriptedModel.text("ok", usage=usage)], name="cached-x")
+    await Agent(model=model).run("go")
+    (chat,) = by_name(spans)["chat cached-x"]
+    assert chat.attributes["gen_ai.usage.cache_read_input_tokens"] == 2000
+    assert chat.attributes["gen_ai.usage.cache_creation_input_tokens"] == 500
+
+
 async def test_a_failed_tool_call_has_error_status(spans) -> None:
     model = ScriptedModel([ScriptedModel.tool_calls(tool_call("broken", {})), "sorry"])
     await Agent(model=model, tools=[broken]).run("go")

@@ -38,7 +38,7 @@ from agentica.models.base import (
 _WORDS = re.compile(r"^\s+|\S+\s*")
 _CLAUSES = re.compile(r"^\s+|.+?(?:[,.:;!?]\s+|\Z)", re.S)
 """Thinking streams a clause a delta, as providers send reasoning (in bigger chunks than
-the answer's text), so the first words of the answer come soon after the start."""
+the answer's text)."""
 _MORE = re.compile(r"^\[\D*(\d+) more")
 _EXIT = re.compile(r"^\[exit code (\d+)\]$")
 
@@ -65,7 +65,10 @@ class DemoModel(Model):
     """The offline demo model (``--model demo``): deterministic, no key, no network.
 
     It streams at a readable pace, like a real model (about half a second a prompt), so
-    the demo shows streaming and there is time to press Stop.
+    the demo shows streaming and there is time to press Stop. The pace is the answer's
+    and the tool calls': a reply's thought (a clause a delta, a sentence or two) comes at
+    once with its first word, since spread over a few milliseconds no one could see it
+    stream, and the first words would wait that long.
 
     Args:
         delay: Seconds to sleep between streamed deltas (0: as fast as possible).
@@ -83,7 +86,9 @@ class DemoModel(Model):
         """Play the script step that fits the conversation so far."""
         deltas = self.plan_reply(messages, tools)
         for i, delta in enumerate(deltas):
-            if self.delay and i:  # The first delta comes at once: no network to wait for.
+            # The first delta comes at once (no network to wait for), and so does what
+            # follows a thought delta (the thought's next clause, or the first word).
+            if self.delay and i and not isinstance(deltas[i - 1], ModelThinkingDelta):
                 await anyio.sleep(self.delay)
             yield delta
 

@@ -137,3 +137,25 @@ async def test_demo_thinks_a_clause_a_delta_and_answers_a_word_a_delta():
     assert all(t.rstrip()[-1] in ",.:;!?" for t in thoughts[:-1])  # Whole clauses.
     assert len(thoughts) < len("".join(thoughts).split()) / 2
     assert words[:3] == ["Hi! ", "I'm ", "the "]
+
+
+async def test_demo_paces_its_answer_and_sends_its_thought_with_the_first_word(monkeypatch):
+    # What the stream does, in order: each pause, and each delta's kind.
+    steps: list[str] = []
+
+    async def sleep(seconds: float) -> None:
+        steps.append("pause")
+
+    monkeypatch.setattr("agentica.models.demo.anyio.sleep", sleep)
+    model = DemoModel(delay=0.002)
+    async for delta in model.response_stream([Message.user("hello")], TOOLS):
+        steps.append(type(delta).__name__)
+    first_word = steps.index("ModelTextDelta")
+    thought = [s for s in steps[:first_word] if s != "pause"]
+    assert thought == ["ModelThinkingDelta"] * len(thought) and len(thought) > 2
+    assert "pause" not in steps[:first_word]  # Thought and first word: all at once.
+    # Then a pause before every later word (the answer streams at the demo's pace).
+    after = steps[first_word + 1 :]
+    words = after.count("ModelTextDelta")
+    assert words > 5 and after[:4] == ["pause", "ModelTextDelta", "pause", "ModelTextDelta"]
+    assert after.count("pause") >= words

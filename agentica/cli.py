@@ -179,12 +179,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if command == "run":
         from agentica import _startup
 
-        _startup.pause()  # Resumed by ``run`` at its first event, or below.
+        _startup.pause()  # Resumed by ``run`` at its first event; released below.
         try:
             target = find_command(command)
             return _run(target, command, args[1:]) if target else 2
         finally:
-            _startup.resume()  # However run ended (usage errors, --help, failures).
+            _startup.release()  # However run ended (usage errors, --help, failures).
     if command is not None and not command.startswith("-"):
         target = find_command(command)
         if target is not None:

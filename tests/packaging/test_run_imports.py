@@ -88,7 +88,7 @@ def test_run_prints_its_first_words_before_loading_pydantic(tmp_path: Path) -> N
 
 
 # A fresh interpreter runs ``agentica run``: how many collections ran before the first
-# byte of the answer, and whether the collector is on at its end.
+# byte of the answer, how many objects were frozen then, and the collector at its end.
 GC_PROBE = """
 import gc, io, json, sys
 from agentica.cli import main
@@ -99,14 +99,15 @@ class Out(io.StringIO):
     before = None
     def write(self, text):
         if self.before is None:
-            self.before = count[0]
+            self.before, self.frozen = count[0], gc.get_freeze_count()
         return super().write(text)
 
 out = Out()
 sys.stdout = out
 code = main(["run", "--model", "demo", "hello"])
 sys.stdout = sys.__stdout__
-print(json.dumps({"code": code, "before": out.before, "enabled": gc.isenabled(),
+print(json.dumps({"code": code, "before": out.before, "frozen": out.frozen,
+                  "enabled": gc.isenabled(), "frozen_after": gc.get_freeze_count(),
                   "text": out.getvalue()[:3]}))
 """
 
@@ -118,3 +119,15 @@ def test_no_collection_runs_before_the_first_words_and_the_collector_is_back(
     # (About forty when the collector runs through the start; a few after the run started.)
     assert int(str(result["before"])) <= 3
     assert (result["code"], result["enabled"], result["text"]) == (0, True, "Hi!")
+
+
+def test_what_the_start_loaded_is_frozen_for_the_run_and_unfrozen_after(
+    tmp_path: Path,
+) -> None:
+    # Tens of thousands of objects (modules, classes, functions): the collector, back on
+    # at the first event, does not walk them before the first words; after the run they
+    # are ordinary objects again.
+    result = run_probe(GC_PROBE, tmp_path)
+    assert int(str(result["frozen"])) > 10_000
+    assert result["frozen_after"] == 0
+    assert (result["code"], result["enabled"]) == (0, True)

@@ -25,16 +25,48 @@ def test_a_collector_its_embedder_disabled_stays_disabled(home: Path, capsys) ->
     try:
         assert main(["run", "--model", "demo", "hello"]) == 0
         assert not gc.isenabled()
+        assert gc.get_freeze_count() == 0  # Nothing frozen either.
     finally:
         gc.enable()
     assert "Hi!" in capsys.readouterr().out
 
 
+class FreezeWatch:
+    """A stdout that notes how many objects are frozen at each write."""
+
+    def __init__(self) -> None:
+        self.frozen: list[int] = []
+
+    def write(self, text: str) -> int:
+        self.frozen.append(gc.get_freeze_count())
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+
+def test_an_in_process_run_freezes_the_start_and_leaves_nothing_frozen(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The run froze what was loaded (this test process included) at its first event;
+    # gc.get_referrers and the collector see all of it again afterwards.
+    watch = FreezeWatch()
+    monkeypatch.setattr("sys.stdout", watch)
+    assert main(["run", "--model", "demo", "hello"]) == 0
+    assert watch.frozen and watch.frozen[0] > 0
+    assert gc.get_freeze_count() == 0
+    assert gc.isenabled()
+
+
 def test_the_collector_is_back_after_a_model_that_cannot_be_made(home: Path, capsys) -> None:
     assert main(["run", "--model", "nosuchvendor/nosuchmodel", "hello"]) != 0
-    assert gc.isenabled()
-    _startup.resume()  # (No-op: nothing left paused.)
-    assert gc.isenabled()
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    _startup.resume()  # (No-ops: nothing left paused or frozen.)
+    _startup.release()
+    assert gc.isenabled() and gc.get_freeze_count() == 0
 
 
 @pytest.mark.parametrize("argv", [["run", "--help"], ["run", "--no-such-flag"], ["run"]])
@@ -44,4 +76,4 @@ def test_the_collector_is_back_after_run_ends_without_running(
     with open(home / "empty.txt", "w+") as empty:  # (``run`` alone reads the prompt there.)
         monkeypatch.setattr("sys.stdin", empty)
         main(argv)
-    assert gc.isenabled()
+    assert gc.isenabled() and gc.get_freeze_count() == 0

@@ -40,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "packaging"))
 
 from report import Figure, report
-from wheel_venv import ROOT, build_wheel, copy_source, venv_with
+from wheel_venv import ROOT, installed
 
 TARGET_MS = 60.0
 INITIALIZE = (
@@ -137,8 +137,7 @@ def byte_compile() -> None:
 
 def wheel_setup(work: str, config_home: str) -> Setup:
     """The wheel of this checkout, installed into a fresh venv: its ``agentica-acp``."""
-    src = copy_source(Path(work, "src"))
-    bindir, python = venv_with(build_wheel(src, Path(work, "dist")), Path(work, "venv"))
+    bindir, python = installed(Path(work))
     script = bindir / ("agentica-acp.exe" if os.name == "nt" else "agentica-acp")
     return Setup("installed wheel", str(python), [str(script)],
                  _env(config_home, checkout=False))  # fmt: skip

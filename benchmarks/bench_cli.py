@@ -27,17 +27,9 @@ from pathlib import Path
 from report import Figure, record, table
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "packaging"))
-from wheel_venv import build_wheel, copy_source, venv_with
+from wheel_venv import installed
 
 TARGET_MS = 150.0
-
-
-def wheel_venv(work: str) -> Path:
-    """A venv holding agentica's wheel (built now from a copy of the checkout; pip compiles
-    it as it installs); its bin dir."""
-    src = copy_source(Path(work, "src"))
-    bindir, _ = venv_with(build_wheel(src, Path(work, "dist")), Path(work, "venv"))
-    return bindir
 
 
 FLOOR = "import anyio\nasync def main(): print(1)\nanyio.run(main)"
@@ -89,8 +81,8 @@ def main() -> None:
         env.pop("PYTHONPATH", None)
         setups = [("checkout", Path(sys.executable), command())]
         if not args.no_wheel:
-            bindir = wheel_venv(os.path.join(work, "wheel"))
-            setups.insert(0, ("wheel", bindir / "python", [str(bindir / "agentica")]))
+            bindir, python = installed(Path(work, "wheel"))  # (pip compiles it as it installs.)
+            setups.insert(0, ("wheel", python, [str(bindir / "agentica")]))
         results = {}
         for name, python, argv in setups:
             argv = [*argv, "run", "--model", "demo", "hello"]

@@ -69,4 +69,13 @@ def venv_with(wheel: Path, target: Path) -> tuple[Path, Path]:
     return bindir, python
 
 
-__all__ = ["JUNK", "ROOT", "build_wheel", "copy_source", "outer_site_dirs", "venv_with"]
+def installed(work: Path) -> tuple[Path, Path]:
+    """This checkout as a user installs it, under ``work`` (``src``, ``dist``, ``venv``):
+    copied, built into a wheel, installed into a fresh venv; its bin dir and its python."""
+    src = copy_source(work / "src")
+    return venv_with(build_wheel(src, work / "dist"), work / "venv")
+
+
+__all__ = [
+    "JUNK", "ROOT", "build_wheel", "copy_source", "installed", "outer_site_dirs", "venv_with",
+]  # fmt: skip
